@@ -1,0 +1,5 @@
+/* reload-fragment.c: placeholder until this part lands.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "rw-codec.h"

@@ -1,0 +1,5 @@
+/* reload-framing.c: placeholder until this part lands.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "rw-codec.h"

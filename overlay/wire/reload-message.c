@@ -1,0 +1,2 @@
+/* reload-message.c */
+#include "reload-message.h"

@@ -1,0 +1,32 @@
+/* wire-test-util.h: round trips and failure checks shared by the codec tests.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "rw-codec.h"
+
+/* Encodes @value (a structure of @size bytes visited by @visit, whose
+ * fields are visited inside the current object), then checks that:
+ * decoding those bytes and encoding again gives the same bytes; that the
+ * JSON of the value, read back and encoded, gives the same bytes; and that
+ * every proper prefix of the bytes fails to decode.  Returns the bytes. */
+GBytes *wire_test_roundtrip (RwVisitFunc visit, gsize size, gpointer value, const RwOptions *options);
+
+/* Decodes @data with @visit into a scratch value and returns the GError
+ * (never NULL: the test fails when decoding succeeds).  Checks that the
+ * error message contains @field and, when @offset is not -1, names
+ * "offset @offset". */
+GError *wire_test_expect_error (RwVisitFunc visit, gsize size, const guint8 *data, gsize len,
+                                const RwOptions *options, const char *field, gssize offset);
+
+/* Decodes @data with @visit into @value, allocating from @arena (which
+ * the caller frees); asserts success and that every byte was used. */
+void wire_test_decode (RwVisitFunc visit, const guint8 *data, gsize len, const RwOptions *options,
+                       RwArena *arena, gpointer value);
+
+/* The JSON text of @value, for assertions on member names. */
+char *wire_test_to_json (RwVisitFunc visit, gpointer value, const RwOptions *options);
+
+/* Parses hex (spaces allowed) into bytes. */
+GBytes *wire_test_hex (const char *hex);
