@@ -55,6 +55,25 @@ rw_arena_free (RwArena *arena)
   g_free (arena);
 }
 
+void
+rw_arena_reset (RwArena *arena)
+{
+  /* keep the newest chunk for the next use, free the rest */
+  RwChunk *keep = arena->chunks;
+  if (keep == NULL)
+    return;
+  RwChunk *ch = keep->next;
+  while (ch != NULL)
+    {
+      RwChunk *next = ch->next;
+      g_free (ch);
+      ch = next;
+    }
+  keep->next = NULL;
+  keep->used = 0;
+  arena->total = 0;
+}
+
 gsize
 rw_arena_used (const RwArena *arena)
 {
@@ -105,6 +124,10 @@ struct RwCodec
   const guint8 *data;
   gsize pos;
   gsize end;
+  /* the field read last, so that a check made right after reading it
+   * reports the offset where it starts */
+  const char *last_name;
+  gsize last_start;
 
   /* encode */
   GByteArray *out;
@@ -279,9 +302,12 @@ rw_fail (RwCodec *c, ReloadWireError code, const char *name, const char *format,
   g_autofree char *msg = g_strdup_vprintf (format, args);
   va_end (args);
   g_autofree char *path = path_string (c, name);
+  gsize at = c->pos;
+  if (name != NULL && c->last_name != NULL && g_str_equal (name, c->last_name))
+    at = c->last_start;
   if (c->mode == RW_DECODE)
     c->error = g_error_new (RELOAD_WIRE_ERROR, code, "%s at offset %" G_GSIZE_FORMAT ": %s", path,
-                            c->pos, msg);
+                            at, msg);
   else if (c->mode == RW_FROM_JSON)
     c->error = g_error_new (RELOAD_WIRE_ERROR, code, "%s in JSON: %s", path, msg);
   else
@@ -307,6 +333,8 @@ need (RwCodec *c, const char *name, gsize n)
 {
   if (c->error != NULL)
     return FALSE;
+  c->last_name = name;
+  c->last_start = c->pos;
   if (c->end - c->pos < n)
     {
       rw_fail (c, RELOAD_WIRE_ERROR_TRUNCATED, name,
@@ -1266,6 +1294,8 @@ rw_list_in_block (RwCodec *c, const char *name, RwBlock *b, gpointer *items, gui
     {
     case RW_DECODE:
     case RW_ENCODE:
+      /* errors inside name the list, not its length field */
+      b->name = name;
       rw_block_open (c, b);
       if (c->mode == RW_DECODE)
         list_decode (c, items, n_items, elem_size, 0, visit);

@@ -89,6 +89,8 @@ typedef struct RwArena RwArena;
 
 RwArena *rw_arena_new (gsize limit);
 void rw_arena_free (RwArena *arena);
+/* Forgets every allocation, keeping memory for reuse. */
+void rw_arena_reset (RwArena *arena);
 gsize rw_arena_used (const RwArena *arena);
 /* Zeroed memory, or NULL when the arena's limit would be exceeded. */
 gpointer rw_arena_alloc0 (RwArena *arena, gsize size);
