@@ -55,7 +55,7 @@ reload_sip_registration_fields (RwCodec *c, gpointer p)
   /* The length covers the select, so that a type defined later can be
    * carried by a node that does not know it. */
   RwBlock b;
-  rw_block_begin (c, "length", 2, 0, &b);
+  rw_block_begin (c, NULL, 2, 0, &b);
   switch (v->type)
     {
     case RELOAD_SIP_REGISTRATION_URI:
@@ -100,7 +100,7 @@ reload_redir_service_provider_fields (RwCodec *c, gpointer p)
 {
   ReloadRedirServiceProvider *v = p;
   RwBlock b;
-  rw_block_begin (c, "length", 2, 0, &b);
+  rw_block_begin (c, NULL, 2, 0, &b);
   reload_node_id (c, "service_provider", &v->service_provider);
   rw_text (c, "namespace", 2, 0, &v->name_space);
   rw_u16 (c, "level", &v->level);
