@@ -10,6 +10,7 @@
 #include "reload-wire.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -12,6 +12,23 @@
 #define SAMPLES_RESOURCE "/org/chorus/wire/samples.json"
 #define RELOAD_PORT 6084 /* §14.2 */
 
+/* A real X.509 certificate (DER, ECDSA P-256, self-signed, as §11.3 shapes
+ * them: a reload:// URI and an rfc822Name) so that Wireshark's X.509
+ * dissector, which parses the certificates bucket, finds nothing wrong. */
+#define SAMPLE_CERTIFICATE \
+  "308201d230820179a00302010202145e35c0e22b043763bc2082d92daefb387dda35fc300a06082a" \
+  "8648ce3d0403023010310e300c06035504030c05616c696365301e170d3236313132373033313830" \
+  "365a170d3336313132343033313830365a3010310e300c06035504030c05616c6963653059301306" \
+  "072a8648ce3d020106082a8648ce3d03010703420004ce1b880720300c2e8cd6b9af51a9f3daa460" \
+  "41a3c9ced2cb1bce49316e02d83ed9a9dc803a9e4e0b3905e4a44b4bfaf66e201798d2b088bf2cca" \
+  "9d1d6338bc3ea381b03081ad301d0603551d0e04160414eebfd283c774ed2b197704c16574d7aa79" \
+  "5542f6301f0603551d23041830168014eebfd283c774ed2b197704c16574d7aa795542f6300f0603" \
+  "551d130101ff040530030101ff305a0603551d1104533051863972656c6f61643a2f2f6130303030" \
+  "3030303030303030303030303030303030303030303030303030314063686f7275732e6578616d70" \
+  "6c652f8114616c6963654063686f7275732e6578616d706c65300a06082a8648ce3d040302034700" \
+  "304402202c86d60926cc1c96fea53adb2aa3f7fecf7bd1bec26c6e75b0fb9b52da73c24c02204576" \
+  "a1c60eaa57ccab99dde81b2ce919e9eff50af7c604e07ce3eaa7147590c9"
+
 /* The header and security block that every sample shares; the bodies come
  * from samples.json.  Node-IDs are 16 bytes, the overlay default. */
 static const char *const envelope_json =
@@ -26,7 +43,7 @@ static const char *const envelope_json =
   " },"
   " \"extensions\": [],"
   " \"security_block\": {"
-  "  \"certificates\": [ {\"type\": \"x509\", \"certificate\": \"3082010a0282010100\"} ],"
+  "  \"certificates\": [ {\"type\": \"x509\", \"certificate\": \"" SAMPLE_CERTIFICATE "\"} ],"
   "  \"signature\": {"
   "   \"algorithm\": {\"hash\": \"sha256\", \"signature\": \"rsa\"},"
   "   \"identity\": {\"identity_type\": \"cert_hash\", \"hash_alg\": \"sha256\","
@@ -110,9 +127,17 @@ wire_samples_messages (const RwOptions *options, GError **error)
   /* an error response of every code (§6.3.3.1, §14.9) */
   for (const RwEnumName *e = reload_error_code_names; e->name != NULL; e++)
     {
+      /* two codes have a structured error_info (§7.4.1.2) */
+      g_autofree char *info = NULL;
+      if (e->value == RELOAD_ERROR_GENERATION_COUNTER_TOO_LOW)
+        info = g_strdup ("{\"kind_responses\": [{\"kind\": 1, \"generation_counter\": 17, \"replicas\": []}]}");
+      else if (e->value == RELOAD_ERROR_UNKNOWN_KIND)
+        info = g_strdup ("{\"unknown_kinds\": [4000, 4001]}");
+      else
+        info = g_strdup_printf ("\"%s\"", e->name);
       g_autofree char *json = g_strdup_printf (
-        "{\"message_code\": \"error\", \"body\": {\"error_code\": \"%s\", \"error_info\": \"%s\"}}",
-        e->name, e->name);
+        "{\"message_code\": \"error\", \"body\": {\"error_code\": \"%s\", \"error_info\": %s}}",
+        e->name, info);
       g_autoptr (JsonNode) sample = parse (json, strlen (json), error);
       if (sample == NULL)
         return NULL;
@@ -253,10 +278,22 @@ wire_samples_write_pcap (const char *path, const char *json_dir, const RwOptions
   reload_frame_encode_ack (ack, sequence - 1, 0xffffffffu);
   pcap_packet (pcap, index++, ack->data, ack->len);
 
-  /* one message split into several fragments (§6.7): the first sample
-   * with a large body, cut to at most 120 bytes each */
-  GBytes *big = g_ptr_array_index (msgs, 0);
-  g_autoptr (GPtrArray) frags = reload_fragment_split (g_bytes_get_data (big, NULL), g_bytes_get_size (big), 120, error);
+  /* one message split into several fragments (§6.7): the largest sample,
+   * under a transaction id of its own, cut so that each fragment holds
+   * the 256 body bytes §6.7 requires at least */
+  GBytes *big = NULL;
+  for (guint i = 0; i < msgs->len; i++)
+    if (big == NULL || g_bytes_get_size (g_ptr_array_index (msgs, i)) > g_bytes_get_size (big))
+      big = g_ptr_array_index (msgs, i);
+  gsize big_len = g_bytes_get_size (big);
+  g_autofree guint8 *whole = g_memdup2 (g_bytes_get_data (big, NULL), big_len);
+  static const guint8 fragmented_tid[8] = { 0xf7, 0xa9, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01 };
+  memcpy (whole + 20, fragmented_tid, sizeof fragmented_tid); /* transaction_id, §6.3.2 */
+  gsize header_len = reload_fragment_parse_header (whole, big_len, NULL, NULL, error);
+  if (header_len == 0)
+    return FALSE;
+  gsize fragment_size = header_len + RELOAD_FRAGMENT_MIN_BODY;
+  g_autoptr (GPtrArray) frags = reload_fragment_split (whole, big_len, fragment_size, error);
   if (frags == NULL)
     return FALSE;
   if (frags->len < 2)

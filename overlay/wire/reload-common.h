@@ -103,13 +103,14 @@ enum
   RELOAD_EXP_A_ANS = 0x24,
   RELOAD_EXP_B_REQ = 0x25,
   RELOAD_EXP_B_ANS = 0x26,
-  /* RFC 7851 §9.1 (diagnostics) */
-  RELOAD_PATH_TRACK_REQ = 0x27,
-  RELOAD_PATH_TRACK_ANS = 0x28,
+  /* RFC 7851 §4.3.1, §9.3 (diagnostics): 101 and 102, as in
+   * shared/spec/NOTES.md and Wireshark's dissector. */
+  RELOAD_PATH_TRACK_REQ = 0x65,
+  RELOAD_PATH_TRACK_ANS = 0x66,
   RELOAD_ERROR = 0xFFFF,
 };
 
-/* §14.9 error codes, and RFC 7851 §9.2's additions. */
+/* §14.9 error codes, and RFC 7851 §9.4's additions. */
 enum
 {
   RELOAD_ERROR_FORBIDDEN = 0x2,
@@ -131,13 +132,15 @@ enum
   RELOAD_ERROR_EXP_A = 0x12,
   RELOAD_ERROR_EXP_B = 0x13,
   RELOAD_ERROR_INVALID_MESSAGE = 0x14,
-  /* RFC 7851 §9.2 */
-  RELOAD_ERROR_UNDERLAY_DESTINATION_UNREACHABLE = 0x15,
-  RELOAD_ERROR_UNDERLAY_TIME_EXCEEDED = 0x16,
-  RELOAD_ERROR_MESSAGE_EXPIRED = 0x17,
-  RELOAD_ERROR_MIS_ROUTING = 0x18,
-  RELOAD_ERROR_LOOP_DETECTED = 0x19,
-  RELOAD_ERROR_TTL_HOPS_EXCEEDED = 0x1A,
+  /* RFC 7851 §4.4, §9.4: 101 to 106, as Wireshark's dissector (written
+   * from draft-ietf-p2psip-diagnostics-06) numbers them, like the
+   * PathTrack message codes.  Not yet checked against the IANA registry. */
+  RELOAD_ERROR_UNDERLAY_DESTINATION_UNREACHABLE = 0x65,
+  RELOAD_ERROR_UNDERLAY_TIME_EXCEEDED = 0x66,
+  RELOAD_ERROR_MESSAGE_EXPIRED = 0x67,
+  RELOAD_ERROR_MIS_ROUTING = 0x68,
+  RELOAD_ERROR_LOOP_DETECTED = 0x69,
+  RELOAD_ERROR_TTL_HOPS_EXCEEDED = 0x6A,
 };
 
 extern const RwEnumName reload_message_code_names[];

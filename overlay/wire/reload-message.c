@@ -6,6 +6,7 @@
 #include "reload-message.h"
 
 #include "reload-body.h"
+#include "reload-storage.h"
 
 #include <string.h>
 
@@ -177,15 +178,59 @@ visit_extension (RwCodec *c, gpointer p)
 }
 
 static void
+visit_kind_id_elem (RwCodec *c, gpointer p)
+{
+  rw_u32 (c, NULL, p);
+}
+
+static void
 visit_error_response (RwCodec *c, gpointer p)
 {
   ReloadErrorResponse *e = p;
   rw_enum16 (c, "error_code", &e->error_code, reload_error_code_names);
   if (rw_ok (c) && e->error_code == 0)
     rw_fail (c, RELOAD_WIRE_ERROR_INVALID_VALUE, "error_code", "invalidErrorCode (0)");
-  /* §6.3.3.1: error_info is opaque, "may contain ... a human-readable
-   * string": shown as text when it is UTF-8, as hex otherwise. */
-  rw_text (c, "error_info", 2, 0, &e->error_info);
+  switch (e->error_code)
+    {
+    case RELOAD_ERROR_GENERATION_COUNTER_TOO_LOW:
+      {
+        /* §7.4.1.2: "The error_info in the ErrorResponse MUST be a StoreAns
+         * value that conveys the generation counter values..." */
+        RwBlock b;
+        rw_block_begin (c, "error_info", 2, 0, &b);
+        if (rw_mode (c) == RW_DECODE || rw_mode (c) == RW_FROM_JSON)
+          e->store_ans = rw_alloc (c, sizeof (ReloadStoreAns));
+        else if (e->store_ans == NULL && rw_ok (c))
+          rw_fail (c, RELOAD_WIRE_ERROR_INVALID_VALUE, "error_info",
+                   "Error_Generation_Counter_Too_Low needs its StoreAns");
+        if (rw_ok (c))
+          {
+            rw_object_begin (c, "error_info");
+            reload_store_ans_body (c, e->store_ans);
+            rw_object_end (c);
+          }
+        rw_block_end (c, &b);
+      }
+      break;
+    case RELOAD_ERROR_UNKNOWN_KIND:
+      {
+        /* §7.4.1.2: "The error_info in the Error_Response is:
+         * KindId unknown_kinds<0..2^8-1>;" */
+        RwBlock b;
+        rw_block_begin (c, "error_info", 2, 0, &b);
+        rw_object_begin (c, "error_info");
+        rw_list (c, "unknown_kinds", 1, 0, (gpointer *) &e->unknown_kinds, &e->n_unknown_kinds,
+                 sizeof (guint32), 0, visit_kind_id_elem);
+        rw_object_end (c);
+        rw_block_end (c, &b);
+      }
+      break;
+    default:
+      /* §6.3.3.1: error_info is opaque, "may contain ... a human-readable
+       * string": shown as text when it is UTF-8, as hex otherwise. */
+      rw_text (c, "error_info", 2, 0, &e->error_info);
+      break;
+    }
 }
 
 static void

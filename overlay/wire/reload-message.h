@@ -58,10 +58,15 @@ typedef struct
 } ReloadMessageExtension;
 
 /* §6.3.3.1 */
+typedef struct _ReloadStoreAns ReloadStoreAns;
+
 typedef struct
 {
   guint16 error_code;
-  RwBytes error_info;
+  RwBytes error_info;        /* every code but the two below */
+  ReloadStoreAns *store_ans; /* Error_Generation_Counter_Too_Low (§7.4.1.2) */
+  guint32 *unknown_kinds;    /* Error_Unknown_Kind (§7.4.1.2) */
+  guint n_unknown_kinds;
 } ReloadErrorResponse;
 
 /* §6.3.4 */

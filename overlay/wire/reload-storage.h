@@ -111,7 +111,7 @@ typedef struct
   guint n_replicas;
 } ReloadStoreKindResponse;
 
-typedef struct
+typedef struct _ReloadStoreAns
 {
   ReloadStoreKindResponse *kind_responses;
   guint n_kind_responses;

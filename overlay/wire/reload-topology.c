@@ -265,7 +265,8 @@ reload_route_query_ans_visit (RwCodec *c, gpointer body)
 /* ---------------------------------------------------------------- RFC 7363 */
 
 /* RFC 7363 SelfTuningData {uint32 network_size; uint32 join_rate; uint32
- * leave_rate}, the contents of a self_tuning_data message extension. */
+ * leave_rate}, the contents of a self_tuning_data message extension sent
+ * with Updates (see reload-topology.h). */
 void
 reload_self_tuning_data_visit (RwCodec *c, gpointer p)
 {

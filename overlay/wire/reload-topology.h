@@ -183,12 +183,14 @@ void reload_route_query_ans_visit (RwCodec *c, gpointer body);
 
 /* ---------------------------------------------------------------- RFC 7363 */
 
-/* RFC 7363 (CHORD-SELF-TUNING) adds no body and no new Update, Leave or
- * Probe type: the estimates a peer shares travel in the UpdateReq's
- * message extensions (§6.3.3 MessageExtension), extension type
- * self_tuning_data, whose extension_contents are a SelfTuningData.  The
- * message layer decodes extensions; it can hand the contents of this type
- * to reload_self_tuning_data(). */
+/* RFC 7363 (overlay algorithm CHORD-SELF-TUNING) adds no body and no new
+ * Update, Leave or Probe type: the estimates a peer shares with its
+ * neighbours travel in a message extension of its Updates (RFC 6940
+ * §6.3.3 MessageExtension), type self_tuning_data, whose
+ * extension_contents are a SelfTuningData.  The code, 0x2, is the one
+ * Wireshark's RFC 7363 dissector uses (the drafts had 1, now exp-ext).
+ * The message layer keeps extensions raw; it can hand the contents of
+ * this type to reload_self_tuning_data(). */
 #define RELOAD_EXTENSION_SELF_TUNING_DATA 0x2
 
 typedef struct

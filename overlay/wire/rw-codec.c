@@ -908,7 +908,7 @@ rw_text (RwCodec *c, const char *name, guint len_bytes, gsize max, RwBytes *v)
     {
       if (v->len == 0 || g_utf8_validate ((const char *) v->data, v->len, NULL))
         {
-          g_autofree char *s = g_strndup ((const char *) v->data, v->len);
+          g_autofree char *s = v->len > 0 ? g_strndup ((const char *) v->data, v->len) : g_strdup ("");
           json_name (c, name);
           json_builder_add_string_value (c->builder, s);
         }

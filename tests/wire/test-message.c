@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "reload-message.h"
+#include "reload-storage.h"
 #include "wire-test-util.h"
 
 #include <string.h>
@@ -447,6 +448,20 @@ test_error_codes (void)
       r->error_code = (guint16) e->value;
       static const guint8 bin[3] = { 0xff, 0x00, 0xfe }; /* not UTF-8: shown as hex */
       r->error_info = (RwBytes){ bin, 3 };
+      /* §7.4.1.2: two codes carry a structure in error_info */
+      static ReloadStoreKindResponse kr = { .kind = 1, .generation_counter = 41 };
+      static ReloadStoreAns store_ans = { &kr, 1 };
+      static guint32 unknown[2] = { 4000, 4001 };
+      gboolean structured = TRUE;
+      if (e->value == RELOAD_ERROR_GENERATION_COUNTER_TOO_LOW)
+        r->store_ans = &store_ans;
+      else if (e->value == RELOAD_ERROR_UNKNOWN_KIND)
+        {
+          r->unknown_kinds = unknown;
+          r->n_unknown_kinds = 2;
+        }
+      else
+        structured = FALSE;
       m->body = r;
       m->security_block.signature.identity.identity_type = RELOAD_SIGNER_IDENTITY_NONE;
       g_autoptr (GBytes) bytes = encode_ok (m);
@@ -457,7 +472,18 @@ test_error_codes (void)
       g_assert_no_error (error);
       g_autofree char *text = json_to_string (json, FALSE);
       g_assert_nonnull (strstr (text, e->name));
-      g_assert_nonnull (strstr (text, "\"hex\":\"ff00fe\""));
+      if (!structured)
+        g_assert_nonnull (strstr (text, "\"hex\":\"ff00fe\""));
+      else if (e->value == RELOAD_ERROR_UNKNOWN_KIND)
+        {
+          g_assert_nonnull (strstr (text, "\"error_info\":{\"unknown_kinds\":[4000,4001]}"));
+          g_assert_cmpuint (((ReloadErrorResponse *) d->body)->n_unknown_kinds, ==, 2);
+        }
+      else
+        {
+          g_assert_nonnull (strstr (text, "\"generation_counter\":41"));
+          g_assert_cmpuint (((ReloadErrorResponse *) d->body)->store_ans->kind_responses[0].generation_counter, ==, 41);
+        }
       g_autoptr (ReloadMessage) j = reload_message_from_json (json, &options, &error);
       g_assert_no_error (error);
       g_autoptr (GBytes) again = encode_ok (j);
