@@ -54,7 +54,8 @@ check_message (const uint8_t *data, size_t size, const RwOptions *options)
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, text, -1, NULL))
     abort ();
-  g_autoptr (ReloadMessage) j = reload_message_from_json (json_parser_get_root (parser), options, &error);
+  g_autoptr (ReloadMessage) j =
+      reload_message_from_json (json_parser_get_root (parser), options, &error);
   if (j == NULL)
     {
       fprintf (stderr, "JSON does not read back: %s\n%s\n", error->message, text);

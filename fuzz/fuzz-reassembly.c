@@ -85,8 +85,8 @@ check_split (const guint8 *msg, gsize len, gsize max)
         {
           GBytes *f = g_ptr_array_index (frags, i);
           GError *error = NULL;
-          if (!reload_reassembler_add (r, NULL, g_bytes_get_data (f, NULL), g_bytes_get_size (f),
-                                       0, &out, &error))
+          if (!reload_reassembler_add (r, NULL, g_bytes_get_data (f, NULL), g_bytes_get_size (f), 0,
+                                       &out, &error))
             {
               fprintf (stderr, "%s\n", error->message);
               fail ("a fragment of a split was refused");
@@ -98,8 +98,7 @@ check_split (const guint8 *msg, gsize len, gsize max)
         fail ("a split did not reassemble");
       /* The reassembled message is the original with fragment = 0xC0000000
        * (reserved bits cleared when there was more than one fragment). */
-      if (g_bytes_get_size (out) != len
-          || memcmp (g_bytes_get_data (out, NULL), msg, 12) != 0
+      if (g_bytes_get_size (out) != len || memcmp (g_bytes_get_data (out, NULL), msg, 12) != 0
           || memcmp ((const guint8 *) g_bytes_get_data (out, NULL) + 16, msg + 16, len - 16) != 0)
         fail ("split and reassembly changed the message");
       g_bytes_unref (out);

@@ -40,7 +40,8 @@ parse_kind (ToolContext *t, const char *spec, GError **error)
 {
   g_auto (GStrv) parts = g_strsplit (spec, ":", 2);
   guint64 id;
-  if (g_strv_length (parts) != 2 || !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT32, &id, NULL))
+  if (g_strv_length (parts) != 2
+      || !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT32, &id, NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--kind %s: expected ID:MODEL, for example 4000:array", spec);
@@ -106,15 +107,16 @@ decode_to_json (ToolContext *t, GBytes *input, gboolean framed, GError **error)
   if (frame.type == RELOAD_FRAME_DATA)
     {
       /* The framed message is shown decoded, not as hex. */
-      g_autoptr (GBytes) inner = g_bytes_new_from_bytes (input, (gsize) (frame.message.data - data),
-                                                         frame.message.len);
+      g_autoptr (GBytes) inner =
+          g_bytes_new_from_bytes (input, (gsize) (frame.message.data - data), frame.message.len);
       g_autoptr (GError) inner_error = NULL;
       g_autoptr (ReloadMessage) m = reload_message_decode (inner, &t->options, &inner_error);
       if (m == NULL)
         {
           /* Offsets in the message's error are relative to the message;
            * the frame header before it is 8 bytes (§6.6.2). */
-          g_set_error (error, RELOAD_WIRE_ERROR, inner_error->code, "message (after the %" G_GSIZE_FORMAT "-byte frame header): %s",
+          g_set_error (error, RELOAD_WIRE_ERROR, inner_error->code,
+                       "message (after the %" G_GSIZE_FORMAT "-byte frame header): %s",
                        (gsize) (frame.message.data - data), inner_error->message);
           return NULL;
         }
@@ -200,7 +202,8 @@ cmd_encode (ToolContext *t, gboolean framed)
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GBytes) out = NULL;
   if (input != NULL
-      && json_parser_load_from_data (parser, g_bytes_get_data (input, NULL), (gssize) g_bytes_get_size (input), &error))
+      && json_parser_load_from_data (parser, g_bytes_get_data (input, NULL),
+                                     (gssize) g_bytes_get_size (input), &error))
     out = encode_from_json (t, json_parser_get_root (parser), framed, &error);
   if (out == NULL)
     {
@@ -245,12 +248,17 @@ main (int argc, char **argv)
   g_autofree char *json_dir = NULL;
   double seconds = 2.0;
   GOptionEntry entries[] = {
-    { "framed", 0, 0, G_OPTION_ARG_NONE, &framed, "Input/output is one framed message (§6.6.2)", NULL },
-    { "node-id-length", 0, 0, G_OPTION_ARG_INT, &node_id_length, "Node-ID length in bytes (16..20)", "N" },
-    { "kind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kinds, "A configured kind and its data model", "ID:MODEL" },
-    { "max-message-size", 0, 0, G_OPTION_ARG_INT64, &max_message_size, "Refuse larger messages", "N" },
+    { "framed", 0, 0, G_OPTION_ARG_NONE, &framed, "Input/output is one framed message (§6.6.2)",
+      NULL },
+    { "node-id-length", 0, 0, G_OPTION_ARG_INT, &node_id_length, "Node-ID length in bytes (16..20)",
+      "N" },
+    { "kind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kinds, "A configured kind and its data model",
+      "ID:MODEL" },
+    { "max-message-size", 0, 0, G_OPTION_ARG_INT64, &max_message_size, "Refuse larger messages",
+      "N" },
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap, "samples: the capture file to write", "FILE" },
-    { "json-dir", 0, 0, G_OPTION_ARG_FILENAME, &json_dir, "samples: also write each message as JSON", "DIR" },
+    { "json-dir", 0, 0, G_OPTION_ARG_FILENAME, &json_dir,
+      "samples: also write each message as JSON", "DIR" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "bench: seconds per measurement", "S" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json_out, "bench: print JSON", NULL },
     { NULL },

@@ -58,7 +58,8 @@ step_encode (GBytes *msg, RwArena *arena, const RwOptions *options)
 }
 
 static BenchResult
-measure (const char *name, BenchStep step, GPtrArray *msgs, double seconds, const RwOptions *options)
+measure (const char *name, BenchStep step, GPtrArray *msgs, double seconds,
+         const RwOptions *options)
 {
   BenchResult r = { name, 0, 0, 0 };
   g_autoptr (RwArena) arena = rw_arena_new (0);
@@ -98,7 +99,8 @@ wire_bench_run (double seconds, gboolean json, const RwOptions *options)
     }
   encode_state.decoded = g_ptr_array_new_with_free_func ((GDestroyNotify) reload_message_free);
   for (guint i = 0; i < msgs->len; i++)
-    g_ptr_array_add (encode_state.decoded, reload_message_decode (g_ptr_array_index (msgs, i), options, NULL));
+    g_ptr_array_add (encode_state.decoded,
+                     reload_message_decode (g_ptr_array_index (msgs, i), options, NULL));
 
   BenchResult results[] = {
     measure ("forwarding_header_parse", step_forward, msgs, seconds, options),
@@ -114,15 +116,17 @@ wire_bench_run (double seconds, gboolean json, const RwOptions *options)
     g_print ("{\"samples\": %u, \"mean_message_bytes\": %.1f, \"results\": [", msgs->len,
              (double) total / msgs->len);
   else
-    g_print ("%u sample messages, %.1f bytes on average, one core\n", msgs->len, (double) total / msgs->len);
+    g_print ("%u sample messages, %.1f bytes on average, one core\n", msgs->len,
+             (double) total / msgs->len);
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     {
       BenchResult *r = &results[i];
       double mps = r->messages / r->seconds;
       double mbps = r->bytes / r->seconds / 1e6;
       if (json)
-        g_print ("%s{\"name\": \"%s\", \"messages_per_second\": %.0f, \"megabytes_per_second\": %.1f}",
-                 i ? ", " : "", r->name, mps, mbps);
+        g_print (
+            "%s{\"name\": \"%s\", \"messages_per_second\": %.0f, \"megabytes_per_second\": %.1f}",
+            i ? ", " : "", r->name, mps, mbps);
       else
         g_print ("%-26s %12.0f messages/s %9.1f MB/s\n", r->name, mps, mbps);
     }

@@ -15,7 +15,7 @@
 /* A real X.509 certificate (DER, ECDSA P-256, self-signed, as §11.3 shapes
  * them: a reload:// URI and an rfc822Name) so that Wireshark's X.509
  * dissector, which parses the certificates bucket, finds nothing wrong. */
-#define SAMPLE_CERTIFICATE \
+#define SAMPLE_CERTIFICATE                                                           \
   "308201d230820179a00302010202145e35c0e22b043763bc2082d92daefb387dda35fc300a06082a" \
   "8648ce3d0403023010310e300c06035504030c05616c696365301e170d3236313132373033313830" \
   "365a170d3336313132343033313830365a3010310e300c06035504030c05616c6963653059301306" \
@@ -32,26 +32,26 @@
 /* The header and security block that every sample shares; the bodies come
  * from samples.json.  Node-IDs are 16 bytes, the overlay default. */
 static const char *const envelope_json =
-  "{"
-  " \"forwarding_header\": {"
-  "  \"overlay\": 0, \"configuration_sequence\": 1, \"version\": 10, \"ttl\": 100,"
-  "  \"fragment\": {\"last\": true, \"offset\": 0},"
-  "  \"transaction_id\": \"0000000000000000\", \"max_response_length\": 0,"
-  "  \"via_list\": [ {\"type\": \"node\", \"node_id\": \"a0000000000000000000000000000001\"} ],"
-  "  \"destination_list\": [ {\"type\": \"node\", \"node_id\": \"b0000000000000000000000000000002\"} ],"
-  "  \"options\": []"
-  " },"
-  " \"extensions\": [],"
-  " \"security_block\": {"
-  "  \"certificates\": [ {\"type\": \"x509\", \"certificate\": \"" SAMPLE_CERTIFICATE "\"} ],"
-  "  \"signature\": {"
-  "   \"algorithm\": {\"hash\": \"sha256\", \"signature\": \"rsa\"},"
-  "   \"identity\": {\"identity_type\": \"cert_hash\", \"hash_alg\": \"sha256\","
-  "                 \"certificate_hash\": \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"},"
-  "   \"signature_value\": \"5151515151515151\""
-  "  }"
-  " }"
-  "}";
+    "{"
+    " \"forwarding_header\": {"
+    "  \"overlay\": 0, \"configuration_sequence\": 1, \"version\": 10, \"ttl\": 100,"
+    "  \"fragment\": {\"last\": true, \"offset\": 0},"
+    "  \"transaction_id\": \"0000000000000000\", \"max_response_length\": 0,"
+    "  \"via_list\": [ {\"type\": \"node\", \"node_id\": \"a0000000000000000000000000000001\"} ],"
+    "  \"destination_list\": [ {\"type\": \"node\", \"node_id\": \"b0000000000000000000000000000002\"} ],"
+    "  \"options\": []"
+    " },"
+    " \"extensions\": [],"
+    " \"security_block\": {"
+    "  \"certificates\": [ {\"type\": \"x509\", \"certificate\": \"" SAMPLE_CERTIFICATE "\"} ],"
+    "  \"signature\": {"
+    "   \"algorithm\": {\"hash\": \"sha256\", \"signature\": \"rsa\"},"
+    "   \"identity\": {\"identity_type\": \"cert_hash\", \"hash_alg\": \"sha256\","
+    "                 \"certificate_hash\": \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"},"
+    "   \"signature_value\": \"5151515151515151\""
+    "  }"
+    " }"
+    "}";
 
 static JsonNode *
 parse (const char *text, gsize len, GError **error)
@@ -130,14 +130,15 @@ wire_samples_messages (const RwOptions *options, GError **error)
       /* two codes have a structured error_info (§7.4.1.2) */
       g_autofree char *info = NULL;
       if (e->value == RELOAD_ERROR_GENERATION_COUNTER_TOO_LOW)
-        info = g_strdup ("{\"kind_responses\": [{\"kind\": 1, \"generation_counter\": 17, \"replicas\": []}]}");
+        info = g_strdup (
+            "{\"kind_responses\": [{\"kind\": 1, \"generation_counter\": 17, \"replicas\": []}]}");
       else if (e->value == RELOAD_ERROR_UNKNOWN_KIND)
         info = g_strdup ("{\"unknown_kinds\": [4000, 4001]}");
       else
         info = g_strdup_printf ("\"%s\"", e->name);
       g_autofree char *json = g_strdup_printf (
-        "{\"message_code\": \"error\", \"body\": {\"error_code\": \"%s\", \"error_info\": %s}}",
-        e->name, info);
+          "{\"message_code\": \"error\", \"body\": {\"error_code\": \"%s\", \"error_info\": %s}}",
+          e->name, info);
       g_autoptr (JsonNode) sample = parse (json, strlen (json), error);
       if (sample == NULL)
         return NULL;
@@ -237,7 +238,8 @@ write_json_copy (const char *dir, guint i, GBytes *msg, const RwOptions *options
   g_autofree char *bin_path = g_strconcat (base, ".bin", NULL);
   g_autofree char *text = json_to_string (json, TRUE);
   return g_file_set_contents (json_path, text, -1, error)
-         && g_file_set_contents (bin_path, g_bytes_get_data (msg, NULL), (gssize) g_bytes_get_size (msg), error);
+         && g_file_set_contents (bin_path, g_bytes_get_data (msg, NULL),
+                                 (gssize) g_bytes_get_size (msg), error);
 }
 
 gboolean

@@ -120,7 +120,8 @@ static void
 address_json (RwCodec *c, ReloadIpAddressPort *v)
 {
   gsize n = v->type == RELOAD_ADDRESS_IPV4 ? 4 : 16;
-  GSocketFamily family = v->type == RELOAD_ADDRESS_IPV4 ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6;
+  GSocketFamily family =
+      v->type == RELOAD_ADDRESS_IPV4 ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6;
   if (rw_mode (c) == RW_TO_JSON)
     {
       g_autoptr (GInetAddress) a = g_inet_address_new_from_bytes (v->addr, family);
@@ -134,8 +135,8 @@ address_json (RwCodec *c, ReloadIpAddressPort *v)
   if (node == NULL)
     return;
   const char *s = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-                    ? json_node_get_string (node)
-                    : "";
+                      ? json_node_get_string (node)
+                      : "";
   g_autoptr (GInetAddress) a = g_inet_address_new_from_string (s);
   if (a == NULL || g_inet_address_get_family (a) != family)
     {

@@ -61,10 +61,10 @@ typedef struct
    * two bytes (§6.3.2.2); compressed_id then holds it, top bit included. */
   gboolean compressed;
   guint16 compressed_id;
-  ReloadNodeId node_id;      /* node */
-  RwBytes resource_id;       /* resource */
-  RwBytes opaque_id;         /* opaque_id_type */
-  RwBytes unknown;           /* destination_data of an unknown type */
+  ReloadNodeId node_id; /* node */
+  RwBytes resource_id;  /* resource */
+  RwBytes opaque_id;    /* opaque_id_type */
+  RwBytes unknown;      /* destination_data of an unknown type */
 } ReloadDestination;
 
 void reload_destination (RwCodec *c, const char *name, ReloadDestination *v);

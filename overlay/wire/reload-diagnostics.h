@@ -67,7 +67,7 @@ extern const RwEnumName reload_diagnostic_kind_names[];
 /* RFC 7851 §5.1, §9.1 dMFlags: bit (kind - 1) asks for the kind, so
  * STATUS_INFO is 0x1, ROUTING_TABLE_SIZE 0x2, ..., BATTERY_STATUS 0x4000.
  * All ones asks for everything. */
-#define RELOAD_DM_FLAG(kind) (G_GUINT64_CONSTANT (1) << ((kind) - 1))
+#define RELOAD_DM_FLAG(kind) (G_GUINT64_CONSTANT (1) << ((kind) -1))
 #define RELOAD_DM_FLAGS_ALL G_MAXUINT64
 
 /* ---------------------------------------------------------------- request */

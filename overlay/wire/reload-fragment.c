@@ -8,7 +8,9 @@
 
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK (reload-fragment-error-quark, reload_fragment_error)
+/* clang-format on */
 
 /* Offsets of the forwarding header's fixed fields (§6.3.2). */
 #define OFF_TOKEN 0
@@ -85,15 +87,17 @@ reload_fragment_parse_header (const guint8 *message, gsize len, guint32 *fragmen
     {
       g_set_error (error, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_BAD_FRAGMENT,
                    "forwarding_header.fragment at offset %d: 0x%08x lacks the high bit that "
-                   "§6.3.2 requires", OFF_FRAGMENT, frag);
+                   "§6.3.2 requires",
+                   OFF_FRAGMENT, frag);
       return 0;
     }
   guint32 length = get32 (message + OFF_LENGTH);
   if (length != len)
     {
       g_set_error (error, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_LENGTH,
-                   "forwarding_header.length at offset %d: %u, but the message has %"
-                   G_GSIZE_FORMAT " bytes", OFF_LENGTH, length, len);
+                   "forwarding_header.length at offset %d: %u, but the message has %" G_GSIZE_FORMAT
+                   " bytes",
+                   OFF_LENGTH, length, len);
       return 0;
     }
   gsize header = RELOAD_HEADER_FIXED_SIZE + (gsize) get16 (message + OFF_VIA_LENGTH)
@@ -196,7 +200,8 @@ reload_fragment_split (const guint8 *message, gsize len, gsize max_fragment_size
         {
           g_set_error (error, RELOAD_FRAGMENT_ERROR, RELOAD_FRAGMENT_ERROR_TOO_LARGE,
                        "fragment offset %" G_GSIZE_FORMAT " does not fit the 24 bits of the "
-                       "fragment field (§6.3.2)", offset);
+                       "fragment field (§6.3.2)",
+                       offset);
           g_ptr_array_unref (out);
           return NULL;
         }
@@ -305,15 +310,16 @@ void
 reload_reassembler_set_limits (ReloadReassembler *r, guint max_reassemblies, gsize max_buffered)
 {
   g_return_if_fail (r != NULL);
-  r->max_reassemblies = max_reassemblies != 0 ? max_reassemblies
-                                              : RELOAD_REASSEMBLER_DEFAULT_MAX_REASSEMBLIES;
+  r->max_reassemblies =
+      max_reassemblies != 0 ? max_reassemblies : RELOAD_REASSEMBLER_DEFAULT_MAX_REASSEMBLIES;
   gsize buffered = max_buffered != 0 ? max_buffered : RELOAD_REASSEMBLER_DEFAULT_MAX_BUFFERED;
   /* One message of the largest size, with the bookkeeping of fragments of
    * RELOAD_FRAGMENT_MIN_BODY bytes, must fit. */
   gsize floor = 0;
   if (r->max_message_size != G_MAXUINT32)
-    floor = r->max_message_size
-            + (r->max_message_size / RELOAD_FRAGMENT_MIN_BODY + 2) * RELOAD_REASSEMBLER_PIECE_OVERHEAD;
+    floor =
+        r->max_message_size
+        + (r->max_message_size / RELOAD_FRAGMENT_MIN_BODY + 2) * RELOAD_REASSEMBLER_PIECE_OVERHEAD;
   r->max_buffered = MAX (buffered, floor);
 }
 
@@ -469,8 +475,8 @@ assemble (Reassembly *a)
 }
 
 gboolean
-reload_reassembler_add (ReloadReassembler *r, gconstpointer link, const guint8 *fragment,
-                        gsize len, gint64 now_us, GBytes **out_complete, GError **error)
+reload_reassembler_add (ReloadReassembler *r, gconstpointer link, const guint8 *fragment, gsize len,
+                        gint64 now_us, GBytes **out_complete, GError **error)
 {
   g_return_val_if_fail (r != NULL, FALSE);
   g_return_val_if_fail (out_complete != NULL, FALSE);
@@ -492,8 +498,9 @@ reload_reassembler_add (ReloadReassembler *r, gconstpointer link, const guint8 *
       if (len > r->max_message_size)
         {
           g_set_error (error, RELOAD_FRAGMENT_ERROR, RELOAD_FRAGMENT_ERROR_TOO_LARGE,
-                       "a %" G_GSIZE_FORMAT "-byte message exceeds max-message-size %"
-                       G_GSIZE_FORMAT, len, r->max_message_size);
+                       "a %" G_GSIZE_FORMAT
+                       "-byte message exceeds max-message-size %" G_GSIZE_FORMAT,
+                       len, r->max_message_size);
           return FALSE;
         }
       /* The whole message arrived (a retransmission over a larger MTU,
@@ -517,7 +524,8 @@ reload_reassembler_add (ReloadReassembler *r, gconstpointer link, const guint8 *
       g_set_error (error, RELOAD_FRAGMENT_ERROR, RELOAD_FRAGMENT_ERROR_TOO_LARGE,
                    "fragment of transaction %016" G_GINT64_MODIFIER "x at offset %" G_GSIZE_FORMAT
                    " (%" G_GSIZE_FORMAT " bytes) reaches beyond max-message-size %" G_GSIZE_FORMAT
-                   ": message dropped", tid, s, n, r->max_message_size);
+                   ": message dropped",
+                   tid, s, n, r->max_message_size);
       if (a != NULL)
         drop (r, a);
       return FALSE;
@@ -535,8 +543,9 @@ reload_reassembler_add (ReloadReassembler *r, gconstpointer link, const guint8 *
       if (conflict != NULL)
         {
           g_set_error (error, RELOAD_FRAGMENT_ERROR, RELOAD_FRAGMENT_ERROR_CONFLICT,
-                       "fragment of transaction %016" G_GINT64_MODIFIER "x at offset %"
-                       G_GSIZE_FORMAT " (%" G_GSIZE_FORMAT " bytes) %s: message dropped",
+                       "fragment of transaction %016" G_GINT64_MODIFIER
+                       "x at offset %" G_GSIZE_FORMAT " (%" G_GSIZE_FORMAT
+                       " bytes) %s: message dropped",
                        tid, s, n, conflict);
           drop (r, a);
           return FALSE;
@@ -546,7 +555,8 @@ reload_reassembler_add (ReloadReassembler *r, gconstpointer link, const guint8 *
     {
       g_set_error (error, RELOAD_FRAGMENT_ERROR, RELOAD_FRAGMENT_ERROR_LIMIT,
                    "max-reassemblies (%u) incomplete messages are already held: fragment of "
-                   "transaction %016" G_GINT64_MODIFIER "x dropped", r->max_reassemblies, tid);
+                   "transaction %016" G_GINT64_MODIFIER "x dropped",
+                   r->max_reassemblies, tid);
       return FALSE;
     }
 
@@ -557,8 +567,9 @@ reload_reassembler_add (ReloadReassembler *r, gconstpointer link, const guint8 *
       if (!scan_pieces (a, s, data, n, gaps, &where))
         {
           g_set_error (error, RELOAD_FRAGMENT_ERROR, RELOAD_FRAGMENT_ERROR_CONFLICT,
-                       "fragment of transaction %016" G_GINT64_MODIFIER "x at offset %"
-                       G_GSIZE_FORMAT " (%" G_GSIZE_FORMAT " bytes) overlaps earlier fragments "
+                       "fragment of transaction %016" G_GINT64_MODIFIER
+                       "x at offset %" G_GSIZE_FORMAT " (%" G_GSIZE_FORMAT
+                       " bytes) overlaps earlier fragments "
                        "with different bytes (payload offset %" G_GSIZE_FORMAT "): message dropped",
                        tid, s, n, where);
           drop (r, a);
@@ -579,7 +590,8 @@ reload_reassembler_add (ReloadReassembler *r, gconstpointer link, const guint8 *
       g_set_error (error, RELOAD_FRAGMENT_ERROR, RELOAD_FRAGMENT_ERROR_LIMIT,
                    "max-buffered (%" G_GSIZE_FORMAT " bytes) would be exceeded by the fragment of "
                    "transaction %016" G_GINT64_MODIFIER "x at offset %" G_GSIZE_FORMAT
-                   ": message dropped", r->max_buffered, tid, s);
+                   ": message dropped",
+                   r->max_buffered, tid, s);
       if (a != NULL)
         drop (r, a);
       return FALSE;
@@ -635,9 +647,9 @@ reload_reassembler_add (ReloadReassembler *r, gconstpointer link, const guint8 *
   if (a->header_len + a->total > r->max_message_size)
     {
       g_set_error (error, RELOAD_FRAGMENT_ERROR, RELOAD_FRAGMENT_ERROR_TOO_LARGE,
-                   "reassembled message of transaction %016" G_GINT64_MODIFIER "x (%"
-                   G_GSIZE_FORMAT " bytes) exceeds max-message-size %" G_GSIZE_FORMAT
-                   ": message dropped", tid, a->header_len + a->total, r->max_message_size);
+                   "reassembled message of transaction %016" G_GINT64_MODIFIER "x (%" G_GSIZE_FORMAT
+                   " bytes) exceeds max-message-size %" G_GSIZE_FORMAT ": message dropped",
+                   tid, a->header_len + a->total, r->max_message_size);
       drop (r, a);
       return FALSE;
     }

@@ -53,8 +53,8 @@ reload_frame_decode (const guint8 *data, gsize len, RwArena *arena, ReloadFrame 
   RwCodec *c = rw_codec_new_decoder (data, len, arena != NULL ? arena : own, NULL);
   reload_frame_visit (c, frame);
   if (rw_ok (c) && rw_remaining (c) != 0)
-    rw_fail (c, RELOAD_WIRE_ERROR_TRAILING, NULL,
-             "%" G_GSIZE_FORMAT " bytes left over", rw_remaining (c));
+    rw_fail (c, RELOAD_WIRE_ERROR_TRAILING, NULL, "%" G_GSIZE_FORMAT " bytes left over",
+             rw_remaining (c));
   if (!rw_codec_finish (c, error))
     {
       memset (frame, 0, sizeof *frame);

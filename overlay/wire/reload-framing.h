@@ -40,11 +40,11 @@ typedef enum
 
 typedef struct
 {
-  guint8 type;           /* ReloadFrameType */
-  guint32 sequence;      /* data */
-  RwBytes message;       /* data: borrowed from the decoded input (or the arena) */
-  guint32 ack_sequence;  /* ack */
-  guint32 received;      /* ack: which of the previous 32 sequence numbers arrived (§6.6.2) */
+  guint8 type;          /* ReloadFrameType */
+  guint32 sequence;     /* data */
+  RwBytes message;      /* data: borrowed from the decoded input (or the arena) */
+  guint32 ack_sequence; /* ack */
+  guint32 received;     /* ack: which of the previous 32 sequence numbers arrived (§6.6.2) */
 } ReloadFrame;
 
 /* The visitor: the frame's fields in the current JSON object.  An unknown

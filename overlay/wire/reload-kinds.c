@@ -155,9 +155,8 @@ reload_kind_value (RwCodec *c, guint32 kind_id, ReloadKindValue *v)
 }
 
 gboolean
-reload_kind_value_decode (guint32 kind_id, const guint8 *data, gsize len,
-                          const RwOptions *options, RwArena *arena, ReloadKindValue *out,
-                          GError **error)
+reload_kind_value_decode (guint32 kind_id, const guint8 *data, gsize len, const RwOptions *options,
+                          RwArena *arena, ReloadKindValue *out, GError **error)
 {
   RwCodec *c = rw_codec_new_decoder (data, len, arena, options);
   rw_object_begin (c, "value");

@@ -110,7 +110,7 @@ void reload_kind_value (RwCodec *c, guint32 kind_id, ReloadKindValue *v);
  * current object), for callers and tests that handle one kind. */
 void reload_sip_registration_fields (RwCodec *c, gpointer v);
 void reload_turn_server_fields (RwCodec *c, gpointer v);
-void reload_certificate_fields (RwCodec *c, gpointer v);        /* RwBytes */
+void reload_certificate_fields (RwCodec *c, gpointer v); /* RwBytes */
 void reload_redir_service_provider_fields (RwCodec *c, gpointer v);
 
 /* DataValue.value bytes <-> typed value, for the storage layer, which keeps

@@ -279,9 +279,10 @@ visit_contents (RwCodec *c, ReloadMessage *m)
 {
   rw_enum16 (c, "message_code", &m->message_code, reload_message_code_names);
   /* §6.3.3: 0 is invalid, 0x8000..0xFFFE reserved. */
-  if (rw_ok (c) && (m->message_code == 0 || (m->message_code >= 0x8000 && m->message_code != RELOAD_ERROR)))
-    rw_fail (c, RELOAD_WIRE_ERROR_INVALID_VALUE, "message_code", "0x%04x is not a valid message code",
-             m->message_code);
+  if (rw_ok (c)
+      && (m->message_code == 0 || (m->message_code >= 0x8000 && m->message_code != RELOAD_ERROR)))
+    rw_fail (c, RELOAD_WIRE_ERROR_INVALID_VALUE, "message_code",
+             "0x%04x is not a valid message code", m->message_code);
   visit_body (c, m);
   RW_LIST (c, "extensions", 4, m->extensions, m->n_extensions, visit_extension);
 }
@@ -295,7 +296,7 @@ static const RwEnumName certificate_type_names[] = {
 };
 
 static const RwEnumName hash_names[] = {
-  { 0, "none" }, { 1, "md5" }, { 2, "sha1" }, { 3, "sha224" },
+  { 0, "none" },   { 1, "md5" },    { 2, "sha1" },   { 3, "sha224" },
   { 4, "sha256" }, { 5, "sha384" }, { 6, "sha512" }, { 0, NULL },
 };
 
@@ -442,7 +443,8 @@ reload_message_decode (GBytes *bytes, const RwOptions *options, GError **error)
   if (options != NULL && options->max_message_size != 0 && len > options->max_message_size)
     {
       g_set_error (error, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TOO_LARGE,
-                   "message at offset 0: %" G_GSIZE_FORMAT " bytes exceed max-message-size %" G_GSIZE_FORMAT,
+                   "message at offset 0: %" G_GSIZE_FORMAT
+                   " bytes exceed max-message-size %" G_GSIZE_FORMAT,
                    len, options->max_message_size);
       return NULL;
     }
@@ -469,8 +471,8 @@ reload_message_encode_to (const ReloadMessage *msg, const RwOptions *options, GB
       return FALSE;
     }
   gsize total = out->len - start;
-  if (total > G_MAXUINT32 || (options != NULL && options->max_message_size != 0
-                              && total > options->max_message_size))
+  if (total > G_MAXUINT32
+      || (options != NULL && options->max_message_size != 0 && total > options->max_message_size))
     {
       g_set_error (error, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TOO_LARGE,
                    "message: %" G_GSIZE_FORMAT " bytes exceed max-message-size", total);
@@ -554,7 +556,8 @@ reload_message_signature_input (const ReloadMessage *msg, const RwOptions *optio
   RwCodec *c = rw_codec_new_encoder (out, options);
   rw_object_begin (c, NULL);
   visit_contents (c, (ReloadMessage *) msg);
-  reload_signer_identity (c, NULL, (ReloadSignerIdentity *) &msg->security_block.signature.identity);
+  reload_signer_identity (c, NULL,
+                          (ReloadSignerIdentity *) &msg->security_block.signature.identity);
   rw_object_end (c);
   if (!rw_codec_finish (c, error))
     return NULL;

@@ -104,9 +104,9 @@ enum
 typedef struct
 {
   guint8 identity_type;
-  guint8 hash_alg;       /* cert_hash, cert_hash_node_id */
-  RwBytes hash;          /* certificate_hash or certificate_node_id_hash */
-  RwBytes unknown;       /* value of an unknown identity type */
+  guint8 hash_alg; /* cert_hash, cert_hash_node_id */
+  RwBytes hash;    /* certificate_hash or certificate_node_id_hash */
+  RwBytes unknown; /* value of an unknown identity type */
 } ReloadSignerIdentity;
 
 typedef struct
@@ -136,8 +136,8 @@ typedef struct
   RwBytes fragment_data;
 
   guint16 message_code;
-  gpointer body;       /* the structure reload_body_type_lookup() names */
-  RwBytes raw_body;    /* the body of a message code this codec does not know */
+  gpointer body;    /* the structure reload_body_type_lookup() names */
+  RwBytes raw_body; /* the body of a message code this codec does not know */
   ReloadMessageExtension *extensions;
   guint n_extensions;
   ReloadSecurityBlock security_block;
@@ -156,7 +156,8 @@ GBytes *reload_message_encode (const ReloadMessage *msg, const RwOptions *option
 /* Encodes into @out (appending); the header's length field is computed. */
 gboolean reload_message_encode_to (const ReloadMessage *msg, const RwOptions *options,
                                    GByteArray *out, GError **error);
-JsonNode *reload_message_to_json (const ReloadMessage *msg, const RwOptions *options, GError **error);
+JsonNode *reload_message_to_json (const ReloadMessage *msg, const RwOptions *options,
+                                  GError **error);
 ReloadMessage *reload_message_from_json (JsonNode *node, const RwOptions *options, GError **error);
 /* An empty message whose structures the caller fills from its arena. */
 ReloadMessage *reload_message_new (void);
@@ -168,8 +169,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadMessage, reload_message_free)
  * its via list, destination list and options, nothing of the contents.
  * Decoded structures go to @arena.  Returns the header's size. */
 gsize reload_forwarding_header_decode (const guint8 *data, gsize len, const RwOptions *options,
-                                       RwArena *arena, ReloadForwardingHeader *out,
-                                       GError **error);
+                                       RwArena *arena, ReloadForwardingHeader *out, GError **error);
 
 /* §6.3.2: the overlay field is the low 32 bits of SHA-1(overlay name). */
 guint32 reload_overlay_hash (const char *overlay_name);

@@ -8,7 +8,7 @@
 
 /* TLS HashAlgorithm (RFC 5246 §7.4.1.4.1), MetaData.hash_algorithm. */
 static const RwEnumName hash_algorithm_names[] = {
-  { 0, "none" }, { 1, "md5" },    { 2, "sha1" },   { 3, "sha224" },
+  { 0, "none" },   { 1, "md5" },    { 2, "sha1" },   { 3, "sha224" },
   { 4, "sha256" }, { 5, "sha384" }, { 6, "sha512" }, { 0, NULL },
 };
 

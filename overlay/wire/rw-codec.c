@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK (reload-wire-error-quark, reload_wire_error)
+/* clang-format on */
 
 /* RELOAD structures nest a dozen levels at most (a StoredData inside a
  * StoreKindData inside a StoreReq inside MessageContents...): a deeper
@@ -322,7 +324,8 @@ rw_alloc (RwCodec *c, gsize size)
   gpointer p = rw_arena_alloc0 (c->arena, size);
   if (p == NULL)
     rw_fail (c, RELOAD_WIRE_ERROR_TOO_LARGE, NULL,
-             "decoded structures would exceed the %" G_GSIZE_FORMAT " bytes allowed", c->arena->limit);
+             "decoded structures would exceed the %" G_GSIZE_FORMAT " bytes allowed",
+             c->arena->limit);
   return p;
 }
 
@@ -644,10 +647,11 @@ rw_u64_hex (RwCodec *c, const char *name, guint64 *v)
   if (n == NULL)
     return;
   const char *s = JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
-                    ? json_node_get_string (n)
-                    : NULL;
+                      ? json_node_get_string (n)
+                      : NULL;
   guint64 x;
-  if (s == NULL || strlen (s) != 16 || !g_ascii_string_to_unsigned (s, 16, 0, G_MAXUINT64, &x, NULL))
+  if (s == NULL || strlen (s) != 16
+      || !g_ascii_string_to_unsigned (s, 16, 0, G_MAXUINT64, &x, NULL))
     {
       rw_fail (c, RELOAD_WIRE_ERROR_JSON, name, "expected 16 hex digits");
       return;
@@ -669,7 +673,8 @@ rw_boolean (RwCodec *c, const char *name, gboolean *v)
           /* §6.3.1.1: enum { false(0), true(1), (255) } Boolean. */
           if (b > 1)
             {
-              rw_fail (c, RELOAD_WIRE_ERROR_INVALID_VALUE, name, "Boolean must be 0 or 1, not %u", b);
+              rw_fail (c, RELOAD_WIRE_ERROR_INVALID_VALUE, name, "Boolean must be 0 or 1, not %u",
+                       b);
               return;
             }
           c->pos++;
@@ -834,7 +839,8 @@ read_length (RwCodec *c, const char *name, guint len_bytes, gsize max, gsize *ou
   if (n > len_max (len_bytes, max))
     {
       c->pos = at;
-      rw_fail (c, RELOAD_WIRE_ERROR_LENGTH, name, "length %" G_GUINT64_FORMAT " exceeds the maximum %" G_GUINT64_FORMAT, n,
+      rw_fail (c, RELOAD_WIRE_ERROR_LENGTH, name,
+               "length %" G_GUINT64_FORMAT " exceeds the maximum %" G_GUINT64_FORMAT, n,
                len_max (len_bytes, max));
       return FALSE;
     }
@@ -908,7 +914,8 @@ rw_text (RwCodec *c, const char *name, guint len_bytes, gsize max, RwBytes *v)
     {
       if (v->len == 0 || g_utf8_validate ((const char *) v->data, v->len, NULL))
         {
-          g_autofree char *s = v->len > 0 ? g_strndup ((const char *) v->data, v->len) : g_strdup ("");
+          g_autofree char *s =
+              v->len > 0 ? g_strndup ((const char *) v->data, v->len) : g_strdup ("");
           json_name (c, name);
           json_builder_add_string_value (c->builder, s);
         }

@@ -27,16 +27,16 @@ GQuark reload_wire_error_quark (void);
 
 typedef enum
 {
-  RELOAD_WIRE_ERROR_TRUNCATED,      /* a field runs past the end of its block */
-  RELOAD_WIRE_ERROR_LENGTH,         /* a length disagrees with the data */
-  RELOAD_WIRE_ERROR_TRAILING,       /* bytes left over after a structure */
-  RELOAD_WIRE_ERROR_INVALID_VALUE,  /* a value the RFC forbids */
-  RELOAD_WIRE_ERROR_UNKNOWN_TYPE,   /* an unknown type in a select that allows none */
-  RELOAD_WIRE_ERROR_TOO_LARGE,      /* a limit (list length, max-message-size, arena) */
-  RELOAD_WIRE_ERROR_BAD_TOKEN,      /* relo_token is not 0xd2454c4f */
-  RELOAD_WIRE_ERROR_BAD_VERSION,    /* version is not 0x0a */
-  RELOAD_WIRE_ERROR_BAD_FRAGMENT,   /* fragment field without its high bit */
-  RELOAD_WIRE_ERROR_JSON,           /* JSON input does not describe a structure */
+  RELOAD_WIRE_ERROR_TRUNCATED,     /* a field runs past the end of its block */
+  RELOAD_WIRE_ERROR_LENGTH,        /* a length disagrees with the data */
+  RELOAD_WIRE_ERROR_TRAILING,      /* bytes left over after a structure */
+  RELOAD_WIRE_ERROR_INVALID_VALUE, /* a value the RFC forbids */
+  RELOAD_WIRE_ERROR_UNKNOWN_TYPE,  /* an unknown type in a select that allows none */
+  RELOAD_WIRE_ERROR_TOO_LARGE,     /* a limit (list length, max-message-size, arena) */
+  RELOAD_WIRE_ERROR_BAD_TOKEN,     /* relo_token is not 0xd2454c4f */
+  RELOAD_WIRE_ERROR_BAD_VERSION,   /* version is not 0x0a */
+  RELOAD_WIRE_ERROR_BAD_FRAGMENT,  /* fragment field without its high bit */
+  RELOAD_WIRE_ERROR_JSON,          /* JSON input does not describe a structure */
 } ReloadWireError;
 
 typedef enum
@@ -123,7 +123,7 @@ gsize rw_remaining (const RwCodec *c);
 guint8 rw_peek_u8 (RwCodec *c, const char *name);
 
 void rw_fail (RwCodec *c, ReloadWireError code, const char *name, const char *format, ...)
-  G_GNUC_PRINTF (4, 5);
+    G_GNUC_PRINTF (4, 5);
 gpointer rw_alloc (RwCodec *c, gsize size);
 
 /* Scalars.  @name is the field's JSON key (NULL for a list element). */
@@ -190,9 +190,9 @@ gsize rw_block_length (const RwBlock *b);
 void rw_list (RwCodec *c, const char *name, guint len_bytes, gsize max_bytes, gpointer *items,
               guint *n_items, gsize elem_size, guint max_items, RwVisitFunc visit);
 
-#define RW_LIST(c, name, len_bytes, items, n_items, visit)                                   \
-  rw_list ((c), (name), (len_bytes), 0, (gpointer *) &(items), &(n_items), sizeof (*(items)), \
-           0, (RwVisitFunc) (visit))
+#define RW_LIST(c, name, len_bytes, items, n_items, visit)                                       \
+  rw_list ((c), (name), (len_bytes), 0, (gpointer *) &(items), &(n_items), sizeof (*(items)), 0, \
+           (RwVisitFunc) (visit))
 
 /* A list whose byte length was reserved earlier (rw_block_reserve). */
 void rw_list_in_block (RwCodec *c, const char *name, RwBlock *b, gpointer *items, guint *n_items,

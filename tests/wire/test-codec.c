@@ -86,28 +86,35 @@ test_decode_failures (void)
   RwOptions o = { 0 };
   /* invalid Boolean */
   g_autoptr (GBytes) b1 = wire_test_hex ("02 beef 01020304 0000000000000000 02 0000 00 0000");
-  g_autoptr (GError) e1 = wire_test_expect_error (visit_sample, sizeof (Sample), g_bytes_get_data (b1, NULL),
-                                                  g_bytes_get_size (b1), &o, "flag", 15);
+  g_autoptr (GError) e1 =
+      wire_test_expect_error (visit_sample, sizeof (Sample), g_bytes_get_data (b1, NULL),
+                              g_bytes_get_size (b1), &o, "flag", 15);
   g_assert_error (e1, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_INVALID_VALUE);
   /* opaque longer than what remains */
   g_autoptr (GBytes) b2 = wire_test_hex ("02 beef 01020304 0000000000000000 01 0009 0000");
-  g_autoptr (GError) e2 = wire_test_expect_error (visit_sample, sizeof (Sample), g_bytes_get_data (b2, NULL),
-                                                  g_bytes_get_size (b2), &o, "blob", 16);
+  g_autoptr (GError) e2 =
+      wire_test_expect_error (visit_sample, sizeof (Sample), g_bytes_get_data (b2, NULL),
+                              g_bytes_get_size (b2), &o, "blob", 16);
   g_assert_error (e2, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_LENGTH);
   /* text longer than its declared maximum (10) */
-  g_autoptr (GBytes) b3 = wire_test_hex ("02 beef 01020304 0000000000000000 01 0000 0b 6161616161616161616161 0000");
-  g_autoptr (GError) e3 = wire_test_expect_error (visit_sample, sizeof (Sample), g_bytes_get_data (b3, NULL),
-                                                  g_bytes_get_size (b3), &o, "label", 18);
+  g_autoptr (GBytes) b3 =
+      wire_test_hex ("02 beef 01020304 0000000000000000 01 0000 0b 6161616161616161616161 0000");
+  g_autoptr (GError) e3 =
+      wire_test_expect_error (visit_sample, sizeof (Sample), g_bytes_get_data (b3, NULL),
+                              g_bytes_get_size (b3), &o, "label", 18);
   g_assert_error (e3, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_LENGTH);
   /* a list whose byte length is not a multiple of its elements */
-  g_autoptr (GBytes) b4 = wire_test_hex ("02 beef 01020304 0000000000000000 01 0000 00 0006 00000001 0000");
-  g_autoptr (GError) e4 = wire_test_expect_error (visit_sample, sizeof (Sample), g_bytes_get_data (b4, NULL),
-                                                  g_bytes_get_size (b4), &o, "values[1]", 25);
+  g_autoptr (GBytes) b4 =
+      wire_test_hex ("02 beef 01020304 0000000000000000 01 0000 00 0006 00000001 0000");
+  g_autoptr (GError) e4 =
+      wire_test_expect_error (visit_sample, sizeof (Sample), g_bytes_get_data (b4, NULL),
+                              g_bytes_get_size (b4), &o, "values[1]", 25);
   g_assert_error (e4, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRUNCATED);
   /* bytes after the structure */
   g_autoptr (GBytes) b5 = wire_test_hex ("02 beef 01020304 0000000000000000 01 0000 00 0000 ff");
-  g_autoptr (GError) e5 = wire_test_expect_error (visit_sample, sizeof (Sample), g_bytes_get_data (b5, NULL),
-                                                  g_bytes_get_size (b5), &o, "left over", 21);
+  g_autoptr (GError) e5 =
+      wire_test_expect_error (visit_sample, sizeof (Sample), g_bytes_get_data (b5, NULL),
+                              g_bytes_get_size (b5), &o, "left over", 21);
   g_assert_error (e5, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRAILING);
 }
 
@@ -176,9 +183,11 @@ test_json_refusals (void)
     { "{\"kind\":1,\"small\":70000}", "small in JSON: 70000 is out of range" },
     { "{\"kind\":1,\"small\":-1}", "out of range" },
     { "{\"kind\":1,\"small\":1,\"mid\":1,\"big\":\"x\"}", "big in JSON" },
-    { "{\"kind\":1,\"small\":1,\"mid\":1,\"big\":1,\"flag\":1}", "flag in JSON: expected true or false" },
+    { "{\"kind\":1,\"small\":1,\"mid\":1,\"big\":1,\"flag\":1}",
+      "flag in JSON: expected true or false" },
     { "{\"kind\":1,\"small\":1,\"mid\":1,\"big\":1,\"flag\":true,\"blob\":\"abc\"}", "odd length" },
-    { "{\"kind\":1,\"small\":1,\"mid\":1,\"big\":1,\"flag\":true,\"blob\":\"zz\"}", "not a hex string" },
+    { "{\"kind\":1,\"small\":1,\"mid\":1,\"big\":1,\"flag\":true,\"blob\":\"zz\"}",
+      "not a hex string" },
     { "{\"kind\":1,\"small\":1,\"mid\":1,\"big\":1,\"flag\":true,\"blob\":\"\",\"label\":\"eleven chars\"}",
       "label in JSON: 12 bytes exceed the maximum 10" },
     { "{\"kind\":1,\"small\":1,\"mid\":1,\"big\":1,\"flag\":true,\"blob\":\"\",\"label\":\"\",\"values\":{}}",

@@ -163,8 +163,7 @@ test_request_extensions (void)
                                               "00000010"
                                               "0007 00000004 61626364"
                                               "fff0 00000000");
-  const char *const names[] = { "\"expiration\":",
-                                "\"timestamp_initiated\":",
+  const char *const names[] = { "\"expiration\":", "\"timestamp_initiated\":",
                                 "\"dMFlags\":\"18446744073709551615\"",
                                 "\"diagnostic_extensions_list\":[{\"type\":7,"
                                 "\"diagnostic_extension_contents\":\"61626364\"}",
@@ -173,8 +172,8 @@ test_request_extensions (void)
 
   /* The same contents decoded as the object of a Diagnostic_Ping
    * extension's contents: nothing on the wire for the object. */
-  g_autoptr (GBytes) bytes = wire_test_roundtrip (reload_diagnostics_request_visit, sizeof r, &r,
-                                                  &options);
+  g_autoptr (GBytes) bytes =
+      wire_test_roundtrip (reload_diagnostics_request_visit, sizeof r, &r, &options);
   g_autoptr (RwArena) arena = rw_arena_new (0);
   ReloadDiagnosticsRequest d = { 0 };
   gsize n;
@@ -343,7 +342,7 @@ test_info_kinds (void)
   /* The JSON reader takes kind names and numbers alike. */
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_assert_true (json_parser_load_from_data (
-    parser, "{\"kind\":\"UNDERLAY_HOP\",\"underlay_hop\":3}", -1, NULL));
+      parser, "{\"kind\":\"UNDERLAY_HOP\",\"underlay_hop\":3}", -1, NULL));
   g_autoptr (RwArena) arena = rw_arena_new (0);
   ReloadDiagnosticInfo from = { 0 };
   RwCodec *c = rw_codec_new_json_reader (json_parser_get_root (parser), arena, &options);
@@ -372,8 +371,8 @@ test_info_errors (void)
   expect_error (visit, size, "0006 0004 00000001", "machine_uptime", 4,
                 RELOAD_WIRE_ERROR_TRUNCATED);
   /* INSTANCES_STORED whose contents are not whole entries. */
-  expect_error (visit, size, "000a 000d 00000001 0000000000000005 ff",
-                "instances_stored[1].kind", 16, RELOAD_WIRE_ERROR_TRUNCATED);
+  expect_error (visit, size, "000a 000d 00000001 0000000000000005 ff", "instances_stored[1].kind",
+                16, RELOAD_WIRE_ERROR_TRUNCATED);
   /* MESSAGES_SENT_RCVD cut inside an entry. */
   expect_error (visit, size, "000b 0011 0017 0000000000000003 00000000000000",
                 "messages_sent_rcvd[0].rcvd", 14, RELOAD_WIRE_ERROR_TRUNCATED);
@@ -421,7 +420,8 @@ test_response (void)
     .n_diagnostic_info_list = G_N_ELEMENTS (info),
   };
   roundtrip_hex (reload_diagnostics_response_visit, sizeof r, &r,
-                 EXPIRATION_HEX INITIATED_HEX RECEIVED_HEX "03"
+                 EXPIRATION_HEX INITIATED_HEX RECEIVED_HEX
+                 "03"
                  "00000094"
                  "0001 0001 00"
                  "0002 0004 00000007"
@@ -439,8 +439,7 @@ test_response (void)
                  "000e 0001 0a"
                  "000f 0001 0b"
                  "f00f 0001 3f");
-  const char *const names[] = { "\"timestamp_received\":",
-                                "\"hop_counter\":3",
+  const char *const names[] = { "\"timestamp_received\":", "\"hop_counter\":3",
                                 "\"diagnostic_info_list\":[{\"kind\":\"STATUS_INFO\"",
                                 "{\"message_code\":\"path_track_req\",\"sent\":1,\"rcvd\":0}",
                                 NULL };
@@ -474,13 +473,13 @@ test_response (void)
  * Destination (RFC 6940 §6.3.2.2: type 1, length 16, the Node-ID), then
  * the DiagnosticsRequest field by field. */
 static const char path_track_req_hex[] =
-  "01 10 000102030405060708090a0b0c0d0e0f" /* destination */
-  "0000015f5e100000"                       /* expiration */
-  "0000015f5e0ffc18"                       /* timestamp_initiated */
-  "0000000000000003"                       /* dMFlags: STATUS_INFO | ROUTING_TABLE_SIZE */
-  "0000000a"                               /* ext_length */
-  "0000000a"                               /* diagnostic_extensions_list length */
-  "0007 00000004 61626364";                /* {type 7, contents "abcd"} */
+    "01 10 000102030405060708090a0b0c0d0e0f" /* destination */
+    "0000015f5e100000"                       /* expiration */
+    "0000015f5e0ffc18"                       /* timestamp_initiated */
+    "0000000000000003"                       /* dMFlags: STATUS_INFO | ROUTING_TABLE_SIZE */
+    "0000000a"                               /* ext_length */
+    "0000000a"                               /* diagnostic_extensions_list length */
+    "0007 00000004 61626364";                /* {type 7, contents "abcd"} */
 
 static void
 test_path_track_req (void)
@@ -498,7 +497,7 @@ test_path_track_req (void)
   g_assert_cmpuint (d.request.timestamp_initiated, ==, INITIATED);
   g_assert_cmphex (d.request.dm_flags, ==,
                    RELOAD_DM_FLAG (RELOAD_DIAG_STATUS_INFO)
-                     | RELOAD_DM_FLAG (RELOAD_DIAG_ROUTING_TABLE_SIZE));
+                       | RELOAD_DM_FLAG (RELOAD_DIAG_ROUTING_TABLE_SIZE));
   g_assert_cmpuint (d.request.n_extensions, ==, 1);
   g_assert_cmpuint (d.request.extensions[0].type, ==, 7);
 
@@ -514,8 +513,7 @@ test_path_track_req (void)
   };
   roundtrip_hex (reload_path_track_req_visit, sizeof r, &r, path_track_req_hex);
   const char *const names[] = { "\"destination\":{\"type\":\"node\"",
-                                "\"request\":{\"expiration\":",
-                                "\"dMFlags\":3", NULL };
+                                "\"request\":{\"expiration\":", "\"dMFlags\":3", NULL };
   assert_json_has (reload_path_track_req_visit, &r, names);
 
   /* A resource destination. */
@@ -528,9 +526,8 @@ test_path_track_req (void)
                  "0000000000000000 0000000000000000 0000000000000000 00000000 00000000");
 
   const gsize size = sizeof (ReloadPathTrackReq);
-  expect_error (reload_path_track_req_visit, size,
-                "00 10 000102030405060708090a0b0c0d0e0f", "destination.type", 0,
-                RELOAD_WIRE_ERROR_INVALID_VALUE);
+  expect_error (reload_path_track_req_visit, size, "00 10 000102030405060708090a0b0c0d0e0f",
+                "destination.type", 0, RELOAD_WIRE_ERROR_INVALID_VALUE);
   expect_error (reload_path_track_req_visit, size,
                 "01 10 000102030405060708090a0b0c0d0e0f 0000015f5e10", "request.expiration", 18,
                 RELOAD_WIRE_ERROR_TRUNCATED);
@@ -558,14 +555,14 @@ test_path_track_ans (void)
   };
   /* By hand from §4.3.1 and §5.2. */
   roundtrip_hex (reload_path_track_ans_visit, sizeof a, &a,
-                 "01 10 202122232425262728292a2b2c2d2e2f" /* next_hop */
-                 EXPIRATION_HEX INITIATED_HEX RECEIVED_HEX
-                 "02"       /* hop_counter */
-                 "0000000d" /* diagnostic_info_list: 13 bytes */
+                 "01 10 202122232425262728292a2b2c2d2e2f"       /* next_hop */
+                 EXPIRATION_HEX INITIATED_HEX RECEIVED_HEX "02" /* hop_counter */
+                 "0000000d"                                     /* diagnostic_info_list: 13 bytes */
                  "0001 0001 00"
                  "0002 0004 0000002a");
-  const char *const names[] = { "\"next_hop\":{\"type\":\"node\"", "\"response\":{\"expiration\":",
-                                "\"routing_table_size\":42", NULL };
+  const char *const names[] = { "\"next_hop\":{\"type\":\"node\"",
+                                "\"response\":{\"expiration\":", "\"routing_table_size\":42",
+                                NULL };
   assert_json_has (reload_path_track_ans_visit, &a, names);
 
   /* A compressed next hop. */
@@ -645,8 +642,7 @@ test_message_path_track (void)
   req->request.timestamp_initiated = INITIATED;
   req->request.dm_flags = RELOAD_DM_FLAG (RELOAD_DIAG_SOFTWARE_VERSION);
   m->body = req;
-  const char *const req_names[] = { "\"message_code\":\"path_track_req\"", "\"dMFlags\":16",
-                                    NULL };
+  const char *const req_names[] = { "\"message_code\":\"path_track_req\"", "\"dMFlags\":16", NULL };
   g_autoptr (GBytes) req_bytes = message_roundtrip (m, req_names);
   g_autoptr (GError) error = NULL;
   g_autoptr (ReloadMessage) d = reload_message_decode (req_bytes, &options, &error);
@@ -682,8 +678,8 @@ test_message_diagnostic_ping (void)
     .timestamp_initiated = INITIATED,
     .dm_flags = RELOAD_DM_FLAG (RELOAD_DIAG_APP_UPTIME),
   };
-  g_autoptr (GBytes) contents = wire_test_roundtrip (reload_diagnostics_request_visit, sizeof r,
-                                                     &r, &options);
+  g_autoptr (GBytes) contents =
+      wire_test_roundtrip (reload_diagnostics_request_visit, sizeof r, &r, &options);
   gsize n;
   const guint8 *data = g_bytes_get_data (contents, &n);
 

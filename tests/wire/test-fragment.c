@@ -48,22 +48,22 @@ build_message (guint64 tid, guint n_via, gsize payload_len, guint8 seed)
   gsize len = RELOAD_HEADER_FIXED_SIZE + via + dest + payload_len;
   guint8 *m = g_malloc0 (len);
   put32 (m, RELOAD_TOKEN);
-  put32 (m + 4, 0x12345678);               /* overlay */
-  put16 (m + 8, 1);                         /* configuration_sequence */
+  put32 (m + 4, 0x12345678); /* overlay */
+  put16 (m + 8, 1);          /* configuration_sequence */
   m[10] = RELOAD_VERSION;
   m[11] = RELOAD_DEFAULT_TTL;
   put32 (m + 12, RELOAD_FRAGMENT_UNFRAGMENTED);
   put32 (m + 16, (guint32) len);
   put32 (m + 20, (guint32) (tid >> 32));
   put32 (m + 24, (guint32) tid);
-  put32 (m + 28, 0);                        /* max_response_length */
+  put32 (m + 28, 0); /* max_response_length */
   put16 (m + 32, (guint16) via);
   put16 (m + 34, (guint16) dest);
   put16 (m + 36, 0);
   guint8 *p = m + RELOAD_HEADER_FIXED_SIZE;
   for (guint i = 0; i < n_via + 1; i++, p += 18)
     {
-      p[0] = 1;  /* node */
+      p[0] = 1; /* node */
       p[1] = 16;
       memset (p + 2, 0xa0 + (int) i, 16);
     }
@@ -149,8 +149,8 @@ static GPtrArray *
 split (GBytes *msg, gsize max)
 {
   g_autoptr (GError) error = NULL;
-  GPtrArray *frags = reload_fragment_split (g_bytes_get_data (msg, NULL), g_bytes_get_size (msg),
-                                            max, &error);
+  GPtrArray *frags =
+      reload_fragment_split (g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), max, &error);
   g_assert_no_error (error);
   g_assert_nonnull (frags);
   return frags;
@@ -164,8 +164,8 @@ expect_header_error (GBytes *b, gint code, const char *field)
   g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (b, NULL), g_bytes_get_size (b));
   g_autoptr (GError) error = NULL;
   guint32 fragment = 7;
-  g_assert_cmpuint (reload_fragment_parse_header (copy, g_bytes_get_size (b), &fragment, NULL,
-                                                  &error), ==, 0);
+  g_assert_cmpuint (
+      reload_fragment_parse_header (copy, g_bytes_get_size (b), &fragment, NULL, &error), ==, 0);
   g_assert_error (error, RELOAD_WIRE_ERROR, code);
   g_assert_nonnull (strstr (error->message, field));
   g_assert_cmpuint (fragment, ==, 7);
@@ -245,7 +245,8 @@ check_fragments (GBytes *msg, GPtrArray *frags, gsize max)
       g_assert_cmpmem (d + 20, h - 20, m + 20, h - 20);
       g_assert_cmpuint (get32 (d + 16), ==, len);
       gboolean last = i == frags->len - 1;
-      g_assert_cmphex (field, ==, RELOAD_FRAGMENT_HIGH_BIT | (last ? RELOAD_FRAGMENT_LAST : 0) | pos);
+      g_assert_cmphex (field, ==,
+                       RELOAD_FRAGMENT_HIGH_BIT | (last ? RELOAD_FRAGMENT_LAST : 0) | pos);
       /* §6.7: at least 256 bytes of body, but for the last fragment */
       if (!last)
         g_assert_cmpuint (len - h, >=, RELOAD_FRAGMENT_MIN_BODY);
@@ -348,8 +349,9 @@ test_refragment (void)
   g_assert_cmpuint (mid->len, >, 1);
   g_assert_cmpuint (end->len, >, 1);
 
-  gsize expect_offset = get32 ((const guint8 *) g_bytes_get_data (g_ptr_array_index (frags, 1), NULL) + 12)
-                        & RELOAD_FRAGMENT_OFFSET_MASK;
+  gsize expect_offset =
+      get32 ((const guint8 *) g_bytes_get_data (g_ptr_array_index (frags, 1), NULL) + 12)
+      & RELOAD_FRAGMENT_OFFSET_MASK;
   for (guint i = 0; i < mid->len; i++)
     {
       GBytes *f = g_ptr_array_index (mid, i);
@@ -363,7 +365,8 @@ test_refragment (void)
     {
       GBytes *f = g_ptr_array_index (end, i);
       guint32 field = get32 ((const guint8 *) g_bytes_get_data (f, NULL) + 12);
-      g_assert_cmphex (field & RELOAD_FRAGMENT_LAST, ==, i == end->len - 1 ? RELOAD_FRAGMENT_LAST : 0);
+      g_assert_cmphex (field & RELOAD_FRAGMENT_LAST, ==,
+                       i == end->len - 1 ? RELOAD_FRAGMENT_LAST : 0);
     }
 
   g_autoptr (ReloadReassembler) r = reload_reassembler_new (100000, 0);
@@ -447,8 +450,8 @@ test_shuffled_with_duplicates (void)
   for (guint round = 0; round < 40; round++)
     {
       gsize payload = (gsize) g_rand_int_range (rand, 2000, 60000);
-      g_autoptr (GBytes) msg = build_message (g_rand_int (rand), round % 4, payload,
-                                              (guint8) round);
+      g_autoptr (GBytes) msg =
+          build_message (g_rand_int (rand), round % 4, payload, (guint8) round);
       gsize h = header_size (msg);
       g_autoptr (GPtrArray) frags = split (msg, h + (gsize) g_rand_int_range (rand, 256, 1400));
       guint n = frags->len;
@@ -533,8 +536,8 @@ test_overlap (void)
   /* overlapping fragments that agree: fine, in any arrangement */
   g_autoptr (GBytes) a = make_fragment (msg, 0, 400, FALSE, -1);
   g_autoptr (GBytes) b = make_fragment (msg, 300, 400, FALSE, -1);
-  g_autoptr (GBytes) c = make_fragment (msg, 100, 50, FALSE, -1);   /* inside a */
-  g_autoptr (GBytes) d = make_fragment (msg, 350, 600, FALSE, -1);  /* spans a gap */
+  g_autoptr (GBytes) c = make_fragment (msg, 100, 50, FALSE, -1);  /* inside a */
+  g_autoptr (GBytes) d = make_fragment (msg, 350, 600, FALSE, -1); /* spans a gap */
   g_autoptr (GBytes) e = make_fragment (msg, 900, 100, TRUE, -1);
   add_pending (r, LINK_A, b, 0);
   add_pending (r, LINK_A, c, 0);
@@ -642,7 +645,7 @@ test_oversize (void)
 
   /* the header of offset 0 is longer than the last fragment's (its via
    * list grew on another path): the whole message is checked again */
-  g_autoptr (GBytes) longer = build_message (13, 3, 1000, 9);  /* header 38 + 72 */
+  g_autoptr (GBytes) longer = build_message (13, 3, 1000, 9); /* header 38 + 72 */
   g_autoptr (GBytes) l0 = make_fragment (longer, 0, 600, FALSE, -1);
   g_autoptr (GBytes) l1 = make_fragment (msg, 600, 400, TRUE, -1);
   g_autoptr (ReloadReassembler) r2 = reload_reassembler_new (h + 1000 + 18, 0);

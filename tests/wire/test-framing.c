@@ -18,11 +18,12 @@ static void
 test_roundtrip_data (void)
 {
   static const guint8 msg[] = { 0xd2, 0x45, 0x4c, 0x4f, 0x00, 0x01 };
-  ReloadFrame f = { .type = RELOAD_FRAME_DATA, .sequence = 0x01020304,
+  ReloadFrame f = { .type = RELOAD_FRAME_DATA,
+                    .sequence = 0x01020304,
                     .message = { msg, sizeof msg } };
   g_autoptr (GBytes) bytes = wire_test_roundtrip (reload_frame_visit, sizeof f, &f, NULL);
-  static const guint8 expect[] = { 0x80, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x06,
-                                   0xd2, 0x45, 0x4c, 0x4f, 0x00, 0x01 };
+  static const guint8 expect[] = { 0x80, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00,
+                                   0x06, 0xd2, 0x45, 0x4c, 0x4f, 0x00, 0x01 };
   assert_bytes (bytes, expect, sizeof expect);
 
   /* the convenience encoder writes the same bytes */
@@ -31,7 +32,8 @@ test_roundtrip_data (void)
   g_assert_cmpmem (out->data, out->len, expect, sizeof expect);
 
   g_autofree char *json = wire_test_to_json (reload_frame_visit, &f, NULL);
-  g_assert_cmpstr (json, ==, "{\"type\":\"data\",\"sequence\":16909060,\"message\":\"d2454c4f0001\"}");
+  g_assert_cmpstr (json, ==,
+                   "{\"type\":\"data\",\"sequence\":16909060,\"message\":\"d2454c4f0001\"}");
 }
 
 static void
@@ -56,7 +58,8 @@ test_roundtrip_ack (void)
   g_assert_cmpmem (out->data, out->len, expect, sizeof expect);
 
   g_autofree char *json = wire_test_to_json (reload_frame_visit, &f, NULL);
-  g_assert_cmpstr (json, ==, "{\"type\":\"ack\",\"ack_sequence\":4294967294,\"received\":2147483649}");
+  g_assert_cmpstr (json, ==,
+                   "{\"type\":\"ack\",\"ack_sequence\":4294967294,\"received\":2147483649}");
 }
 
 /* Hand-written vectors, decoded by the convenience function. */
@@ -66,8 +69,8 @@ test_vectors (void)
   g_autoptr (GBytes) ack = wire_test_hex ("81 00000007 ffffffff");
   ReloadFrame f;
   g_autoptr (GError) error = NULL;
-  g_assert_true (reload_frame_decode (g_bytes_get_data (ack, NULL), g_bytes_get_size (ack), NULL,
-                                      &f, &error));
+  g_assert_true (
+      reload_frame_decode (g_bytes_get_data (ack, NULL), g_bytes_get_size (ack), NULL, &f, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (f.type, ==, RELOAD_FRAME_ACK);
   g_assert_cmpuint (f.ack_sequence, ==, 7);
@@ -99,7 +102,8 @@ test_vectors (void)
 static void
 test_json (void)
 {
-  ReloadFrame f = { .type = RELOAD_FRAME_DATA, .sequence = 9,
+  ReloadFrame f = { .type = RELOAD_FRAME_DATA,
+                    .sequence = 9,
                     .message = { (const guint8 *) "\x01\x02", 2 } };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) node = reload_frame_to_json (&f, &error);
@@ -120,7 +124,7 @@ test_json (void)
   /* the type may be given as its number */
   g_autoptr (JsonParser) p = json_parser_new ();
   g_assert_true (json_parser_load_from_data (
-    p, "{\"type\": 129, \"ack_sequence\": 3, \"received\": 5}", -1, &error));
+      p, "{\"type\": 129, \"ack_sequence\": 3, \"received\": 5}", -1, &error));
   g_assert_true (reload_frame_from_json (json_parser_get_root (p), arena, &back, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (back.type, ==, RELOAD_FRAME_ACK);
@@ -155,9 +159,9 @@ static void
 expect_decode_error (const char *hex, ReloadWireError code, const char *field, gssize offset)
 {
   g_autoptr (GBytes) b = wire_test_hex (hex);
-  g_autoptr (GError) visit_error = wire_test_expect_error (
-    reload_frame_visit, sizeof (ReloadFrame), g_bytes_get_data (b, NULL), g_bytes_get_size (b),
-    NULL, field, offset);
+  g_autoptr (GError) visit_error =
+      wire_test_expect_error (reload_frame_visit, sizeof (ReloadFrame), g_bytes_get_data (b, NULL),
+                              g_bytes_get_size (b), NULL, field, offset);
   g_assert_error (visit_error, RELOAD_WIRE_ERROR, (gint) code);
 
   /* the convenience function agrees, and leaves the frame zeroed */

@@ -158,41 +158,41 @@ static void
 test_sip_failures (void)
 {
   /* type 0 */
-  g_autoptr (GError) e1 = expect_error (RELOAD_KIND_SIP_REGISTRATION, "00000004 00 0001 00",
-                                        "value.type");
+  g_autoptr (GError) e1 =
+      expect_error (RELOAD_KIND_SIP_REGISTRATION, "00000004 00 0001 00", "value.type");
   g_assert_error (e1, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_INVALID_VALUE);
   /* the registration's length runs past the value */
-  g_autoptr (GError) e2 = expect_error (RELOAD_KIND_SIP_REGISTRATION, "00000005 01 0009 0000",
-                                        "value");
+  g_autoptr (GError) e2 =
+      expect_error (RELOAD_KIND_SIP_REGISTRATION, "00000005 01 0009 0000", "value");
   g_assert_error (e2, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_LENGTH);
   /* the uri's length runs past the registration's length */
-  g_autoptr (GError) e3 = expect_error (RELOAD_KIND_SIP_REGISTRATION,
-                                        "00000006 01 0003 0002 41 42", "value.uri");
+  g_autoptr (GError) e3 =
+      expect_error (RELOAD_KIND_SIP_REGISTRATION, "00000006 01 0003 0002 41 42", "value.uri");
   g_assert_error (e3, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_LENGTH);
   /* a byte left over inside the registration's length */
-  g_autoptr (GError) e4 = expect_error (RELOAD_KIND_SIP_REGISTRATION,
-                                        "00000007 01 0004 0001 41 42", "left over");
+  g_autoptr (GError) e4 =
+      expect_error (RELOAD_KIND_SIP_REGISTRATION, "00000007 01 0004 0001 41 42", "left over");
   g_assert_error (e4, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRAILING);
   /* a byte left over inside the value's length, after the registration */
-  g_autoptr (GError) e5 = expect_error (RELOAD_KIND_SIP_REGISTRATION,
-                                        "00000007 01 0003 0001 41 42", "left over");
+  g_autoptr (GError) e5 =
+      expect_error (RELOAD_KIND_SIP_REGISTRATION, "00000007 01 0003 0001 41 42", "left over");
   g_assert_error (e5, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRAILING);
   /* a destination cut by the destination list's length */
-  g_autoptr (GError) e6 = expect_error (RELOAD_KIND_SIP_REGISTRATION,
-                                        "0000000b 02 0008 0000 0004 01 10 0001",
-                                        "value.destination_list[0]");
+  g_autoptr (GError) e6 =
+      expect_error (RELOAD_KIND_SIP_REGISTRATION, "0000000b 02 0008 0000 0004 01 10 0001",
+                    "value.destination_list[0]");
   g_assert_error (e6, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_LENGTH);
   /* an invalid destination type inside the list */
-  g_autoptr (GError) e7 = expect_error (RELOAD_KIND_SIP_REGISTRATION,
-                                        "0000000b 02 0008 0000 0004 00 02 0000",
-                                        "destination_list[0].type");
+  g_autoptr (GError) e7 =
+      expect_error (RELOAD_KIND_SIP_REGISTRATION, "0000000b 02 0008 0000 0004 00 02 0000",
+                    "destination_list[0].type");
   g_assert_error (e7, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_INVALID_VALUE);
 
   /* the encoder refuses type 0 too */
   ReloadKindValue v = { 0 };
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) none = reload_kind_value_encode (RELOAD_KIND_SIP_REGISTRATION, &v, &options,
-                                                      &error);
+  g_autoptr (GBytes) none =
+      reload_kind_value_encode (RELOAD_KIND_SIP_REGISTRATION, &v, &options, &error);
   g_assert_null (none);
   g_assert_error (error, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_INVALID_VALUE);
 }
@@ -229,11 +229,11 @@ test_turn (void)
   g_autoptr (GError) e1 = expect_error (RELOAD_KIND_TURN_SERVICE, "00000009 03 00 06 c0000201 0d96",
                                         "invalidAddressType");
   g_assert_error (e1, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_INVALID_VALUE);
-  g_autoptr (GError) e2 = expect_error (RELOAD_KIND_TURN_SERVICE,
-                                        "0000000a 03 01 06 c0000201 0d96 00", "left over");
+  g_autoptr (GError) e2 =
+      expect_error (RELOAD_KIND_TURN_SERVICE, "0000000a 03 01 06 c0000201 0d96 00", "left over");
   g_assert_error (e2, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRAILING);
-  g_autoptr (GError) e3 = expect_error (RELOAD_KIND_TURN_SERVICE, "00000001 03",
-                                        "value.server_address.type");
+  g_autoptr (GError) e3 =
+      expect_error (RELOAD_KIND_TURN_SERVICE, "00000001 03", "value.server_address.type");
   g_assert_error (e3, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRUNCATED);
 }
 
@@ -290,8 +290,8 @@ test_redir (void)
   g_assert_cmpuint (g_bytes_get_size (b20), ==, g_bytes_get_size (ext) + 4);
 
   /* a value too short for the Node-ID */
-  g_autoptr (GError) e1 = expect_error (RELOAD_KIND_REDIR, "00000006 0004 a0a1a2a3",
-                                        "value.service_provider");
+  g_autoptr (GError) e1 =
+      expect_error (RELOAD_KIND_REDIR, "00000006 0004 a0a1a2a3", "value.service_provider");
   g_assert_error (e1, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRUNCATED);
   /* the length runs past the value */
   g_autoptr (GError) e2 = expect_error (RELOAD_KIND_REDIR, "00000004 00ff a0a1", "value");
@@ -303,18 +303,19 @@ test_redir (void)
 static void
 test_decode_encode_helpers (void)
 {
-  g_autoptr (GBytes) bytes = wire_test_hex ("01 0017 0015 7369703a616c696365406578616d706c652e6f7267");
+  g_autoptr (GBytes) bytes =
+      wire_test_hex ("01 0017 0015 7369703a616c696365406578616d706c652e6f7267");
   gsize len;
   const guint8 *data = g_bytes_get_data (bytes, &len);
   g_autoptr (RwArena) arena = rw_arena_new (0);
   ReloadKindValue v = { 0 };
   g_autoptr (GError) error = NULL;
-  g_assert_true (reload_kind_value_decode (RELOAD_KIND_SIP_REGISTRATION, data, len, &options,
-                                           arena, &v, &error));
+  g_assert_true (reload_kind_value_decode (RELOAD_KIND_SIP_REGISTRATION, data, len, &options, arena,
+                                           &v, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (v.sip_registration.uri.len, ==, 21);
-  g_autoptr (GBytes) again = reload_kind_value_encode (RELOAD_KIND_SIP_REGISTRATION, &v, &options,
-                                                       &error);
+  g_autoptr (GBytes) again =
+      reload_kind_value_encode (RELOAD_KIND_SIP_REGISTRATION, &v, &options, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (bytes, again));
 

@@ -17,7 +17,7 @@ static const RwOptions options = { .node_id_length = 16 };
 static RwBytes
 text (const char *s)
 {
-  return (RwBytes){ (const guint8 *)s, strlen (s) };
+  return (RwBytes){ (const guint8 *) s, strlen (s) };
 }
 
 static ReloadIpAddressPort
@@ -67,7 +67,7 @@ expect_error (RwVisitFunc visit, gsize size, const char *hex, const char *field,
   gsize n;
   const guint8 *d = g_bytes_get_data (b, &n);
   g_autoptr (GError) e = wire_test_expect_error (visit, size, d, n, &options, field, offset);
-  g_assert_error (e, RELOAD_WIRE_ERROR, (gint)code);
+  g_assert_error (e, RELOAD_WIRE_ERROR, (gint) code);
 }
 
 static void
@@ -113,8 +113,8 @@ encode (RwVisitFunc visit, gpointer value)
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
-#define ROUNDTRIP(visit, type, value)                                                              \
-  wire_test_roundtrip ((RwVisitFunc)(visit), sizeof (type), (value), &options)
+#define ROUNDTRIP(visit, type, value) \
+  wire_test_roundtrip ((RwVisitFunc) (visit), sizeof (type), (value), &options)
 
 /* The host candidate of the hand-written vectors: 192.0.2.1:6084 over
  * DTLS-UDP-SR, foundation "1", priority 0x7e0000ff, no extension. */
@@ -174,14 +174,14 @@ test_attach_vector (void)
   g_autoptr (RwArena) arena = rw_arena_new (0);
   ReloadAttachReqAns got = { 0 };
   from_json (
-      (RwVisitFunc)reload_attach_req_ans_visit,
+      (RwVisitFunc) reload_attach_req_ans_visit,
       "{\"ufrag\":\"uf\",\"password\":\"pw\",\"role\":\"active\",\"candidates\":[{"
       "\"addr_port\":{\"type\":\"ipv4_address\",\"address\":\"203.0.113.7\",\"port\":40000},"
       "\"overlay_link\":\"DTLS-UDP-SR\",\"foundation\":\"1\",\"priority\":2113929471,"
       "\"type\":\"srflx\",\"rel_addr_port\":{\"type\":\"ipv4_address\",\"address\":\"10.0.0.1\","
       "\"port\":5000},\"extensions\":[]}],\"send_update\":false}",
       arena, &got);
-  g_autoptr (GBytes) again = encode ((RwVisitFunc)reload_attach_req_ans_visit, &got);
+  g_autoptr (GBytes) again = encode ((RwVisitFunc) reload_attach_req_ans_visit, &got);
   g_assert_true (g_bytes_equal (again, b));
 }
 
@@ -190,7 +190,7 @@ test_attach_roundtrip (void)
 {
   ReloadIceExtension ext[] = {
     { text ("network-cost"), text ("10") },
-    { text ("binary"), { (const guint8 *)"\xff\x00\x01", 3 } },
+    { text ("binary"), { (const guint8 *) "\xff\x00\x01", 3 } },
   };
   ReloadIceCandidate cands[] = {
     { .addr_port = ipv4 (192, 0, 2, 1, 6084),
@@ -383,8 +383,8 @@ test_ping (void)
   ReloadPingReq padded = { { pad, sizeof pad } };
   g_autoptr (GBytes) b = ROUNDTRIP (reload_ping_req_visit, ReloadPingReq, &padded);
   g_assert_cmpuint (g_bytes_get_size (b), ==, 302);
-  g_assert_cmpuint (((const guint8 *)g_bytes_get_data (b, NULL))[0], ==, 0x01);
-  g_assert_cmpuint (((const guint8 *)g_bytes_get_data (b, NULL))[1], ==, 0x2c);
+  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (b, NULL))[0], ==, 0x01);
+  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (b, NULL))[1], ==, 0x2c);
 
   expect_error (reload_ping_req_visit, sizeof (ReloadPingReq), "0005 0000", "padding", 0,
                 RELOAD_WIRE_ERROR_LENGTH);
@@ -411,8 +411,8 @@ test_ping (void)
 static void
 test_config_update (void)
 {
-  ReloadConfigUpdateReq config
-      = { .type = RELOAD_CONFIG_UPDATE_CONFIG, .config_data = text ("<a>") };
+  ReloadConfigUpdateReq config = { .type = RELOAD_CONFIG_UPDATE_CONFIG,
+                                   .config_data = text ("<a>") };
   g_autoptr (GBytes) a = ROUNDTRIP (reload_config_update_req_visit, ReloadConfigUpdateReq, &config);
   /* §6.5.4.1: type, uint32 length of the rest, config_data<0..2^24-1>. */
   assert_bytes_hex (a, "01 00000006 000003 3c613e");
@@ -431,8 +431,9 @@ test_config_update (void)
                     "<access-control>USER-NODE-MATCH</access-control><max-count>1</max-count>"
                     "<max-size>100</max-size></kind>";
   RwBytes one_kind[] = { text (xml) };
-  ReloadConfigUpdateReq real
-      = { .type = RELOAD_CONFIG_UPDATE_KIND, .kinds = one_kind, .n_kinds = 1 };
+  ReloadConfigUpdateReq real = { .type = RELOAD_CONFIG_UPDATE_KIND,
+                                 .kinds = one_kind,
+                                 .n_kinds = 1 };
   g_autoptr (GBytes) c = ROUNDTRIP (reload_config_update_req_visit, ReloadConfigUpdateReq, &real);
 
   ReloadConfigUpdateReq none = { .type = RELOAD_CONFIG_UPDATE_KIND };
@@ -450,9 +451,9 @@ test_config_update (void)
   {
     g_autoptr (RwArena) arena = rw_arena_new (0);
     ReloadConfigUpdateReq got = { 0 };
-    from_json ((RwVisitFunc)reload_config_update_req_visit,
+    from_json ((RwVisitFunc) reload_config_update_req_visit,
                "{\"type\":\"kind\",\"kinds\":[\"abc\",\"x\"]}", arena, &got);
-    g_autoptr (GBytes) again = encode ((RwVisitFunc)reload_config_update_req_visit, &got);
+    g_autoptr (GBytes) again = encode ((RwVisitFunc) reload_config_update_req_visit, &got);
     g_assert_true (g_bytes_equal (again, b));
   }
 

@@ -184,7 +184,8 @@ test_roundtrip (void)
   g_autoptr (JsonParser) parser = json_parser_new ();
   json_parser_load_from_data (parser, text, -1, &error);
   g_assert_no_error (error);
-  g_autoptr (ReloadMessage) j = reload_message_from_json (json_parser_get_root (parser), &options, &error);
+  g_autoptr (ReloadMessage) j =
+      reload_message_from_json (json_parser_get_root (parser), &options, &error);
   g_assert_no_error (error);
   g_autoptr (GBytes) from_json = encode_ok (j);
   g_assert_true (g_bytes_equal (bytes, from_json));
@@ -226,13 +227,13 @@ test_header_layout (void)
 
   g_autoptr (GBytes) bytes = encode_ok (m);
   g_autoptr (GBytes) expected = wire_test_hex (
-    "d2454c4f 11223344 0506 0a 64 c0000000 00000054 0102030405060708 00000000"
-    "0000 0013 0000"                          /* via 0, destinations 19, options 0 */
-    "02 11 10 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" /* resource: type, length, ResourceId */
-    "ffff 00000008 0003 0004 676f6e65"          /* error: code, body length 8, Error_Not_Found, "gone" */
-    "00000000"                                  /* no extensions */
-    "0000"                                      /* no certificates */
-    "00 00 03 0000 0000");                      /* algorithm, identity none, no signature */
+      "d2454c4f 11223344 0506 0a 64 c0000000 00000054 0102030405060708 00000000"
+      "0000 0013 0000"                            /* via 0, destinations 19, options 0 */
+      "02 11 10 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" /* resource: type, length, ResourceId */
+      "ffff 00000008 0003 0004 676f6e65" /* error: code, body length 8, Error_Not_Found, "gone" */
+      "00000000"                         /* no extensions */
+      "0000"                             /* no certificates */
+      "00 00 03 0000 0000");             /* algorithm, identity none, no signature */
   if (!g_bytes_equal (bytes, expected))
     {
       g_autofree char *got = g_strdup ("");
@@ -379,8 +380,8 @@ test_booleans_and_codes (void)
   RwArena *arena = rw_arena_new (0);
   ReloadForwardingHeader h;
   g_autoptr (GError) error = NULL;
-  gsize at = reload_forwarding_header_decode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                              &options, arena, &h, &error);
+  gsize at = reload_forwarding_header_decode (
+      g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &options, arena, &h, &error);
   g_assert_no_error (error);
   rw_arena_free (arena);
   gsize critical = at + 2 + 4 + 4 + 2;
@@ -413,7 +414,8 @@ test_signer_identity (void)
   g_autoptr (GBytes) input = reload_message_signature_input (d, &options, &error);
   g_assert_no_error (error);
   const guint8 *p = g_bytes_get_data (input, NULL);
-  g_assert_cmphex ((guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3], ==, m->header.overlay);
+  g_assert_cmphex ((guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3], ==,
+                   m->header.overlay);
   g_assert_cmpuint (p[4], ==, 0x01);
   g_assert_cmpuint (p[11], ==, 0xef);
   /* ends with the identity: type 2, length 34, sha256(4), 32-byte hash */
@@ -482,7 +484,9 @@ test_error_codes (void)
       else
         {
           g_assert_nonnull (strstr (text, "\"generation_counter\":41"));
-          g_assert_cmpuint (((ReloadErrorResponse *) d->body)->store_ans->kind_responses[0].generation_counter, ==, 41);
+          g_assert_cmpuint (
+              ((ReloadErrorResponse *) d->body)->store_ans->kind_responses[0].generation_counter,
+              ==, 41);
         }
       g_autoptr (ReloadMessage) j = reload_message_from_json (json, &options, &error);
       g_assert_no_error (error);

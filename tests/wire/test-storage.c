@@ -86,14 +86,14 @@ json_of (RwVisitFunc visit, gpointer body, const RwOptions *opts)
 
 typedef struct
 {
-  ReloadStoredData turn[1];     /* TURN-SERVICE, single, typed */
-  ReloadStoredData certs[2];    /* CERTIFICATE_BY_NODE, array, typed + removed */
-  ReloadStoredData sip[2];      /* SIP-REGISTRATION, dictionary, both forms */
-  ReloadStoredData redir[1];    /* REDIR, dictionary, typed */
-  ReloadStoredData single[2];   /* configured single, raw (one removed) */
-  ReloadStoredData array[2];    /* configured array, raw */
-  ReloadStoredData dict[2];     /* configured dictionary, raw */
-  ReloadStoredData unknown[2];  /* model unknown: raw StoredData bodies */
+  ReloadStoredData turn[1];    /* TURN-SERVICE, single, typed */
+  ReloadStoredData certs[2];   /* CERTIFICATE_BY_NODE, array, typed + removed */
+  ReloadStoredData sip[2];     /* SIP-REGISTRATION, dictionary, both forms */
+  ReloadStoredData redir[1];   /* REDIR, dictionary, typed */
+  ReloadStoredData single[2];  /* configured single, raw (one removed) */
+  ReloadStoredData array[2];   /* configured array, raw */
+  ReloadStoredData dict[2];    /* configured dictionary, raw */
+  ReloadStoredData unknown[2]; /* model unknown: raw StoredData bodies */
   ReloadDestination route[2];
   ReloadNodeId keys[4];
 } Samples;
@@ -226,19 +226,21 @@ test_store_req (void)
   ReloadStoreKindData kd[8];
   ReloadStoreReq req;
   fill_store_req (&req, kd);
-  g_autoptr (GBytes) bytes
-    = wire_test_roundtrip (reload_store_req_body, sizeof req, &req, &options);
+  g_autoptr (GBytes) bytes =
+      wire_test_roundtrip (reload_store_req_body, sizeof req, &req, &options);
 
   g_autofree char *json = json_of (reload_store_req_body, &req, &options);
   g_test_message ("%s", json);
-  for (const char *const *m = (const char *const[]){
-         "\"resource\":\"123456789abcdef00fedcba987654321\"", "\"replica_number\":0",
-         "\"kind_data\":[", "\"generation_counter\":100", "\"storage_time\":1700000000000",
-         "\"iteration\":2", "\"address\":\"198.51.100.7\"", "\"certificate\":\"3003020107\"",
-         "\"index\":4294967295", "\"uri\":\"sip:bob@example.org\"",
-         "\"type\":\"sip_registration_route\"", "\"namespace\":\"voice-mail\"",
-         "\"value\":\"616263\"", "\"key\":\"6b31\"", "\"raw\":\"6f70617175652073746f726564206461746120626f6479\"",
-         "\"exists\":false,\"value\":\"\"", "\"signature\":{", NULL };
+  for (const char *const *m =
+           (const char *const[]){
+               "\"resource\":\"123456789abcdef00fedcba987654321\"", "\"replica_number\":0",
+               "\"kind_data\":[", "\"generation_counter\":100", "\"storage_time\":1700000000000",
+               "\"iteration\":2", "\"address\":\"198.51.100.7\"", "\"certificate\":\"3003020107\"",
+               "\"index\":4294967295", "\"uri\":\"sip:bob@example.org\"",
+               "\"type\":\"sip_registration_route\"", "\"namespace\":\"voice-mail\"",
+               "\"value\":\"616263\"", "\"key\":\"6b31\"",
+               "\"raw\":\"6f70617175652073746f726564206461746120626f6479\"",
+               "\"exists\":false,\"value\":\"\"", "\"signature\":{", NULL };
        *m != NULL; m++)
     if (strstr (json, *m) == NULL)
       g_error ("JSON lacks %s: %s", *m, json);
@@ -258,7 +260,8 @@ test_store_req (void)
   g_autoptr (GBytes) again = wire_test_roundtrip (reload_store_req_body, sizeof raw, &raw, &bare);
   g_assert_true (g_bytes_equal (bytes, again));
   g_autofree char *rawjson = json_of (reload_store_req_body, &raw, &bare);
-  g_assert_nonnull (strstr (rawjson, "{\"kind\":4000,\"generation_counter\":104,\"values\":[{\"raw\":"));
+  g_assert_nonnull (
+      strstr (rawjson, "{\"kind\":4000,\"generation_counter\":104,\"values\":[{\"raw\":"));
 }
 
 /* The RFC's own example (§7.4.1.1 figure): "abc" as the single value of a
@@ -266,18 +269,18 @@ test_store_req (void)
 static void
 test_store_req_by_hand (void)
 {
-  g_autoptr (GBytes) bytes = wire_test_hex (
-    "04 31323334"          /* resource "1234", opaque<0..2^8-1> */
-    "00"                   /* replica_number */
-    "0000002f"             /* kind_data<0..2^32-1>: 47 bytes */
-    "  00000fa0"           /*   kind 4000 (single, configured) */
-    "  0000000000000063"   /*   generation_counter 99 */
-    "  0000001f"           /*   values<0..2^32-1>: 31 bytes */
-    "    0000001b"         /*     StoredData length: 27 */
-    "    0000018bcfe56800" /*     storage_time */
-    "    00015180"         /*     lifetime 86400 */
-    "    01 00000003 616263" /*   DataValue {exists, "abc"} */
-    "    04 01 03 0000 0000"); /* Signature: sha256, rsa, none, empty */
+  g_autoptr (GBytes) bytes =
+      wire_test_hex ("04 31323334"              /* resource "1234", opaque<0..2^8-1> */
+                     "00"                       /* replica_number */
+                     "0000002f"                 /* kind_data<0..2^32-1>: 47 bytes */
+                     "  00000fa0"               /*   kind 4000 (single, configured) */
+                     "  0000000000000063"       /*   generation_counter 99 */
+                     "  0000001f"               /*   values<0..2^32-1>: 31 bytes */
+                     "    0000001b"             /*     StoredData length: 27 */
+                     "    0000018bcfe56800"     /*     storage_time */
+                     "    00015180"             /*     lifetime 86400 */
+                     "    01 00000003 616263"   /*   DataValue {exists, "abc"} */
+                     "    04 01 03 0000 0000"); /* Signature: sha256, rsa, none, empty */
   gsize len;
   const guint8 *data = g_bytes_get_data (bytes, &len);
   g_autoptr (RwArena) arena = rw_arena_new (0);
@@ -293,10 +296,10 @@ test_store_req_by_hand (void)
   g_assert_cmpuint (k->values[0].lifetime, ==, 86400);
   g_assert_true (k->values[0].value.value.exists);
   g_assert_cmpmem (k->values[0].value.value.value.data, 3, "abc", 3);
-  g_assert_cmpuint (k->values[0].signature.identity.identity_type, ==,
-                    RELOAD_SIGNER_IDENTITY_NONE);
+  g_assert_cmpuint (k->values[0].signature.identity.identity_type, ==, RELOAD_SIGNER_IDENTITY_NONE);
 
-  g_autoptr (GBytes) again = wire_test_roundtrip (reload_store_req_body, sizeof req, &req, &options);
+  g_autoptr (GBytes) again =
+      wire_test_roundtrip (reload_store_req_body, sizeof req, &req, &options);
   g_assert_true (g_bytes_equal (bytes, again));
 
   /* The same body through the message-code table. */
@@ -322,7 +325,8 @@ test_store_ans (void)
     { KIND_UNKNOWN, 1, NULL, 0 }, /* error_info of Gen_Counter_Too_Low: no replicas */
   };
   ReloadStoreAns ans = { kr, 2 };
-  g_autoptr (GBytes) bytes = wire_test_roundtrip (reload_store_ans_body, sizeof ans, &ans, &options);
+  g_autoptr (GBytes) bytes =
+      wire_test_roundtrip (reload_store_ans_body, sizeof ans, &ans, &options);
   /* 2 + (4 + 8 + 2 + 32) + (4 + 8 + 2) */
   g_assert_cmpuint (g_bytes_get_size (bytes), ==, 2 + 46 + 14);
   g_autofree char *json = json_of (reload_store_ans_body, &ans, &options);
@@ -331,10 +335,9 @@ test_store_ans (void)
   /* a replica cut by the list length */
   g_autoptr (GBytes) cut = wire_test_hex ("0020 00000001 0000000000000007 0012"
                                           "000102030405060708090a0b0c0d0e0f 0001");
-  g_autoptr (GError) e = wire_test_expect_error (reload_store_ans_body, sizeof ans,
-                                                 g_bytes_get_data (cut, NULL),
-                                                 g_bytes_get_size (cut), &options,
-                                                 "kind_responses[0].replicas[1]", -1);
+  g_autoptr (GError) e = wire_test_expect_error (
+      reload_store_ans_body, sizeof ans, g_bytes_get_data (cut, NULL), g_bytes_get_size (cut),
+      &options, "kind_responses[0].replicas[1]", -1);
   g_assert_error (e, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRUNCATED);
 }
 
@@ -371,11 +374,13 @@ test_fetch_req (void)
   RwBytes keys[2];
   fill_specifiers (sp, ranges, keys);
   ReloadFetchReq req = { { resource, sizeof resource }, sp, 6 };
-  g_autoptr (GBytes) bytes = wire_test_roundtrip (reload_fetch_req_body, sizeof req, &req, &options);
+  g_autoptr (GBytes) bytes =
+      wire_test_roundtrip (reload_fetch_req_body, sizeof req, &req, &options);
   g_autofree char *json = json_of (reload_fetch_req_body, &req, &options);
   g_test_message ("%s", json);
   g_assert_nonnull (strstr (json, "{\"kind\":2,\"generation\":0}"));
-  g_assert_nonnull (strstr (json, "\"indices\":[{\"first\":0,\"last\":3},{\"first\":10,\"last\":4294967295}]"));
+  g_assert_nonnull (
+      strstr (json, "\"indices\":[{\"first\":0,\"last\":3},{\"first\":10,\"last\":4294967295}]"));
   g_assert_nonnull (strstr (json, "{\"kind\":1,\"generation\":0,\"keys\":[]}"));
   g_assert_nonnull (strstr (json, "\"keys\":[\"6b31\",\"\"]"));
   g_assert_nonnull (strstr (json, "{\"kind\":5000,\"generation\":0,\"raw\":\"00013f\"}"));
@@ -385,8 +390,9 @@ test_fetch_req (void)
   g_assert_true (g_bytes_equal (bytes, stat));
 
   /* By hand (§7.4.2.1): one array specifier, range [0, 0xffffffff]. */
-  g_autoptr (GBytes) hand = wire_test_hex ("00 0026 00000003 0000000000000000 000a 0008 00000000 ffffffff"
-                                           "00000fa0 0000000000000001 0000");
+  g_autoptr (GBytes) hand =
+      wire_test_hex ("00 0026 00000003 0000000000000000 000a 0008 00000000 ffffffff"
+                     "00000fa0 0000000000000001 0000");
   gsize len;
   const guint8 *data = g_bytes_get_data (hand, &len);
   g_autoptr (RwArena) arena = rw_arena_new (0);
@@ -399,17 +405,15 @@ test_fetch_req (void)
 
   /* A specifier whose length does not match its model_specifier. */
   g_autoptr (GBytes) extra = wire_test_hex ("00 000f 00000fa0 0000000000000001 0001 00");
-  g_autoptr (GError) e1 = wire_test_expect_error (reload_fetch_req_body, sizeof d,
-                                                  g_bytes_get_data (extra, NULL),
-                                                  g_bytes_get_size (extra), &options,
-                                                  "specifiers[0]", -1);
+  g_autoptr (GError) e1 =
+      wire_test_expect_error (reload_fetch_req_body, sizeof d, g_bytes_get_data (extra, NULL),
+                              g_bytes_get_size (extra), &options, "specifiers[0]", -1);
   g_assert_error (e1, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRAILING);
   /* An array range list cut in the middle of a range. */
   g_autoptr (GBytes) cut = wire_test_hex ("00 0014 00000003 0000000000000000 0006 0004 00000000");
-  g_autoptr (GError) e2 = wire_test_expect_error (reload_fetch_req_body, sizeof d,
-                                                  g_bytes_get_data (cut, NULL),
-                                                  g_bytes_get_size (cut), &options,
-                                                  "specifiers[0].indices[0].last", -1);
+  g_autoptr (GError) e2 = wire_test_expect_error (
+      reload_fetch_req_body, sizeof d, g_bytes_get_data (cut, NULL), g_bytes_get_size (cut),
+      &options, "specifiers[0].indices[0].last", -1);
   g_assert_error (e2, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRUNCATED);
 }
 
@@ -426,9 +430,11 @@ test_fetch_ans (void)
     { RELOAD_KIND_TURN_SERVICE, 4, NULL, 0 }, /* generation matched: no values */
   };
   ReloadFetchAns ans = { kr, 5 };
-  g_autoptr (GBytes) bytes = wire_test_roundtrip (reload_fetch_ans_body, sizeof ans, &ans, &options);
+  g_autoptr (GBytes) bytes =
+      wire_test_roundtrip (reload_fetch_ans_body, sizeof ans, &ans, &options);
   g_autofree char *json = json_of (reload_fetch_ans_body, &ans, &options);
-  g_assert_nonnull (strstr (json, "\"kind_responses\":[{\"kind\":1,\"generation\":12,\"values\":["));
+  g_assert_nonnull (
+      strstr (json, "\"kind_responses\":[{\"kind\":1,\"generation\":12,\"values\":["));
   g_assert_nonnull (strstr (json, "\"destination_list\":[{\"type\":\"node\""));
   g_assert_nonnull (strstr (json, "{\"kind\":2,\"generation\":4,\"values\":[]}"));
 }
@@ -465,8 +471,12 @@ test_stat_ans (void)
   g_autoptr (GBytes) bytes = wire_test_roundtrip (reload_stat_ans_body, sizeof ans, &ans, &options);
   g_autofree char *json = json_of (reload_stat_ans_body, &ans, &options);
   g_test_message ("%s", json);
-  g_assert_nonnull (strstr (json, "\"metadata\":{\"exists\":true,\"value_length\":9,\"hash_algorithm\":\"sha256\",\"hash_value\":\"d1d1"));
-  g_assert_nonnull (strstr (json, "\"metadata\":{\"index\":7,\"exists\":false,\"value_length\":0,\"hash_algorithm\":\"none\",\"hash_value\":\"\"}"));
+  g_assert_nonnull (strstr (
+      json,
+      "\"metadata\":{\"exists\":true,\"value_length\":9,\"hash_algorithm\":\"sha256\",\"hash_value\":\"d1d1"));
+  g_assert_nonnull (strstr (
+      json,
+      "\"metadata\":{\"index\":7,\"exists\":false,\"value_length\":0,\"hash_algorithm\":\"none\",\"hash_value\":\"\"}"));
   g_assert_nonnull (strstr (json, "\"key\":\"6e6f64652d6b6579\""));
   g_assert_nonnull (strstr (json, "\"hash_algorithm\":200"));
   g_assert_nonnull (strstr (json, "{\"raw\":\"6d657461\"}"));
@@ -494,19 +504,17 @@ test_stat_ans (void)
   g_autoptr (GBytes) bad = wire_test_hex ("00000029 00000002 0000000000000001 00000019"
                                           "  00000016 000000000000000b 00000016"
                                           "  01 00000009 04 02 abcd");
-  g_autoptr (GError) e = wire_test_expect_error (reload_stat_ans_body, sizeof d,
-                                                 g_bytes_get_data (bad, NULL),
-                                                 g_bytes_get_size (bad), &options,
-                                                 "kind_responses[0].values[0]", -1);
+  g_autoptr (GError) e =
+      wire_test_expect_error (reload_stat_ans_body, sizeof d, g_bytes_get_data (bad, NULL),
+                              g_bytes_get_size (bad), &options, "kind_responses[0].values[0]", -1);
   g_assert_error (e, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_LENGTH);
   /* an invalid Boolean in MetaData */
   g_autoptr (GBytes) boolean = wire_test_hex ("00000029 00000002 0000000000000001 00000019"
                                               "  00000015 000000000000000b 00000016"
                                               "  07 00000009 04 02 abcd");
-  g_autoptr (GError) e2 = wire_test_expect_error (reload_stat_ans_body, sizeof d,
-                                                  g_bytes_get_data (boolean, NULL),
-                                                  g_bytes_get_size (boolean), &options,
-                                                  "values[0].metadata.exists", -1);
+  g_autoptr (GError) e2 = wire_test_expect_error (
+      reload_stat_ans_body, sizeof d, g_bytes_get_data (boolean, NULL), g_bytes_get_size (boolean),
+      &options, "values[0].metadata.exists", -1);
   g_assert_error (e2, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_INVALID_VALUE);
 }
 
@@ -517,7 +525,8 @@ test_find (void)
 {
   guint32 kinds[3] = { RELOAD_KIND_SIP_REGISTRATION, RELOAD_KIND_REDIR, KIND_UNKNOWN };
   ReloadFindReq req = { { resource, sizeof resource }, kinds, 3 };
-  g_autoptr (GBytes) rbytes = wire_test_roundtrip (reload_find_req_body, sizeof req, &req, &options);
+  g_autoptr (GBytes) rbytes =
+      wire_test_roundtrip (reload_find_req_body, sizeof req, &req, &options);
   g_autoptr (GBytes) rexpected = wire_test_hex ("10 123456789abcdef00fedcba987654321"
                                                 "0c 00000001 00000068 00001388");
   g_assert_true (g_bytes_equal (rbytes, rexpected));
@@ -530,7 +539,8 @@ test_find (void)
     { KIND_UNKNOWN, { zero, 1 } }, /* "It is 0 if no Resource-ID is known" */
   };
   ReloadFindAns ans = { results, 2 };
-  g_autoptr (GBytes) abytes = wire_test_roundtrip (reload_find_ans_body, sizeof ans, &ans, &options);
+  g_autoptr (GBytes) abytes =
+      wire_test_roundtrip (reload_find_ans_body, sizeof ans, &ans, &options);
   g_autoptr (GBytes) aexpected = wire_test_hex ("001b 00000001 10 123456789abcdef00fedcba987654321"
                                                 "00001388 01 00");
   g_assert_true (g_bytes_equal (abytes, aexpected));
@@ -539,16 +549,15 @@ test_find (void)
 
   /* a kind list that is not a whole number of KindIds */
   g_autoptr (GBytes) cut = wire_test_hex ("00 03 000001");
-  g_autoptr (GError) e = wire_test_expect_error (reload_find_req_body, sizeof req,
-                                                 g_bytes_get_data (cut, NULL),
-                                                 g_bytes_get_size (cut), &options, "kinds[0]", -1);
+  g_autoptr (GError) e =
+      wire_test_expect_error (reload_find_req_body, sizeof req, g_bytes_get_data (cut, NULL),
+                              g_bytes_get_size (cut), &options, "kinds[0]", -1);
   g_assert_error (e, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRUNCATED);
   /* a results list longer than the body */
   g_autoptr (GBytes) longer = wire_test_hex ("0010 00000001 00");
-  g_autoptr (GError) e2 = wire_test_expect_error (reload_find_ans_body, sizeof ans,
-                                                  g_bytes_get_data (longer, NULL),
-                                                  g_bytes_get_size (longer), &options, "results",
-                                                  0);
+  g_autoptr (GError) e2 =
+      wire_test_expect_error (reload_find_ans_body, sizeof ans, g_bytes_get_data (longer, NULL),
+                              g_bytes_get_size (longer), &options, "results", 0);
   g_assert_error (e2, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_LENGTH);
 }
 
@@ -586,8 +595,8 @@ static GError *
 store_error (GBytes *bytes, const char *field)
 {
   return wire_test_expect_error (reload_store_req_body, sizeof (ReloadStoreReq),
-                                 g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                 &options, field, -1);
+                                 g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &options,
+                                 field, -1);
 }
 
 static void
@@ -634,8 +643,8 @@ test_failures (void)
                     &options, arena, &removed);
   g_assert_cmpuint (removed.kind_data[0].values[0].value.value.value.len, ==, 5);
   /* a typed value with a byte left over inside the DataValue's length */
-  g_autoptr (GBytes) b8 = store_req_with (RELOAD_KIND_SIP_REGISTRATION,
-                                          TIMES "0002 abcd 01 00000006 01 0002 0000 ff" SIG_NONE, 0);
+  g_autoptr (GBytes) b8 = store_req_with (
+      RELOAD_KIND_SIP_REGISTRATION, TIMES "0002 abcd 01 00000006 01 0002 0000 ff" SIG_NONE, 0);
   g_autoptr (GError) e8 = store_error (b8, "kind_data[0].values[0].value.value");
   g_assert_error (e8, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRAILING);
   /* a dictionary key cut */
@@ -658,24 +667,21 @@ test_failures (void)
 
   /* a kind_data list whose length runs past the body */
   g_autoptr (GBytes) b13 = wire_test_hex ("00 00 00000010 00000001");
-  g_autoptr (GError) e13 = wire_test_expect_error (reload_store_req_body, sizeof req,
-                                                   g_bytes_get_data (b13, NULL),
-                                                   g_bytes_get_size (b13), &options, "kind_data",
-                                                   2);
+  g_autoptr (GError) e13 =
+      wire_test_expect_error (reload_store_req_body, sizeof req, g_bytes_get_data (b13, NULL),
+                              g_bytes_get_size (b13), &options, "kind_data", 2);
   g_assert_error (e13, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_LENGTH);
   /* a values list cut in the middle of a StoredData length */
   g_autoptr (GBytes) b14 = wire_test_hex ("00 00 00000012 00000fa0 0000000000000000 00000002 0000");
-  g_autoptr (GError) e14 = wire_test_expect_error (reload_store_req_body, sizeof req,
-                                                   g_bytes_get_data (b14, NULL),
-                                                   g_bytes_get_size (b14), &options,
-                                                   "kind_data[0].values[0]", -1);
+  g_autoptr (GError) e14 =
+      wire_test_expect_error (reload_store_req_body, sizeof req, g_bytes_get_data (b14, NULL),
+                              g_bytes_get_size (b14), &options, "kind_data[0].values[0]", -1);
   g_assert_error (e14, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRUNCATED);
   /* trailing bytes after a whole StoreKindData inside kind_data */
   g_autoptr (GBytes) b15 = wire_test_hex ("00 00 00000011 00000fa0 0000000000000000 00000000 99");
-  g_autoptr (GError) e15 = wire_test_expect_error (reload_store_req_body, sizeof req,
-                                                   g_bytes_get_data (b15, NULL),
-                                                   g_bytes_get_size (b15), &options,
-                                                   "kind_data[1].kind", -1);
+  g_autoptr (GError) e15 =
+      wire_test_expect_error (reload_store_req_body, sizeof req, g_bytes_get_data (b15, NULL),
+                              g_bytes_get_size (b15), &options, "kind_data[1].kind", -1);
   g_assert_error (e15, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TRUNCATED);
 }
 

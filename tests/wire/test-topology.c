@@ -20,7 +20,7 @@ nid (guint8 seed)
 {
   ReloadNodeId id = { .len = 16 };
   for (guint i = 0; i < 16; i++)
-    id.id[i] = (guint8)(seed + i);
+    id.id[i] = (guint8) (seed + i);
   return id;
 }
 
@@ -30,14 +30,14 @@ nid_hex (guint8 seed)
 {
   GString *s = g_string_new (NULL);
   for (guint i = 0; i < 16; i++)
-    g_string_append_printf (s, "%02x", (guint8)(seed + i));
+    g_string_append_printf (s, "%02x", (guint8) (seed + i));
   return g_string_free (s, FALSE);
 }
 
 static RwBytes
 text (const char *s)
 {
-  return (RwBytes){ (const guint8 *)s, strlen (s) };
+  return (RwBytes){ (const guint8 *) s, strlen (s) };
 }
 
 static void
@@ -64,7 +64,7 @@ expect_error (RwVisitFunc visit, gsize size, const char *hex, const char *field,
   gsize n;
   const guint8 *d = g_bytes_get_data (b, &n);
   g_autoptr (GError) e = wire_test_expect_error (visit, size, d, n, &options, field, offset);
-  g_assert_error (e, RELOAD_WIRE_ERROR, (gint)code);
+  g_assert_error (e, RELOAD_WIRE_ERROR, (gint) code);
 }
 
 static void
@@ -103,8 +103,8 @@ encode (RwVisitFunc visit, gpointer value)
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
-#define ROUNDTRIP(visit, type, value)                                                              \
-  wire_test_roundtrip ((RwVisitFunc)(visit), sizeof (type), (value), &options)
+#define ROUNDTRIP(visit, type, value) \
+  wire_test_roundtrip ((RwVisitFunc) (visit), sizeof (type), (value), &options)
 
 /* ---------------------------------------------------------------- Probe */
 
@@ -257,8 +257,9 @@ test_leave_req (void)
   ReloadLeaveReq from_succ = {
     .leaving_peer_id = nid (0x40),
     .has_chord_leave_data = TRUE,
-    .chord_leave_data
-    = { .type = RELOAD_CHORD_LEAVE_FROM_SUCC, .successors = succ, .n_successors = 2 },
+    .chord_leave_data = { .type = RELOAD_CHORD_LEAVE_FROM_SUCC,
+                          .successors = succ,
+                          .n_successors = 2 },
   };
   g_autoptr (GBytes) a = ROUNDTRIP (reload_leave_req_visit, ReloadLeaveReq, &from_succ);
   /* §6.4.2.2 + §10.9: NodeId, then overlay_specific_data<0..2^16-1>
@@ -274,8 +275,9 @@ test_leave_req (void)
   ReloadLeaveReq from_pred = {
     .leaving_peer_id = nid (0x40),
     .has_chord_leave_data = TRUE,
-    .chord_leave_data
-    = { .type = RELOAD_CHORD_LEAVE_FROM_PRED, .predecessors = pred, .n_predecessors = 3 },
+    .chord_leave_data = { .type = RELOAD_CHORD_LEAVE_FROM_PRED,
+                          .predecessors = pred,
+                          .n_predecessors = 3 },
   };
   g_autoptr (GBytes) b = ROUNDTRIP (reload_leave_req_visit, ReloadLeaveReq, &from_pred);
   g_assert_cmpuint (g_bytes_get_size (b), ==, 16 + 2 + 1 + 2 + 48);
@@ -310,12 +312,12 @@ test_leave_req (void)
   {
     g_autoptr (RwArena) arena = rw_arena_new (0);
     ReloadLeaveReq got = { 0 };
-    from_json ((RwVisitFunc)reload_leave_req_visit,
+    from_json ((RwVisitFunc) reload_leave_req_visit,
                "{\"leaving_peer_id\":\"404142434445464748494a4b4c4d4e4f\","
                "\"overlay_specific_data\":{\"type\":\"from_succ\",\"successors\":["
                "\"101112131415161718191a1b1c1d1e1f\",\"202122232425262728292a2b2c2d2e2f\"]}}",
                arena, &got);
-    g_autoptr (GBytes) again = encode ((RwVisitFunc)reload_leave_req_visit, &got);
+    g_autoptr (GBytes) again = encode ((RwVisitFunc) reload_leave_req_visit, &got);
     assert_bytes_hex (again, expect);
   }
 
@@ -403,7 +405,7 @@ test_update_req (void)
 
   ReloadNodeId fingers[16];
   for (guint i = 0; i < 16; i++)
-    fingers[i] = nid ((guint8)(0x60 + 8 * i));
+    fingers[i] = nid ((guint8) (0x60 + 8 * i));
   ReloadUpdateReq full = {
     .uptime = G_MAXUINT32,
     .type = RELOAD_CHORD_UPDATE_FULL,
@@ -431,13 +433,13 @@ test_update_req (void)
   {
     g_autoptr (RwArena) arena = rw_arena_new (0);
     ReloadUpdateReq got = { 0 };
-    from_json ((RwVisitFunc)reload_update_req_visit,
+    from_json ((RwVisitFunc) reload_update_req_visit,
                "{\"uptime\":60,\"type\":\"neighbors\",\"predecessors\":["
                "\"101112131415161718191a1b1c1d1e1f\",\"202122232425262728292a2b2c2d2e2f\"],"
                "\"successors\":[\"303132333435363738393a3b3c3d3e3f\","
                "\"404142434445464748494a4b4c4d4e4f\",\"505152535455565758595a5b5c5d5e5f\"]}",
                arena, &got);
-    g_autoptr (GBytes) again = encode ((RwVisitFunc)reload_update_req_visit, &got);
+    g_autoptr (GBytes) again = encode ((RwVisitFunc) reload_update_req_visit, &got);
     assert_bytes_hex (again, expect);
   }
 
@@ -481,17 +483,18 @@ test_route_query (void)
 
   ReloadRouteQueryReq to_resource = {
     .send_update = FALSE,
-    .destination
-    = { .type = RELOAD_DESTINATION_RESOURCE, .resource_id = text ("0123456789abcdef") },
+    .destination = { .type = RELOAD_DESTINATION_RESOURCE,
+                     .resource_id = text ("0123456789abcdef") },
     .overlay_specific_data = text ("extra"),
   };
-  g_autoptr (GBytes) b
-      = ROUNDTRIP (reload_route_query_req_visit, ReloadRouteQueryReq, &to_resource);
+  g_autoptr (GBytes) b =
+      ROUNDTRIP (reload_route_query_req_visit, ReloadRouteQueryReq, &to_resource);
   g_assert_cmpuint (g_bytes_get_size (b), ==, 1 + 3 + 16 + 2 + 5);
 
   ReloadRouteQueryReq compressed = {
-    .destination
-    = { .type = RELOAD_DESTINATION_OPAQUE_ID, .compressed = TRUE, .compressed_id = 0x8123 },
+    .destination = { .type = RELOAD_DESTINATION_OPAQUE_ID,
+                     .compressed = TRUE,
+                     .compressed_id = 0x8123 },
   };
   g_autoptr (GBytes) c = ROUNDTRIP (reload_route_query_req_visit, ReloadRouteQueryReq, &compressed);
   assert_bytes_hex (c, "00 8123 0000");

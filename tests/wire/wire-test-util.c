@@ -110,7 +110,8 @@ wire_test_roundtrip (RwVisitFunc visit, gsize size, gpointer value, const RwOpti
       g_autoptr (GError) error = NULL;
       if (try_decode (visit, size, data, n, options, &error))
         g_error ("a %" G_GSIZE_FORMAT "-byte prefix of a %" G_GSIZE_FORMAT
-                 "-byte structure decoded without error", n, len);
+                 "-byte structure decoded without error",
+                 n, len);
       g_assert_error (error, RELOAD_WIRE_ERROR, error->code);
     }
   return g_steal_pointer (&bytes);

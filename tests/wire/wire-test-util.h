@@ -11,7 +11,8 @@
  * decoding those bytes and encoding again gives the same bytes; that the
  * JSON of the value, read back and encoded, gives the same bytes; and that
  * every proper prefix of the bytes fails to decode.  Returns the bytes. */
-GBytes *wire_test_roundtrip (RwVisitFunc visit, gsize size, gpointer value, const RwOptions *options);
+GBytes *wire_test_roundtrip (RwVisitFunc visit, gsize size, gpointer value,
+                             const RwOptions *options);
 
 /* Decodes @data with @visit into a scratch value and returns the GError
  * (never NULL: the test fails when decoding succeeds).  Checks that the
