@@ -239,7 +239,7 @@ test_attach_roundtrip (void)
     .n_candidates = G_N_ELEMENTS (cands),
     .send_update = TRUE,
   };
-  g_autoptr (GBytes) a = ROUNDTRIP (reload_attach_req_ans_visit, ReloadAttachReqAns, &req);
+  g_bytes_unref (ROUNDTRIP (reload_attach_req_ans_visit, ReloadAttachReqAns, &req));
   assert_json_contains (reload_attach_req_ans_visit, &req,
                         "\"type\":\"prflx\",\"rel_addr_port\":{");
   assert_json_contains (reload_attach_req_ans_visit, &req,
@@ -356,7 +356,7 @@ test_app_attach (void)
     .candidates = &relay,
     .n_candidates = 1,
   };
-  g_autoptr (GBytes) b = ROUNDTRIP (reload_app_attach_visit, ReloadAppAttachAns, &ans);
+  g_bytes_unref (ROUNDTRIP (reload_app_attach_visit, ReloadAppAttachAns, &ans));
   assert_json_contains (reload_app_attach_visit, &ans, "\"application\":5061");
 
   expect_error (reload_app_attach_visit, sizeof (ReloadAppAttachReq), "02 7566  02 7077  13",
@@ -434,7 +434,7 @@ test_config_update (void)
   ReloadConfigUpdateReq real = { .type = RELOAD_CONFIG_UPDATE_KIND,
                                  .kinds = one_kind,
                                  .n_kinds = 1 };
-  g_autoptr (GBytes) c = ROUNDTRIP (reload_config_update_req_visit, ReloadConfigUpdateReq, &real);
+  g_bytes_unref (ROUNDTRIP (reload_config_update_req_visit, ReloadConfigUpdateReq, &real));
 
   ReloadConfigUpdateReq none = { .type = RELOAD_CONFIG_UPDATE_KIND };
   g_autoptr (GBytes) d = ROUNDTRIP (reload_config_update_req_visit, ReloadConfigUpdateReq, &none);

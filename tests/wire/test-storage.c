@@ -430,8 +430,7 @@ test_fetch_ans (void)
     { RELOAD_KIND_TURN_SERVICE, 4, NULL, 0 }, /* generation matched: no values */
   };
   ReloadFetchAns ans = { kr, 5 };
-  g_autoptr (GBytes) bytes =
-      wire_test_roundtrip (reload_fetch_ans_body, sizeof ans, &ans, &options);
+  g_bytes_unref (wire_test_roundtrip (reload_fetch_ans_body, sizeof ans, &ans, &options));
   g_autofree char *json = json_of (reload_fetch_ans_body, &ans, &options);
   g_assert_nonnull (
       strstr (json, "\"kind_responses\":[{\"kind\":1,\"generation\":12,\"values\":["));
@@ -468,7 +467,7 @@ test_stat_ans (void)
     { KIND_UNKNOWN, 4, unknown, 1 },
   };
   ReloadStatAns ans = { kr, 4 };
-  g_autoptr (GBytes) bytes = wire_test_roundtrip (reload_stat_ans_body, sizeof ans, &ans, &options);
+  g_bytes_unref (wire_test_roundtrip (reload_stat_ans_body, sizeof ans, &ans, &options));
   g_autofree char *json = json_of (reload_stat_ans_body, &ans, &options);
   g_test_message ("%s", json);
   g_assert_nonnull (strstr (

@@ -171,7 +171,7 @@ test_probe_ans (void)
     { .type = 0xfe, .unknown = text ("a longer value than four bytes") },
   };
   ReloadProbeAns odd_ans = { odd, G_N_ELEMENTS (odd) };
-  g_autoptr (GBytes) odd_bytes = ROUNDTRIP (reload_probe_ans_visit, ReloadProbeAns, &odd_ans);
+  g_bytes_unref (ROUNDTRIP (reload_probe_ans_visit, ReloadProbeAns, &odd_ans));
   assert_json_contains (reload_probe_ans_visit, &odd_ans, "{\"type\":153,\"value\":\"\"}");
 
   {
@@ -211,7 +211,7 @@ static void
 test_join (void)
 {
   ReloadJoinReq req = { nid (0x40), text ("overlay data") };
-  g_autoptr (GBytes) a = ROUNDTRIP (reload_join_req_visit, ReloadJoinReq, &req);
+  g_bytes_unref (ROUNDTRIP (reload_join_req_visit, ReloadJoinReq, &req));
   assert_json_contains (reload_join_req_visit, &req,
                         "\"joining_peer_id\":\"404142434445464748494a4b4c4d4e4f\"");
 
