@@ -532,6 +532,34 @@ reload_forwarding_header_decode (const guint8 *data, gsize len, const RwOptions 
   return size;
 }
 
+gboolean
+reload_message_reframe (const ReloadForwardingHeader *header, const guint8 *payload,
+                        gsize payload_len, const RwOptions *options, GByteArray *out,
+                        GError **error)
+{
+  gsize start = out->len;
+  RwCodec *c = rw_codec_new_encoder (out, options);
+  rw_object_begin (c, NULL);
+  visit_header (c, (ReloadForwardingHeader *) header);
+  rw_object_end (c);
+  if (!rw_codec_finish (c, error))
+    {
+      g_byte_array_set_size (out, start);
+      return FALSE;
+    }
+  g_byte_array_append (out, payload, (guint) payload_len);
+  gsize total = out->len - start;
+  if (total > G_MAXUINT32)
+    {
+      g_set_error (error, RELOAD_WIRE_ERROR, RELOAD_WIRE_ERROR_TOO_LARGE, "message too large");
+      g_byte_array_set_size (out, start);
+      return FALSE;
+    }
+  guint32 be = GUINT32_TO_BE ((guint32) total);
+  memcpy (out->data + start + RELOAD_HEADER_LENGTH_OFFSET, &be, 4);
+  return TRUE;
+}
+
 guint32
 reload_overlay_hash (const char *overlay_name)
 {

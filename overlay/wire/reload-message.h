@@ -171,6 +171,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadMessage, reload_message_free)
 gsize reload_forwarding_header_decode (const guint8 *data, gsize len, const RwOptions *options,
                                        RwArena *arena, ReloadForwardingHeader *out, GError **error);
 
+/* A forwarding peer's re-encoding (§6.1.2): @header (via list, destination
+ * list, TTL changed) followed by @payload, the original message's bytes
+ * after its header (contents and security block, signed by the origin and
+ * passed on untouched).  Appends to @out; the length field is computed. */
+gboolean reload_message_reframe (const ReloadForwardingHeader *header, const guint8 *payload,
+                                 gsize payload_len, const RwOptions *options, GByteArray *out,
+                                 GError **error);
+
 /* §6.3.2: the overlay field is the low 32 bits of SHA-1(overlay name). */
 guint32 reload_overlay_hash (const char *overlay_name);
 

@@ -1,0 +1,167 @@
+/* reload-node.h: a RELOAD node (RFC 6940) as pure logic, with the
+ * CHORD-RELOAD topology.
+ *
+ * The node does no I/O and reads no clock.  Its shell (the simulator, the
+ * test harness, or the real network layer) feeds it:
+ *   - bytes received on a link:        reload_node_receive()
+ *   - links that came up or went down: reload_node_link_up() / _link_down()
+ *   - the time, when a timer is due:   reload_node_expire()
+ *   - application requests:            reload_node_request() and friends
+ * and the node calls back into the shell (ReloadNodeShell) to send bytes on
+ * a link, to open a link to a peer whose ICE candidates it learned by
+ * Attach, to close a link, and to report events.  After every call the
+ * shell asks reload_node_next_expiry() when to call again.
+ *
+ * Randomness comes from a seed in the configuration, so that a simulation
+ * with a seed is reproducible.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "chord-table.h"
+#include "reload-kind.h"
+#include "reload-wire.h"
+
+G_BEGIN_DECLS
+
+typedef struct ReloadNode ReloadNode;
+
+/* What the node asks of its shell.  Every callback is optional but send. */
+typedef struct
+{
+  /* Writes one message on @link (the shell frames it, §6.6.2). */
+  void (*send) (gpointer shell, guint64 link, const guint8 *data, gsize len);
+  /* Opens a link to @peer, whose candidates came in an Attach (§6.5.1);
+   * the shell calls reload_node_link_up() when it is up, or
+   * reload_node_connect_failed(). */
+  void (*connect) (gpointer shell, const ReloadNodeId *peer, const ReloadIceCandidate *candidates,
+                   guint n_candidates);
+  void (*close) (gpointer shell, guint64 link);
+  /* The node has joined the overlay (§10.5 step 9) or left it. */
+  void (*joined) (gpointer shell);
+  /* A request reached this node, its destination, after @hops overlay
+   * links (the via list's length plus the last link; 0 when the origin
+   * was responsible itself).  For measurements. */
+  void (*delivered) (gpointer shell, guint16 code, guint64 transaction_id, guint hops);
+} ReloadNodeShell;
+
+/* The signer/verifier of messages and stored data (§6.3.4, §7.1).  The
+ * secure-links layer provides the real one (X.509, RSA/ECDSA); tests and
+ * the simulator use reload_test_security_ops(). */
+typedef struct
+{
+  /* Signs @data as this node: fills @sig, allocating from @arena. */
+  void (*sign) (gpointer self, const guint8 *data, gsize len, RwArena *arena, ReloadSignature *sig);
+  /* Verifies @sig over @data; on success tells who signed. */
+  gboolean (*verify) (gpointer self, const guint8 *data, gsize len, const ReloadSignature *sig,
+                      const ReloadGenericCertificate *certs, guint n_certs, RwArena *arena,
+                      ReloadSignerInfo *signer);
+} ReloadSecurityOps;
+
+typedef struct
+{
+  ReloadNodeId node_id;
+  const char *user_name; /* the certificate's rfc822Name (§11.3) */
+  const char *overlay_name;
+  guint16 configuration_sequence;
+  ReloadKindTable *kinds; /* NULL: reload_kind_table_new_default() */
+
+  /* §11.1 parameters; 0 means the RFC's default */
+  gsize max_message_size;            /* default 5000 */
+  guint8 initial_ttl;                /* default 100 */
+  guint overlay_reliability_timer_ms; /* default 3000 (§6.2.1) */
+  guint chord_update_interval_s;     /* default 600 (§10.7.4.1) */
+  guint chord_ping_interval_s;       /* default 3600 (§10.7.4.2) */
+  gboolean chord_reactive;           /* reactive recovery (§10.7.1) */
+  guint n_successors;                /* default 3 */
+  guint n_predecessors;              /* default 3 */
+  guint n_fingers;                   /* default 16 */
+
+  /* this node's ICE candidates, sent in its Attach requests and answers */
+  const ReloadIceCandidate *candidates;
+  guint n_candidates;
+
+  const ReloadSecurityOps *security;
+  gpointer security_data;
+
+  guint64 seed;
+} ReloadNodeConfig;
+
+ReloadNode *reload_node_new (const ReloadNodeConfig *config, const ReloadNodeShell *shell,
+                             gpointer shell_data);
+void reload_node_free (ReloadNode *node);
+
+/* Starts the node at @now_ms.  With @bootstrap_link == 0 it is the first
+ * peer and forms a ring alone; otherwise the shell has opened a link to a
+ * bootstrap node (§11.4) whose Node-ID is @bootstrap and the node joins
+ * through it (§10.5). */
+void reload_node_start (ReloadNode *node, guint64 bootstrap_link, const ReloadNodeId *bootstrap,
+                        gint64 now_ms);
+/* Sends Leave to the neighbors (§10.9); the shell closes links after. */
+void reload_node_leave (ReloadNode *node, gint64 now_ms);
+
+void reload_node_receive (ReloadNode *node, guint64 link, const guint8 *data, gsize len,
+                          gint64 now_ms);
+void reload_node_link_up (ReloadNode *node, guint64 link, const ReloadNodeId *peer, gint64 now_ms);
+void reload_node_link_down (ReloadNode *node, guint64 link, gint64 now_ms);
+void reload_node_expire (ReloadNode *node, gint64 now_ms);
+/* The time at which reload_node_expire() must next be called; G_MAXINT64
+ * when nothing is pending. */
+gint64 reload_node_next_expiry (const ReloadNode *node);
+
+/* Application requests.  @done runs once, with the answer (its body is
+ * the answer structure; NULL when the request failed: timeout, error
+ * response, …) and @error. */
+typedef void (*ReloadRequestDone) (gpointer user_data, ReloadNode *node, const ReloadMessage *answer,
+                                   const GError *error);
+/* Sends a request with @body (the structure for @code) to @destination
+ * (a resource or node destination).  Returns the transaction id. */
+guint64 reload_node_request (ReloadNode *node, const ReloadDestination *destination, guint16 code,
+                             gpointer body, ReloadRequestDone done, gpointer user_data,
+                             gint64 now_ms);
+
+/* Signs @data, a value this node stores at @resource_id under @kind
+ * (§7.1), allocating the signature from @arena. */
+void reload_node_sign_stored_data (ReloadNode *node, RwBytes resource_id, guint32 kind,
+                                   ReloadStoredData *data, RwArena *arena);
+
+/* State, for the application, the simulator and tests. */
+gboolean reload_node_is_joined (const ReloadNode *node);
+const ChordTable *reload_node_table (const ReloadNode *node);
+ChordId reload_node_get_id (const ReloadNode *node);
+guint reload_node_n_links (const ReloadNode *node);
+struct ReloadStorage *reload_node_storage (ReloadNode *node);
+typedef struct
+{
+  guint64 messages_sent;
+  guint64 bytes_sent;
+  guint64 maintenance_messages_sent; /* Update, Attach/Ping for fingers, replica Stores */
+  guint64 maintenance_bytes_sent;
+  guint64 forwarded;
+  guint64 dropped;
+} ReloadNodeCounters;
+const ReloadNodeCounters *reload_node_counters (const ReloadNode *node);
+
+/* RELOAD_NODE_ERROR: why a request failed. */
+#define RELOAD_NODE_ERROR (reload_node_error_quark ())
+GQuark reload_node_error_quark (void);
+typedef enum
+{
+  RELOAD_NODE_ERROR_TIMEOUT,  /* 5 transmissions without answer (§6.2.1) */
+  RELOAD_NODE_ERROR_RESPONSE, /* an error response; the GError's message names it */
+  RELOAD_NODE_ERROR_NO_ROUTE, /* no peer to send it to */
+} ReloadNodeError;
+
+/* The test signer: a signature names the user and Node-ID and carries a
+ * checksum of the signed bytes; verification recomputes it.  No
+ * cryptography: for unit tests and the simulator only. */
+const ReloadSecurityOps *reload_test_security_ops (void);
+/* self for reload_test_security_ops(): the node's identity */
+typedef struct
+{
+  char *user_name;
+  ReloadNodeId node_id;
+} ReloadTestSigner;
+
+G_END_DECLS
