@@ -20,6 +20,7 @@ G_DEFINE_QUARK (reload-node-error-quark, reload_node_error)
 #define REPLICA_HOLD_DOWN_MS 30000        /* §10.7.1 successor replacement hold-down */
 #define REACTIVE_UPDATE_DELAY_MS 50       /* coalesces a burst of table changes */
 #define JOIN_ATTACH_WAIT_MS 2000          /* §10.5 step 3: time for neighbor Attaches */
+#define JOIN_RETRY_MS 10000               /* a join that made no progress starts over */
 #define N_REPLICAS 2                      /* §10.4: the next two successors */
 
 /* ---------------------------------------------------------------- timers */
@@ -628,6 +629,15 @@ table_changed (ReloadNode *n, gint64 now)
   schedule (n, &n->replicate_at, at, TIMER_REPLICATE);
 }
 
+/* §10.5 step 5 comes once the admitting peer is connected, after a little
+ * time for the Attaches of step 3. */
+static void
+maybe_schedule_join (ReloadNode *n, gint64 now)
+{
+  if (n->state == NODE_JOINING && n->have_admitting && conn_by_peer (n, n->admitting_peer) != NULL)
+    schedule (n, &n->join_at, now + JOIN_ATTACH_WAIT_MS, TIMER_JOIN);
+}
+
 static void
 attach_done (gpointer user_data, ReloadNode *n, const ReloadMessage *answer, const GError *error)
 {
@@ -948,8 +958,7 @@ handle_update_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint6
   if (n->state == NODE_JOINING && n->have_admitting && chord_id_equal (from, n->admitting_peer))
     {
       n->admitting_update_seen = TRUE;
-      /* §10.5 step 3: Attach to the neighbors the admitting peer named */
-      schedule (n, &n->join_at, now + JOIN_ATTACH_WAIT_MS, TIMER_JOIN);
+      maybe_schedule_join (n, now);
     }
   consider_named_peers (n, from, u->predecessors, u->n_predecessors, now);
   consider_named_peers (n, from, u->successors, u->n_successors, now);
@@ -1265,6 +1274,7 @@ handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo *si
             reload_node_link_up (n, c->link, &signer->node_ids[0], now);
           else if (n->shell.connect)
             n->shell.connect (n->shell_data, &signer->node_ids[0], a->candidates, a->n_candidates);
+          maybe_schedule_join (n, now);
         }
     }
   if (m->message_code == RELOAD_JOIN_ANS && n->state == NODE_JOINING)
@@ -1544,6 +1554,8 @@ reload_node_link_up (ReloadNode *n, guint64 link, const ReloadNodeId *peer_id, g
       g_hash_table_insert (n->links, GSIZE_TO_POINTER (link), c);
       g_hash_table_insert (n->by_peer, &c->peer, c);
     }
+  if (n->have_admitting && chord_id_equal (peer, n->admitting_peer))
+    maybe_schedule_join (n, now);
   gpointer purpose = NULL;
   gpointer key = NULL;
   if (g_hash_table_lookup_extended (n->attaching, &peer, &key, &purpose))
@@ -1632,6 +1644,7 @@ reload_node_start (ReloadNode *n, guint64 bootstrap_link, const ReloadNodeId *bo
    * asking for its routing table */
   send_attach (n, chord_id_add (n->self, (ChordId){ 0, 1 }), TRUE, NULL, PURPOSE_ADMITTING, TRUE,
                now);
+  schedule (n, &n->join_at, now + JOIN_RETRY_MS, TIMER_JOIN);
 }
 
 static void
@@ -1648,11 +1661,24 @@ join_done (gpointer user_data, ReloadNode *n, const ReloadMessage *answer, const
     }
 }
 
+
+
 static void
 send_join (ReloadNode *n, gint64 now)
 {
-  if (n->state != NODE_JOINING || !n->have_admitting)
+  if (n->state != NODE_JOINING)
     return;
+  if (!n->have_admitting || conn_by_peer (n, n->admitting_peer) == NULL)
+    {
+      /* no admitting peer yet (its Attach was lost or refused): ask again */
+      n->have_admitting = FALSE;
+      send_attach (n, chord_id_add (n->self, (ChordId){ 0, 1 }), TRUE, NULL, PURPOSE_ADMITTING,
+                   TRUE, now);
+      schedule (n, &n->join_at, now + JOIN_RETRY_MS, TIMER_JOIN);
+      return;
+    }
+  /* and a watchdog, should the Join itself get lost */
+  schedule (n, &n->join_at, now + JOIN_RETRY_MS + (gint64) n->cfg.overlay_reliability_timer_ms * MAX_TRANSMISSIONS, TIMER_JOIN);
   /* §10.5 step 3: fingers too (they join the table as they come up) */
   search_fingers (n, TRUE, now);
   ReloadJoinReq j = { 0 };

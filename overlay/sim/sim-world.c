@@ -854,7 +854,7 @@ sim_world_set_latency (SimWorld *world, guint a, guint b, gint64 us)
  * Link ids are 32 bits (a node's link handle is a guint) and never reused
  * (until 2^32 links have been opened): ids come from a counter, and the
  * link with id i lives at slot i & links_mask of a power-of-two table kept
- * at most half full.  An id whose slot is taken is skipped.  Growing the
+ * at most three quarters full.  An id whose slot is taken is skipped.  Growing the
  * table moves every link to its slot in the larger table, where no two
  * collide (they did not in the smaller one), so internal references to
  * links are ids, and a slot is only good until the next link_alloc. */
@@ -943,7 +943,7 @@ links_grow (SimWorld *world)
 static guint32
 link_alloc (SimWorld *world)
 {
-  if ((world->links_open + 1) * 2 > world->links_cap)
+  if ((world->links_open + 1) * 4 > (guint64) world->links_cap * 3)
     links_grow (world);
   guint32 slot;
   for (;;)
