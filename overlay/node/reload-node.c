@@ -145,6 +145,36 @@ struct ReloadNode
 
 /* ---------------------------------------------------------------- helpers */
 
+#define TRACE(n, ...)                                                                          \
+  do                                                                                           \
+    {                                                                                          \
+      if ((n)->trace)                                                                          \
+        {                                                                                      \
+          char hex_[33];                                                                       \
+          g_printerr ("%8" G_GINT64_FORMAT " %.8s ", (n)->now, chord_id_to_hex ((n)->self, hex_)); \
+          g_printerr (__VA_ARGS__);                                                            \
+          g_printerr ("\n");                                                                   \
+        }                                                                                      \
+    }                                                                                          \
+  while (0)
+
+static const char *
+short_id (ChordId id, char buf[33])
+{
+  chord_id_to_hex (id, buf);
+  buf[8] = '\0';
+  return buf;
+}
+
+static void
+drop (ReloadNode *n, const char *why)
+{
+  n->counters.dropped++;
+  TRACE (n, "drop: %s", why);
+}
+
+
+
 static guint
 chord_id_hash_fn (gconstpointer p)
 {
@@ -252,32 +282,33 @@ count_send (ReloadNode *n, gsize len, gboolean maintenance)
     }
 }
 
+/* The largest message sent whole on a link: above it, fragments (§6.7)
+ * that fit a 1500-byte path with room for IP, UDP, DTLS and the framing
+ * header, less the room a via list may grow on the way. */
+#define LINK_PAYLOAD_MAX (1200 - RELOAD_FRAGMENT_VIA_HEADROOM)
+
 static void
 link_send (ReloadNode *n, guint64 link, const guint8 *data, gsize len, gboolean maintenance)
 {
-  count_send (n, len, maintenance);
-  n->shell.send (n->shell_data, link, data, len);
-}
-
-#define TRACE(n, ...)                                                                          \
-  do                                                                                           \
-    {                                                                                          \
-      if ((n)->trace)                                                                          \
-        {                                                                                      \
-          char hex_[33];                                                                       \
-          g_printerr ("%8" G_GINT64_FORMAT " %.8s ", (n)->now, chord_id_to_hex ((n)->self, hex_)); \
-          g_printerr (__VA_ARGS__);                                                            \
-          g_printerr ("\n");                                                                   \
-        }                                                                                      \
-    }                                                                                          \
-  while (0)
-
-static const char *
-short_id (ChordId id, char buf[33])
-{
-  chord_id_to_hex (id, buf);
-  buf[8] = '\0';
-  return buf;
+  if (len <= LINK_PAYLOAD_MAX)
+    {
+      count_send (n, len, maintenance);
+      n->shell.send (n->shell_data, link, data, len);
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) frags = reload_fragment_split (data, len, LINK_PAYLOAD_MAX, &error);
+  if (frags == NULL)
+    {
+      drop (n, error->message);
+      return;
+    }
+  for (guint i = 0; i < frags->len; i++)
+    {
+      GBytes *f = g_ptr_array_index (frags, i);
+      count_send (n, g_bytes_get_size (f), maintenance);
+      n->shell.send (n->shell_data, link, g_bytes_get_data (f, NULL), g_bytes_get_size (f));
+    }
 }
 
 /* Every entry point records the time and starts with a clean scratch
@@ -410,8 +441,8 @@ seal (ReloadNode *n, ReloadMessage *m)
   n->cfg.security->sign (n->cfg.security_data, data, len, m->arena, &m->security_block.signature);
   GBytes *out = reload_message_encode (m, &n->wire, &error);
   if (out == NULL)
-    g_warning ("reload-node: cannot encode a %s: %s",
-               rw_enum_name (reload_message_code_names, m->message_code), error->message);
+    TRACE (n, "cannot encode a %s: %s", rw_enum_name (reload_message_code_names, m->message_code),
+           error->message);
   return out;
 }
 
@@ -476,8 +507,8 @@ transmit (ReloadNode *n, Txn *t, gint64 now)
              t->transmissions);
       return; /* retried at the next timer: the table may have changed */
     }
-  TRACE (n, "send %s on link %" G_GUINT64_FORMAT " (try %u)", rw_enum_name (reload_message_code_names, t->code), link,
-         t->transmissions);
+  TRACE (n, "send %s %016" G_GINT64_MODIFIER "x on link %" G_GUINT64_FORMAT " (try %u)",
+         rw_enum_name (reload_message_code_names, t->code), t->tid, link, t->transmissions);
   if (link == 0)
     {
       process (n, 0, t->bytes, now);
@@ -574,7 +605,16 @@ send_answer (ReloadNode *n, guint64 from_link, const ReloadMessage *req, guint16
   m->body = body;
   GBytes *bytes = seal (n, m);
   if (bytes == NULL)
-    return;
+    {
+      if (code == RELOAD_ERROR)
+        return;
+      /* §6.3.2: an answer beyond the limits gets an error in its place */
+      ReloadErrorResponse e = { 0 };
+      e.error_code = RELOAD_ERROR_RESPONSE_TOO_LARGE;
+      e.error_info = (RwBytes){ (const guint8 *) "answer too large", 16 };
+      send_answer (n, from_link, req, RELOAD_ERROR, &e, now);
+      return;
+    }
   /* §6.2.1: retransmissions get the same answer for 15 s */
   CachedAnswer *a = g_new0 (CachedAnswer, 1);
   a->bytes = g_bytes_ref (bytes);
@@ -1140,7 +1180,8 @@ static void
 handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now)
 {
   char b1[33];
-  TRACE (n, "request %s from %s", rw_enum_name (reload_message_code_names, m->message_code),
+  TRACE (n, "request %s %016" G_GINT64_MODIFIER "x from %s",
+         rw_enum_name (reload_message_code_names, m->message_code), m->header.transaction_id,
          short_id (ctx->origin, b1));
   switch (m->message_code)
     {
@@ -1238,7 +1279,8 @@ handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo *si
 {
   guint64 tid = m->header.transaction_id;
   Txn *t = g_hash_table_lookup (n->txns, &tid);
-  TRACE (n, "answer %s%s", rw_enum_name (reload_message_code_names, m->message_code),
+  TRACE (n, "answer %s %016" G_GINT64_MODIFIER "x%s",
+         rw_enum_name (reload_message_code_names, m->message_code), tid,
          t ? "" : " (no transaction)");
   if (t == NULL)
     return; /* a duplicate, or too late */
@@ -1303,8 +1345,7 @@ deliver (ReloadNode *n, guint64 from_link, GBytes *bytes, guint n_via, gint64 no
   g_autoptr (ReloadMessage) m = reload_message_decode (bytes, &n->wire, &error);
   if (m == NULL)
     {
-      n->counters.dropped++;
-      g_debug ("reload-node: dropped an undecodable message: %s", error->message);
+      drop (n, error->message);
       return;
     }
   if (m->is_fragment)
@@ -1319,8 +1360,7 @@ deliver (ReloadNode *n, guint64 from_link, GBytes *bytes, guint n_via, gint64 no
                                    m->security_block.n_certificates, n->scratch, &signer)
       || signer.n_node_ids == 0)
     {
-      n->counters.dropped++;
-      g_debug ("reload-node: dropped a message with a bad signature");
+      drop (n, "bad signature");
       return;
     }
   if ((m->message_code & 1) == 0 || m->message_code == RELOAD_ERROR)
@@ -1401,14 +1441,8 @@ forward (ReloadNode *n, guint64 from_link, ReloadForwardingHeader *h, const guin
       return;
     }
   n->counters.forwarded++;
+  TRACE (n, "forward %016" G_GINT64_MODIFIER "x on link %" G_GUINT64_FORMAT, h->transaction_id, to_link);
   link_send (n, to_link, out->data, out->len, FALSE);
-}
-
-static void
-drop (ReloadNode *n, const char *why)
-{
-  n->counters.dropped++;
-  TRACE (n, "drop: %s", why);
 }
 
 static void

@@ -121,7 +121,15 @@ lookup_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, 
       if (found)
         s->fetch_back_ok++;
       else
-        s->fetch_back_lost++;
+        {
+          s->fetch_back_lost++;
+          if (g_getenv ("CHORUS_SIM_DEBUG"))
+            {
+              char hex[33];
+              g_printerr ("lost item %u at %s: %s\n", l->item, chord_id_to_hex (l->target, hex),
+                          error ? error->message : "no values");
+            }
+        }
       s->fetch_back_pending--;
       g_free (l);
       return;
@@ -214,7 +222,7 @@ store_item (Sim *s, guint idx)
   ReloadStoredData *sd = rw_arena_alloc0 (arena, sizeof *sd);
   sd->storage_time = (guint64) now_ms (s) + 1;
   sd->lifetime = 86400;
-  sd->value.index = idx % 1000;
+  sd->value.index = 0xffffffffu; /* §7.4.1.1: append */
   sd->value.value.exists = TRUE;
   sd->value.value.value = (RwBytes){ (const guint8 *) it->name, strlen (it->name) };
   reload_node_sign_stored_data (node, (RwBytes){ rid, 16 }, SIM_KIND, sd, arena);
@@ -455,6 +463,7 @@ main (int argc, char **argv)
       l->sim = &s;
       l->fetch_back = TRUE;
       l->item = i;
+      l->target = rid_id;
       s.fetch_back_pending++;
       send_fetch (&s, (guint) h, (RwBytes){ rid, 16 }, l);
     }

@@ -95,7 +95,7 @@ typedef struct
     {
       SimEventFn fn;
       gpointer data;
-      guint32 host;  /* EV_HOST_TIMER */
+      guint32 host; /* EV_HOST_TIMER */
       guint32 epoch;
     } timer;
     struct
@@ -112,11 +112,13 @@ typedef struct
     } link;
   } u;
   gint64 time;
-  guint32 pos;    /* the index in its bucket, or the free list's next */
+  guint32 pos; /* the index in its bucket, or the free list's next */
   guint32 gen;
   guint16 bucket; /* level * WHEEL_SIZE + digit */
   guint8 kind;    /* EvKind, 0 while free */
 } SimEvent;
+
+G_STATIC_ASSERT (sizeof (SimEvent) == 48);
 
 /* The timing wheel: WHEEL_LEVELS levels of WHEEL_SIZE buckets, one digit of
  * WHEEL_BITS bits of the time per level, so that 8 levels cover every
@@ -157,15 +159,15 @@ typedef struct
   guint32 down_due : 1; /* the pending event is a SIM_LINK_DOWN */
   SimLinkId next;       /* the host's list of links */
   SimLinkId prev;
-  guint32 pending;      /* the event slot of the SIM_LINK_UP or _DOWN due here, or NIL */
-  gint64 last_arrival;  /* FIFO: the latest arrival scheduled towards this end */
+  guint32 pending;     /* the event slot of the SIM_LINK_UP or _DOWN due here, or NIL */
+  gint64 last_arrival; /* FIFO: the latest arrival scheduled towards this end */
 } LinkEnd;
 
 typedef struct
 {
   LinkEnd end[2]; /* end[0]: the initiator */
   guint32 delay_us;
-  SimLinkId id;   /* SIM_LINK_NONE while the slot is free */
+  SimLinkId id; /* SIM_LINK_NONE while the slot is free */
   guint32 padding[2];
 } Link;
 
@@ -173,21 +175,22 @@ G_STATIC_ASSERT (sizeof (Link) == 64);
 
 typedef struct
 {
-  double x, y;
-  double access_u; /* [0, 1) within [access_min, access_max] */
+  /* the first cache line: what sending and receiving a datagram touch */
   SimReceiveFn receive;
-  SimLinkEventFn link_event;
   gpointer data;
-  GRand *rand; /* created on demand */
-  guint64 net_state;
   guint64 bandwidth_Bps;
   gint64 tx_free_at;
+  SimHostCounters counters; /* msgs_sent .. bytes_received in the first line */
+  guint64 net_state;
+  SimLinkEventFn link_event;
+  GRand *rand; /* created on demand */
+  double x, y;
+  double access_u; /* [0, 1) within [access_min, access_max] */
   SimLinkId link_head;
   guint32 n_links;
   guint32 epoch;
   gboolean alive;
-  SimHostCounters counters;
-} Host;
+} __attribute__ ((aligned (64))) Host;
 
 struct _SimWorld
 {
@@ -285,7 +288,7 @@ sim_world_free (SimWorld *world)
   for (guint i = 0; i < G_N_ELEMENTS (world->buckets); i++)
     g_free (world->buckets[i].slots);
   g_aligned_free (world->links);
-  g_free (world->hosts);
+  g_aligned_free (world->hosts);
   if (world->latency_override != NULL)
     g_hash_table_unref (world->latency_override);
   g_rand_free (world->rand);
@@ -451,7 +454,8 @@ wheel_next (SimWorld *world, gint64 limit)
       if (level == WHEEL_LEVELS)
         return NIL;
       guint shift = level * WHEEL_BITS;
-      guint64 above = shift + WHEEL_BITS >= 64 ? 0 : ~((G_GUINT64_CONSTANT (1) << (shift + WHEEL_BITS)) - 1);
+      guint64 above =
+          shift + WHEEL_BITS >= 64 ? 0 : ~((G_GUINT64_CONSTANT (1) << (shift + WHEEL_BITS)) - 1);
       gint64 start = (gint64) (((guint64) world->cursor & above) | ((guint64) d << shift));
       if (start > limit)
         return NIL;
@@ -464,8 +468,13 @@ wheel_next (SimWorld *world, gint64 limit)
         {
           if (i + 8 < n && slots[i + 8] != NIL)
             __builtin_prefetch (&world->events[slots[i + 8]]);
-          if (slots[i] != NIL)
-            wheel_insert (world, slots[i]);
+          if (slots[i] == NIL)
+            continue;
+          wheel_insert (world, slots[i]);
+          /* Due within 256 us: fetch the link its delivery will read. */
+          const SimEvent *ev = &world->events[slots[i]];
+          if (level == 1 && ev->kind == EV_PACKET)
+            __builtin_prefetch (&world->links[ev->u.packet.link & world->links_mask]);
         }
       bucket_reset (world, level * WHEEL_SIZE + (guint) d);
     }
@@ -716,8 +725,13 @@ sim_world_add_host (SimWorld *world)
   g_return_val_if_fail (world->n_hosts < MAX_HOSTS, SIM_HOST_NONE);
   if (world->n_hosts == world->hosts_cap)
     {
-      world->hosts_cap = MAX (64, world->hosts_cap * 2);
-      world->hosts = g_renew (Host, world->hosts, world->hosts_cap);
+      guint32 cap = MAX (64, world->hosts_cap * 2);
+      Host *hosts = g_aligned_alloc (cap, sizeof (Host), 64);
+      if (world->n_hosts > 0)
+        memcpy (hosts, world->hosts, world->n_hosts * sizeof (Host));
+      g_aligned_free (world->hosts);
+      world->hosts = hosts;
+      world->hosts_cap = cap;
     }
   guint index = world->n_hosts++;
   Host *h = &world->hosts[index];
@@ -740,12 +754,12 @@ sim_world_n_hosts (SimWorld *world)
   return world->n_hosts;
 }
 
-#define HOST_OR_RETURN(world, host, val)                                                           \
-  G_STMT_START                                                                                     \
-  {                                                                                                \
-    g_return_val_if_fail ((world) != NULL, val);                                                   \
-    g_return_val_if_fail ((host) < (world)->n_hosts, val);                                         \
-  }                                                                                                \
+#define HOST_OR_RETURN(world, host, val)                   \
+  G_STMT_START                                             \
+  {                                                        \
+    g_return_val_if_fail ((world) != NULL, val);           \
+    g_return_val_if_fail ((host) < (world)->n_hosts, val); \
+  }                                                        \
   G_STMT_END
 
 void
@@ -854,10 +868,10 @@ sim_world_set_latency (SimWorld *world, guint a, guint b, gint64 us)
  * Link ids are 32 bits (a node's link handle is a guint) and never reused
  * (until 2^32 links have been opened): ids come from a counter, and the
  * link with id i lives at slot i & links_mask of a power-of-two table kept
- * at most three quarters full.  An id whose slot is taken is skipped.  Growing the
- * table moves every link to its slot in the larger table, where no two
- * collide (they did not in the smaller one), so internal references to
- * links are ids, and a slot is only good until the next link_alloc. */
+ * at most three quarters full.  An id whose slot is taken is skipped.
+ * Growing the table moves every link to its slot in the larger table, where
+ * no two collide (they did not in the smaller one), so internal references
+ * to links are ids, and a slot is only good until the next link_alloc. */
 
 static inline SimLinkId
 link_id (SimWorld *world, guint32 slot)

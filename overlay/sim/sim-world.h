@@ -28,7 +28,7 @@
  * tenth of the spread and distance the rest.  The defaults, 1 ms to 100 ms,
  * give a mean one-way delay near 39 ms (RTT ~78 ms).  sim_world_set_latency
  * overrides the model for one pair (an explicit matrix for small tests).
- * A link takes its delay when it is opened.
+ * A link takes its delay (at most 2^32 us) when it is opened.
  *
  * Bandwidth (optional).  A host may have an uplink rate in bytes per second:
  * its datagrams are then serialised, each leaving when the previous one has
@@ -162,7 +162,8 @@ guint64 sim_world_pending (SimWorld *world);
 
 /* ---- hosts ---- */
 
-/* Hosts are numbered 0, 1, 2, ... in order of creation, alive. */
+/* Hosts are numbered 0, 1, 2, ... in order of creation, alive; at most
+ * 2^24 of them. */
 guint sim_world_add_host (SimWorld *world);
 guint sim_world_n_hosts (SimWorld *world);
 void sim_world_set_host_handler (SimWorld *world, guint host, SimReceiveFn receive,
@@ -174,8 +175,7 @@ gboolean sim_world_host_alive (SimWorld *world, guint host);
 /* Uplink rate in bytes/s, 0 = infinite. */
 void sim_world_set_host_bandwidth (SimWorld *world, guint host, guint64 bytes_per_s);
 /* The host's place in the latency model; any pointer may be NULL. */
-void sim_world_host_position (SimWorld *world, guint host, double *x, double *y,
-                              gint64 *access_us);
+void sim_world_host_position (SimWorld *world, guint host, double *x, double *y, gint64 *access_us);
 guint sim_world_host_n_links (SimWorld *world, guint host);
 
 /* ---- latency ---- */
@@ -208,13 +208,13 @@ guint sim_world_link_peer (SimWorld *world, SimLinkId link, guint host);
 
 typedef struct
 {
-  guint64 msgs_sent;      /* datagrams that left (lost ones included) */
+  guint64 msgs_sent; /* datagrams that left (lost ones included) */
   guint64 bytes_sent;
-  guint64 msgs_received;  /* datagrams delivered to the receive handler */
+  guint64 msgs_received; /* datagrams delivered to the receive handler */
   guint64 bytes_received;
-  guint64 msgs_lost;      /* of the sent: lost by the random loss */
-  guint64 msgs_dropped;   /* of the sent: the receiving end closed or crashed */
-  guint64 links_opened;   /* link_open calls that returned a link */
+  guint64 msgs_lost;    /* of the sent: lost by the random loss */
+  guint64 msgs_dropped; /* of the sent: the receiving end closed or crashed */
+  guint64 links_opened; /* link_open calls that returned a link */
 } SimHostCounters;
 
 typedef struct
@@ -224,8 +224,8 @@ typedef struct
   guint64 events_pending;
   guint n_hosts;
   guint n_hosts_alive;
-  guint64 links_open;     /* links with at least one end not yet closed */
-  SimHostCounters total;  /* the sum over all hosts */
+  guint64 links_open;    /* links with at least one end not yet closed */
+  SimHostCounters total; /* the sum over all hosts */
 } SimWorldStats;
 
 void sim_world_stats (SimWorld *world, SimWorldStats *out);

@@ -65,7 +65,10 @@ hold_fire (SimWorld *world, gpointer data)
 static double
 run_hold (guint64 n_events, gboolean cancel)
 {
-  enum { PENDING = 100000 };
+  enum
+  {
+    PENDING = 100000
+  };
   SimWorld *world = sim_world_new (1, NULL);
   hold.items = g_new0 (HoldItem, PENDING);
   hold.cancel = cancel;
@@ -115,7 +118,11 @@ bench_link_event (gpointer host_data, SimLinkId link, SimLinkEvent event, guint 
 static double
 run_network (guint64 n_events)
 {
-  enum { HOSTS = 10000, LINKS_EACH = 20 };
+  enum
+  {
+    HOSTS = 10000,
+    LINKS_EACH = 20
+  };
   gint64 rss0 = sim_current_rss_bytes ();
   SimWorld *world = sim_world_new (2, NULL);
   BenchHost *hosts = g_new0 (BenchHost, HOSTS);

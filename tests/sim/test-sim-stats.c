@@ -33,8 +33,8 @@ check_against_reference (GRand *r, gsize n, gboolean integers)
   double sum = 0;
   for (gsize i = 0; i < n; i++)
     {
-      double v = integers ? (double) g_rand_int_range (r, 0, 50)
-                          : -log (1.0 - g_rand_double (r)) * 1000.0;
+      double v =
+          integers ? (double) g_rand_int_range (r, 0, 50) : -log (1.0 - g_rand_double (r)) * 1000.0;
       ref[i] = v;
       sum += v;
       sim_percentiles_add (acc, v);

@@ -40,7 +40,7 @@ test_event_order (void)
   OrderLog log = { .order = g_array_new (FALSE, FALSE, sizeof (int)) };
   /* tags in expected order: by time, then by scheduling order */
   OrderItem items[] = {
-    { &log, 3, 300 }, { &log, 0, 100 }, { &log, 4, 300 }, { &log, 1, 100 },
+    { &log, 3, 300 },  { &log, 0, 100 }, { &log, 4, 300 }, { &log, 1, 100 },
     { &log, 6, 1000 }, { &log, 2, 200 }, { &log, 5, 300 },
   };
   for (guint i = 0; i < G_N_ELEMENTS (items); i++)
@@ -142,7 +142,10 @@ static void
 test_cancel (void)
 {
   g_autoptr (SimWorld) world = sim_world_new (7, NULL);
-  enum { N = 5000 };
+  enum
+  {
+    N = 5000
+  };
   static int fired[N];
   static SimTimerId ids[N];
   memset (fired, 0, sizeof fired);
@@ -381,8 +384,8 @@ static void
 trace_add (Scenario *sc, const char *what, guint host, guint64 a, guint64 b)
 {
   char buf[128];
-  int len = g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT " %s %u %" G_GUINT64_FORMAT
-                        " %" G_GUINT64_FORMAT "\n",
+  int len = g_snprintf (buf, sizeof buf,
+                        "%" G_GINT64_FORMAT " %s %u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
                         sim_world_now (sc->world), what, host, a, b);
   g_checksum_update (sc->trace, (const guchar *) buf, len);
   sc->n_trace++;
@@ -436,8 +439,8 @@ peer_tick (SimWorld *world, gpointer data)
   guint to = g_rand_int_range (r, 0, sc->n);
   if (to != p->index)
     trace_add (sc, "open", p->index, sim_world_link_open (world, p->index, to), to);
-  sim_world_host_schedule (world, p->index, sim_world_now (world) + g_rand_int_range (r, 1, 2000000),
-                           peer_tick, p);
+  sim_world_host_schedule (world, p->index,
+                           sim_world_now (world) + g_rand_int_range (r, 1, 2000000), peer_tick, p);
 }
 
 static void
@@ -497,11 +500,10 @@ test_determinism (void)
   g_autofree char *d1 = run_scenario (42, 80, 30 * SIM_US_PER_S, &n1, &s1);
   g_autofree char *d2 = run_scenario (42, 80, 30 * SIM_US_PER_S, &n2, &s2);
   g_autofree char *d3 = run_scenario (43, 80, 30 * SIM_US_PER_S, &n3, &s3);
-  g_test_message ("trace: %" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " events, %"
-                  G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT " lost, %" G_GUINT64_FORMAT
-                  " dropped",
-                  n1, s1.events_processed, s1.total.msgs_sent, s1.total.msgs_lost,
-                  s1.total.msgs_dropped);
+  g_test_message (
+      "trace: %" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT
+      " sent, %" G_GUINT64_FORMAT " lost, %" G_GUINT64_FORMAT " dropped",
+      n1, s1.events_processed, s1.total.msgs_sent, s1.total.msgs_lost, s1.total.msgs_dropped);
   g_assert_cmpuint (n1, >, 10000);
   g_assert_cmpuint (s1.total.msgs_lost, >, 0);
   g_assert_cmpuint (s1.total.msgs_dropped, >, 0);
@@ -521,7 +523,10 @@ static void
 test_latency_model (void)
 {
   g_autoptr (SimWorld) world = sim_world_new (3, NULL);
-  enum { N = 1000 };
+  enum
+  {
+    N = 1000
+  };
   for (int i = 0; i < N; i++)
     sim_world_add_host (world);
   gint64 lo = G_MAXINT64, hi = 0;
@@ -870,7 +875,10 @@ loss_run (guint64 seed, double loss, guint n)
 static void
 test_loss (void)
 {
-  enum { N = 100000 };
+  enum
+  {
+    N = 100000
+  };
   guint64 r1 = loss_run (11, 0.2, N);
   /* expected 80,000, standard deviation ~126: allow 8 of them */
   g_test_message ("received %" G_GUINT64_FORMAT " of %d at 20%% loss", r1, N);
@@ -944,7 +952,12 @@ static void
 test_link_ids (void)
 {
   g_autoptr (SimWorld) world = sim_world_new (21, NULL);
-  enum { HOSTS = 100, ROUNDS = 6, PER_ROUND = 3000 };
+  enum
+  {
+    HOSTS = 100,
+    ROUNDS = 6,
+    PER_ROUND = 3000
+  };
   for (int i = 0; i < HOSTS; i++)
     sim_world_add_host (world);
   GRand *r = sim_world_rand (world);
@@ -1055,8 +1068,8 @@ test_host_fail (void)
   sim_world_host_schedule (world, 0, t0 + 1000, mark_ran, &a_timer);
   sim_world_host_schedule (world, 1, t0 + 1000, mark_ran, &b_timer);
   sim_world_schedule (world, t0 + 1000, mark_ran, &plain);
-  g_assert_true (send_u32 (world, p.link, 0, 1, 4));     /* sent before the crash: arrives */
-  g_assert_true (send_u32 (world, p.link, 1, 2, 4));     /* towards the crashed: dropped */
+  g_assert_true (send_u32 (world, p.link, 0, 1, 4)); /* sent before the crash: arrives */
+  g_assert_true (send_u32 (world, p.link, 1, 2, 4)); /* towards the crashed: dropped */
   sim_world_host_fail (world, 0);
   g_assert_false (sim_world_host_alive (world, 0));
   g_assert_false (send_u32 (world, p.link, 0, 3, 4));
