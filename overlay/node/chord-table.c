@@ -202,6 +202,25 @@ consider (ChordId cand, ChordId self, ChordId k, gboolean *have_before, ChordId 
 gboolean
 chord_table_next_hop (const ChordTable *t, ChordId k, ChordId *next)
 {
+  /* Within the stretch of ring the Neighbor Table covers, the peer
+   * responsible for k is known exactly: k in (succ[i-1], succ[i]] belongs
+   * to succ[i], k in (pred[i], pred[i-1]] to pred[i-1].  Going there
+   * directly saves the hop through the peer just before k that §10.3's
+   * rule alone would take. */
+  for (guint i = 1; i < t->n_succ; i++)
+    if (chord_id_in_open_closed (k, t->succ[i - 1], t->succ[i])
+        && !chord_id_equal (t->succ[i - 1], t->succ[i]))
+      {
+        *next = t->succ[i];
+        return TRUE;
+      }
+  for (guint i = 1; i < t->n_pred; i++)
+    if (chord_id_in_open_closed (k, t->pred[i], t->pred[i - 1])
+        && !chord_id_equal (t->pred[i], t->pred[i - 1]))
+      {
+        *next = t->pred[i - 1];
+        return TRUE;
+      }
   gboolean have_before = FALSE, have_after = FALSE;
   ChordId before = { 0, 0 }, after = { 0, 0 };
   /* §10.3: the Routing Table is the union of the Neighbor Table and the
