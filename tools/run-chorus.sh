@@ -11,3 +11,6 @@ out=${TMPDIR:-/tmp}/chorus-samples.pcap
 build/overlay/tools/chorus-wire samples --pcap "$out"
 echo "wrote $out; Wireshark reads it as:"
 tshark -r "$out" -d udp.port==6084,reload-framing
+echo
+echo "a 200-peer overlay in virtual time:"
+build/overlay/sim/chorus-sim --peers 200 --seed 1 --lookups 1000 --stores 100 --duration 5
