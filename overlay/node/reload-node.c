@@ -1084,9 +1084,15 @@ stored_data_signature_input (ReloadNode *n, RwBytes resource_id, guint32 kind,
   g_byte_array_append (input, (const guint8 *) &k, 4);
   guint64 st = GUINT64_TO_BE (data->storage_time);
   g_byte_array_append (input, (const guint8 *) &st, 8);
+  /* §7.4.2.2: "the index value in the array is set to zero before the
+   * signature is computed", so that an appended value (index 0xffffffff)
+   * still verifies once it has its place */
+  ReloadStoredDataValue value = data->value;
+  if (reload_kind_data_model (&n->wire, kind) == RELOAD_DATA_MODEL_ARRAY)
+    value.index = 0;
   RwCodec *c = rw_codec_new_encoder (input, &n->wire);
   rw_object_begin (c, NULL);
-  reload_stored_data_value (c, NULL, kind, (ReloadStoredDataValue *) &data->value);
+  reload_stored_data_value (c, NULL, kind, &value);
   reload_signer_identity (c, NULL, (ReloadSignerIdentity *) &data->signature.identity);
   rw_object_end (c);
   return rw_codec_finish (c, NULL);

@@ -30,6 +30,8 @@
 #define SIM_KIND RELOAD_KIND_CERTIFICATE_BY_USER /* array, USER-MATCH: H(user name) */
 #define JOIN_SPACING_MS 40
 #define SETTLE_S 120
+/* owners refresh their values, as a SIP registration is refreshed */
+#define REFRESH_S 300
 
 typedef struct
 {
@@ -58,6 +60,7 @@ typedef struct
   guint64 stores_failed;
   guint64 fetch_back_ok;
   guint64 fetch_back_lost;
+  guint64 fetch_back_lost_orphan; /* of the lost: the owner was gone */
   guint64 fetch_back_pending;
 
   gboolean measuring;
@@ -118,16 +121,40 @@ lookup_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, 
           for (guint k = 0; k < a->n_kind_responses; k++)
             found |= a->kind_responses[k].n_values > 0;
         }
+      StoredItem *it = &g_array_index (s->items, StoredItem, l->item);
+      gboolean owner_alive = sim_overlay_is_alive (s->overlay, it->owner)
+                             && sim_overlay_generation (s->overlay, it->owner) == it->owner_generation;
       if (found)
         s->fetch_back_ok++;
+      else if (!owner_alive)
+        s->fetch_back_lost_orphan++;
       else
         {
           s->fetch_back_lost++;
           if (g_getenv ("CHORUS_SIM_DEBUG"))
             {
               char hex[33];
-              g_printerr ("lost item %u at %s: %s\n", l->item, chord_id_to_hex (l->target, hex),
-                          error ? error->message : "no values");
+              guint8 rid[16];
+              chord_id_to_bytes (l->target, rid);
+              guint copies = 0, responsible_has = 0;
+              ChordId resp;
+              sim_overlay_responsible (s->overlay, l->target, &resp);
+              for (guint h = 0; h < s->n_peers; h++)
+                {
+                  ReloadNode *nd = sim_overlay_node (s->overlay, h);
+                  if (nd == NULL)
+                    continue;
+                  g_autoptr (RwArena) arena = rw_arena_new (0);
+                  if (reload_storage_export (reload_node_storage (nd), (RwBytes){ rid, 16 }, 1,
+                                             now_ms (s), arena) != NULL)
+                    {
+                      copies++;
+                      responsible_has |= chord_id_equal (reload_node_get_id (nd), resp);
+                    }
+                }
+              g_printerr ("lost item %u at %s: %s; %u copies, responsible has it: %u\n", l->item,
+                          chord_id_to_hex (l->target, hex), error ? error->message : "no values",
+                          copies, responsible_has);
             }
         }
       s->fetch_back_pending--;
@@ -241,6 +268,29 @@ store_item (Sim *s, guint idx)
   sim_overlay_poke (s->overlay, it->owner);
 }
 
+typedef struct
+{
+  Sim *sim;
+  guint item;
+} RefreshCtx;
+
+static void
+refresh_item (SimWorld *world, gpointer data)
+{
+  RefreshCtx *r = data;
+  Sim *s = r->sim;
+  StoredItem *it = &g_array_index (s->items, StoredItem, r->item);
+  if (!sim_overlay_is_alive (s->overlay, it->owner)
+      || sim_overlay_generation (s->overlay, it->owner) != it->owner_generation)
+    {
+      g_free (r); /* the owner is gone: nobody refreshes the value */
+      return;
+    }
+  if (s->measuring)
+    store_item (s, r->item);
+  sim_world_schedule (world, sim_world_now (world) + REFRESH_S * SIM_US_PER_S, refresh_item, r);
+}
+
 static void
 do_store (SimWorld *world, gpointer data)
 {
@@ -254,6 +304,10 @@ do_store (SimWorld *world, gpointer data)
   g_snprintf (it.name, sizeof it.name, "item-%u", s->items->len);
   g_array_append_val (s->items, it);
   store_item (s, s->items->len - 1);
+  RefreshCtx *r = g_new0 (RefreshCtx, 1);
+  r->sim = s;
+  r->item = s->items->len - 1;
+  sim_world_schedule (world, sim_world_now (world) + REFRESH_S * SIM_US_PER_S, refresh_item, r);
 }
 
 /* ---------------------------------------------------------------- churn */
@@ -292,16 +346,9 @@ churn_schedule (Sim *s, guint host, double median_s)
 static guint64
 maint_total (Sim *s, gboolean bytes)
 {
-  guint64 t = 0;
-  for (guint h = 0; h < s->n_peers; h++)
-    {
-      ReloadNode *n = sim_overlay_node (s->overlay, h);
-      if (n == NULL)
-        continue;
-      const ReloadNodeCounters *c = reload_node_counters (n);
-      t += bytes ? c->maintenance_bytes_sent : c->maintenance_messages_sent;
-    }
-  return t;
+  ReloadNodeCounters c;
+  sim_overlay_counters (s->overlay, &c);
+  return bytes ? c.maintenance_bytes_sent : c.maintenance_messages_sent;
 }
 
 /* Runs the world to @t_us, printing progress for long runs. */
@@ -500,9 +547,13 @@ main (int argc, char **argv)
   J_DBL ("join_ms_p50", join.p50);
   J_DBL ("maint_msgs_per_peer_s", alive && secs > 0 ? maint_msgs / (alive * secs) : 0);
   J_DBL ("maint_bytes_per_peer_s", alive && secs > 0 ? maint_bytes / (alive * secs) : 0);
-  J_INT ("stored_items", s.stores_ok);
+  J_INT ("stored_items", s.items->len);
+  J_INT ("store_requests_ok", s.stores_ok);
   J_INT ("store_failures", s.stores_failed);
+  /* lost although the owner kept refreshing it */
   J_INT ("lost_items", s.fetch_back_lost + s.fetch_back_pending);
+  /* lost after the owner left (nobody refreshed it) */
+  J_INT ("lost_orphaned_items", s.fetch_back_lost_orphan);
   json_builder_set_member_name (b, "ring_consistent");
   json_builder_add_boolean_value (b, consistent);
   J_INT ("ring_inconsistent_peers", bad);

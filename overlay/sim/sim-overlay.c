@@ -22,7 +22,10 @@ typedef struct
   SimTimerId timer;
   gint64 timer_at;
   SimLinkId bootstrap_link;
-  GHashTable *peer_links; /* peer host -> SimLinkId, opening or up */
+  /* peer host -> link_entry (link, the peer's generation), opening or up:
+   * a link to the node a host ran before a crash is not a link to the one
+   * it runs now */
+  GHashTable *peer_links;
   gint64 join_started_ms;
   gboolean joined;
   gboolean alive;
@@ -30,11 +33,30 @@ typedef struct
 
 struct SimOverlay
 {
+  ReloadNodeCounters retired; /* the counters of nodes that are gone */
   SimWorld *world;
   GRand *rand;
   SimOverlayConfig cfg;
   GPtrArray *peers; /* of Peer*, by host */
 };
+
+static gpointer
+link_entry (SimLinkId link, guint generation)
+{
+  return GSIZE_TO_POINTER ((gsize) generation << 32 | link);
+}
+
+static SimLinkId
+entry_link (gpointer entry)
+{
+  return (SimLinkId) (GPOINTER_TO_SIZE (entry) & G_MAXUINT32);
+}
+
+static guint
+entry_generation (gpointer entry)
+{
+  return (guint) (GPOINTER_TO_SIZE (entry) >> 32);
+}
 
 static gint64
 now_ms (SimOverlay *o)
@@ -117,16 +139,20 @@ shell_connect (gpointer shell, const ReloadNodeId *peer_id, const ReloadIceCandi
   guint to = host_of_candidate (&cands[0]);
   if (to >= p->o->peers->len || to == p->host)
     return;
-  if (g_hash_table_contains (p->peer_links, GUINT_TO_POINTER (to)))
+  Peer *q = peer (p->o, to);
+  if (!q->alive || chord_id_equal (chord_id_from_node_id (&q->id), chord_id_from_node_id (peer_id)) == FALSE)
+    return; /* the candidates belong to a node that is gone */
+  gpointer e = g_hash_table_lookup (p->peer_links, GUINT_TO_POINTER (to));
+  if (e != NULL && entry_generation (e) == q->generation)
     return;
   /* ICE between two agents gives one link, whichever side asked first
    * (§6.5.1.2 glare) */
-  Peer *q = peer (p->o, to);
-  if (g_hash_table_contains (q->peer_links, GUINT_TO_POINTER (p->host)))
+  e = g_hash_table_lookup (q->peer_links, GUINT_TO_POINTER (p->host));
+  if (e != NULL && entry_generation (e) == p->generation)
     return;
   SimLinkId l = sim_world_link_open (p->o->world, p->host, to);
   if (l != SIM_LINK_NONE)
-    g_hash_table_insert (p->peer_links, GUINT_TO_POINTER (to), GSIZE_TO_POINTER (l));
+    g_hash_table_insert (p->peer_links, GUINT_TO_POINTER (to), link_entry (l, q->generation));
 }
 
 static void
@@ -187,8 +213,9 @@ host_link_event (gpointer host_data, SimLinkId link, SimLinkEvent event, guint p
     return;
   if (event == SIM_LINK_UP)
     {
-      g_hash_table_insert (p->peer_links, GUINT_TO_POINTER (peer_host), GSIZE_TO_POINTER (link));
       Peer *q = peer (p->o, peer_host);
+      g_hash_table_insert (p->peer_links, GUINT_TO_POINTER (peer_host),
+                           link_entry (link, q->generation));
       if (link == p->bootstrap_link)
         {
           p->join_started_ms = now_us / 1000;
@@ -199,8 +226,8 @@ host_link_event (gpointer host_data, SimLinkId link, SimLinkEvent event, guint p
     }
   else
     {
-      if (g_hash_table_lookup (p->peer_links, GUINT_TO_POINTER (peer_host))
-          == GSIZE_TO_POINTER (link))
+      gpointer e = g_hash_table_lookup (p->peer_links, GUINT_TO_POINTER (peer_host));
+      if (e != NULL && entry_link (e) == link)
         g_hash_table_remove (p->peer_links, GUINT_TO_POINTER (peer_host));
       reload_node_link_down (p->node, link, now_us / 1000);
     }
@@ -332,7 +359,7 @@ sim_overlay_join_via (SimOverlay *o, guint host, guint bootstrap)
   Peer *p = peer (o, host);
   p->bootstrap_link = sim_world_link_open (o->world, host, bootstrap);
   g_hash_table_insert (p->peer_links, GUINT_TO_POINTER (bootstrap),
-                       GSIZE_TO_POINTER (p->bootstrap_link));
+                       link_entry (p->bootstrap_link, peer (o, bootstrap)->generation));
 }
 
 void
@@ -360,6 +387,13 @@ sim_overlay_crash (SimOverlay *o, guint host)
   sim_world_host_fail (o->world, host);
   p->alive = FALSE;
   p->joined = FALSE;
+  const ReloadNodeCounters *c = reload_node_counters (p->node);
+  o->retired.messages_sent += c->messages_sent;
+  o->retired.bytes_sent += c->bytes_sent;
+  o->retired.maintenance_messages_sent += c->maintenance_messages_sent;
+  o->retired.maintenance_bytes_sent += c->maintenance_bytes_sent;
+  o->retired.forwarded += c->forwarded;
+  o->retired.dropped += c->dropped;
   reload_node_free (p->node);
   p->node = NULL;
   p->timer = SIM_TIMER_NONE;
@@ -375,7 +409,7 @@ close_all_links (SimWorld *world, gpointer data)
   gpointer k, v;
   g_hash_table_iter_init (&it, p->peer_links);
   while (g_hash_table_iter_next (&it, &k, &v))
-    sim_world_link_close (world, (SimLinkId) GPOINTER_TO_SIZE (v), p->host);
+    sim_world_link_close (world, entry_link (v), p->host);
   sim_overlay_crash (p->o, p->host);
 }
 
@@ -518,4 +552,23 @@ sim_overlay_ring_inconsistencies (SimOverlay *o)
         bad++;
     }
   return bad;
+}
+
+void
+sim_overlay_counters (SimOverlay *o, ReloadNodeCounters *out)
+{
+  *out = o->retired;
+  for (guint h = 0; h < o->peers->len; h++)
+    {
+      Peer *p = peer (o, h);
+      if (p->node == NULL)
+        continue;
+      const ReloadNodeCounters *c = reload_node_counters (p->node);
+      out->messages_sent += c->messages_sent;
+      out->bytes_sent += c->bytes_sent;
+      out->maintenance_messages_sent += c->maintenance_messages_sent;
+      out->maintenance_bytes_sent += c->maintenance_bytes_sent;
+      out->forwarded += c->forwarded;
+      out->dropped += c->dropped;
+    }
 }

@@ -59,6 +59,8 @@ gint sim_overlay_random_joined (SimOverlay *o, guint except);
 gboolean sim_overlay_responsible (SimOverlay *o, ChordId k, ChordId *out);
 /* Joined peers whose first successor or predecessor is not the true one. */
 guint sim_overlay_ring_inconsistencies (SimOverlay *o);
+/* The counters of every node that ran, the gone ones included. */
+void sim_overlay_counters (SimOverlay *o, ReloadNodeCounters *out);
 /* After calling into a node directly (a request), re-arm its timer. */
 void sim_overlay_poke (SimOverlay *o, guint host);
 
