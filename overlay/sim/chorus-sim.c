@@ -64,6 +64,7 @@ typedef struct
   guint64 fetch_back_pending;
 
   gboolean measuring;
+  guint crashed;
   gint64 measure_start_ms;
   guint64 maint_msgs_at_start;
   guint64 maint_bytes_at_start;
@@ -471,19 +472,27 @@ main (int argc, char **argv)
   if (churn_median_min > 0)
     for (guint h = 0; h < s.n_peers; h++)
       churn_schedule (&s, h, churn_median_min * 60);
-  /* stores in the first half, lookups spread over the whole phase */
+  /* Without failures: stores in the first half, lookups over the whole
+   * phase.  With --fail-fraction: stores in the first quarter, the crash
+   * at a quarter, lookups in the second half, after the repair. */
+  double store_end = fail_fraction > 0 ? dur_us / 4.0 : dur_us / 2.0;
+  double lookup_start = fail_fraction > 0 ? dur_us / 2.0 : 0;
   for (gint i = 0; i < stores; i++)
-    sim_world_schedule (s.world, t0 + (gint64) g_rand_double_range (s.rand, 0, dur_us / 2.0),
-                        do_store, &s);
+    sim_world_schedule (s.world, t0 + (gint64) g_rand_double_range (s.rand, 0, store_end), do_store,
+                        &s);
   for (gint i = 0; i < lookups; i++)
-    sim_world_schedule (s.world, t0 + (gint64) g_rand_double_range (s.rand, 0, dur_us - 30e6),
+    sim_world_schedule (s.world,
+                        t0 + (gint64) g_rand_double_range (s.rand, lookup_start, dur_us - 30e6),
                         do_lookup, &s);
   if (fail_fraction > 0)
     {
-      run_to (&s, t0 + dur_us / 2, "measuring");
+      run_to (&s, t0 + dur_us / 4, "measuring");
       for (guint h = 0; h < s.n_peers; h++)
         if (sim_overlay_is_alive (s.overlay, h) && g_rand_double (s.rand) < fail_fraction)
-          sim_overlay_crash (s.overlay, h);
+          {
+            sim_overlay_crash (s.overlay, h);
+            s.crashed++;
+          }
     }
   run_to (&s, t0 + dur_us, "measuring");
   gint64 t1 = sim_world_now (s.world);
@@ -554,6 +563,8 @@ main (int argc, char **argv)
   J_INT ("lost_items", s.fetch_back_lost + s.fetch_back_pending);
   /* lost after the owner left (nobody refreshed it) */
   J_INT ("lost_orphaned_items", s.fetch_back_lost_orphan);
+  J_INT ("crashed_peers", s.crashed);
+  J_DBL ("lost_fraction", s.items->len ? (double) (s.fetch_back_lost + s.fetch_back_pending + s.fetch_back_lost_orphan) / s.items->len : 0);
   json_builder_set_member_name (b, "ring_consistent");
   json_builder_add_boolean_value (b, consistent);
   J_INT ("ring_inconsistent_peers", bad);
