@@ -64,6 +64,7 @@ typedef struct
   guint64 fetch_back_pending;
 
   gboolean measuring;
+  gboolean churn_stopped;
   guint crashed;
   gint64 measure_start_ms;
   guint64 maint_msgs_at_start;
@@ -326,6 +327,11 @@ static void
 churn_event (SimWorld *world, gpointer data)
 {
   ChurnCtx *c = data;
+  if (c->sim->churn_stopped)
+    {
+      g_free (c);
+      return;
+    }
   sim_overlay_replace (c->sim->overlay, c->host);
   churn_schedule (c->sim, c->host, c->median_s);
   g_free (c);
@@ -502,8 +508,12 @@ main (int argc, char **argv)
   sim_world_stats (s.world, &st1);
   s.measuring = FALSE;
 
-  /* every stored item fetched back from a random peer */
+  /* churn stops and the ring settles (a minute: longer than failure
+   * detection, the replica hold-down and a round of Updates); then every
+   * stored item is fetched back from a random peer */
+  s.churn_stopped = TRUE;
   sim_world_set_loss (s.world, 0);
+  run_to (&s, t1 + 60 * SIM_US_PER_S, "settling");
   for (guint i = 0; i < s.items->len; i++)
     {
       StoredItem *it = &g_array_index (s.items, StoredItem, i);
@@ -523,7 +533,7 @@ main (int argc, char **argv)
       s.fetch_back_pending++;
       send_fetch (&s, (guint) h, (RwBytes){ rid, 16 }, l);
     }
-  run_to (&s, t1 + 30 * SIM_US_PER_S, "fetching back");
+  run_to (&s, t1 + 90 * SIM_US_PER_S, "fetching back");
 
   guint bad = sim_overlay_ring_inconsistencies (s.overlay);
   gboolean consistent = bad == 0;
