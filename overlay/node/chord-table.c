@@ -97,7 +97,7 @@ update_fingers_with (ChordTable *t, ChordId peer)
       if (!t->finger_valid[i]
           || chord_id_cmp (chord_id_distance (t->self, peer),
                            chord_id_distance (t->self, t->finger[i]))
-               < 0)
+                 < 0)
         {
           t->finger[i] = peer;
           t->finger_valid[i] = TRUE;

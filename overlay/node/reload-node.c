@@ -10,18 +10,20 @@
 #include <math.h>
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK (reload-node-error-quark, reload_node_error)
+/* clang-format on */
 
-#define DEFAULT_MAX_MESSAGE_SIZE 5000     /* §11.1 example configuration */
-#define DEFAULT_RELIABILITY_TIMER_MS 3000 /* §6.2.1 */
-#define MAX_TRANSMISSIONS 5               /* §6.2.1: "a total of 5 messages" */
-#define ANSWER_CACHE_MS 15000             /* §6.2.1: maximum request lifetime */
+#define DEFAULT_MAX_MESSAGE_SIZE 5000               /* §11.1 example configuration */
+#define DEFAULT_RELIABILITY_TIMER_MS 3000           /* §6.2.1 */
+#define MAX_TRANSMISSIONS 5                         /* §6.2.1: "a total of 5 messages" */
+#define ANSWER_CACHE_MS 15000                       /* §6.2.1: maximum request lifetime */
 #define REASSEMBLY_TIMEOUT_US (15 * G_USEC_PER_SEC) /* §6.7 */
-#define REPLICA_HOLD_DOWN_MS 30000        /* §10.7.1 successor replacement hold-down */
-#define REACTIVE_UPDATE_DELAY_MS 50       /* coalesces a burst of table changes */
-#define JOIN_ATTACH_WAIT_MS 2000          /* §10.5 step 3: time for neighbor Attaches */
-#define JOIN_RETRY_MS 10000               /* a join that made no progress starts over */
-#define N_REPLICAS 2                      /* §10.4: the next two successors */
+#define REPLICA_HOLD_DOWN_MS 30000                  /* §10.7.1 successor replacement hold-down */
+#define REACTIVE_UPDATE_DELAY_MS 50                 /* coalesces a burst of table changes */
+#define JOIN_ATTACH_WAIT_MS 2000                    /* §10.5 step 3: time for neighbor Attaches */
+#define JOIN_RETRY_MS 10000                         /* a join that made no progress starts over */
+#define N_REPLICAS 2                                /* §10.4: the next two successors */
 
 /* ---------------------------------------------------------------- timers */
 
@@ -113,11 +115,11 @@ struct ReloadNode
   gint64 started_ms;
   GRand *rand;
 
-  GHashTable *links;   /* link -> Conn */
-  GHashTable *by_peer; /* ChordId* (in Conn) -> Conn */
+  GHashTable *links;     /* link -> Conn */
+  GHashTable *by_peer;   /* ChordId* (in Conn) -> Conn */
   GHashTable *attaching; /* ChordId* -> AttachPurpose, Attaches in flight */
-  GHashTable *txns;    /* tid -> Txn */
-  GHashTable *answers; /* tid -> CachedAnswer */
+  GHashTable *txns;      /* tid -> Txn */
+  GHashTable *answers;   /* tid -> CachedAnswer */
 
   GArray *timers; /* binary heap of Timer */
   gint64 next_stabilize;
@@ -145,17 +147,17 @@ struct ReloadNode
 
 /* ---------------------------------------------------------------- helpers */
 
-#define TRACE(n, ...)                                                                          \
-  do                                                                                           \
-    {                                                                                          \
-      if ((n)->trace)                                                                          \
-        {                                                                                      \
-          char hex_[33];                                                                       \
+#define TRACE(n, ...)                                                                              \
+  do                                                                                               \
+    {                                                                                              \
+      if ((n)->trace)                                                                              \
+        {                                                                                          \
+          char hex_[33];                                                                           \
           g_printerr ("%8" G_GINT64_FORMAT " %.8s ", (n)->now, chord_id_to_hex ((n)->self, hex_)); \
-          g_printerr (__VA_ARGS__);                                                            \
-          g_printerr ("\n");                                                                   \
-        }                                                                                      \
-    }                                                                                          \
+          g_printerr (__VA_ARGS__);                                                                \
+          g_printerr ("\n");                                                                       \
+        }                                                                                          \
+    }                                                                                              \
   while (0)
 
 static const char *
@@ -172,8 +174,6 @@ drop (ReloadNode *n, const char *why)
   n->counters.dropped++;
   TRACE (n, "drop: %s", why);
 }
-
-
 
 static guint
 chord_id_hash_fn (gconstpointer p)
@@ -337,7 +337,8 @@ reload_node_new (const ReloadNodeConfig *config, const ReloadNodeShell *shell, g
     {
       /* candidates are plain data but may point at text: keep our copy of
        * the array and its address structures (no text is needed here) */
-      n->candidates = g_memdup2 (config->candidates, config->n_candidates * sizeof (ReloadIceCandidate));
+      n->candidates =
+          g_memdup2 (config->candidates, config->n_candidates * sizeof (ReloadIceCandidate));
       n->n_candidates = config->n_candidates;
     }
   if (n->cfg.max_message_size == 0)
@@ -350,7 +351,8 @@ reload_node_new (const ReloadNodeConfig *config, const ReloadNodeShell *shell, g
     n->cfg.chord_update_interval_s = 600;
   if (n->cfg.chord_ping_interval_s == 0)
     n->cfg.chord_ping_interval_s = 3600;
-  n->kinds = config->kinds ? reload_kind_table_ref (config->kinds) : reload_kind_table_new_default ();
+  n->kinds =
+      config->kinds ? reload_kind_table_ref (config->kinds) : reload_kind_table_new_default ();
   if (n->cfg.security == NULL)
     {
       n->own_test_signer = g_new0 (ReloadTestSigner, 1);
@@ -371,9 +373,8 @@ reload_node_new (const ReloadNodeConfig *config, const ReloadNodeShell *shell, g
   chord_table_init (&n->table, n->self, config->n_successors ? config->n_successors : 3,
                     config->n_predecessors ? config->n_predecessors : 3,
                     config->n_fingers ? config->n_fingers : 16);
-  n->rand = g_rand_new_with_seed_array ((const guint32[]){ (guint32) config->seed,
-                                                           (guint32) (config->seed >> 32) },
-                                        2);
+  n->rand = g_rand_new_with_seed_array (
+      (const guint32[]){ (guint32) config->seed, (guint32) (config->seed >> 32) }, 2);
   n->links = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   n->by_peer = g_hash_table_new (chord_id_hash_fn, chord_id_equal_fn);
   n->attaching = g_hash_table_new_full (chord_id_hash_fn, chord_id_equal_fn, g_free, NULL);
@@ -383,8 +384,8 @@ reload_node_new (const ReloadNodeConfig *config, const ReloadNodeShell *shell, g
   n->storage = reload_storage_new (n->kinds);
   n->reassembler = reload_reassembler_new (n->cfg.max_message_size, REASSEMBLY_TIMEOUT_US);
   n->scratch = rw_arena_new (0);
-  n->next_stabilize = n->next_fingers = n->reactive_update_at = n->replicate_at = n->join_at
-    = G_MAXINT64;
+  n->next_stabilize = n->next_fingers = n->reactive_update_at = n->replicate_at = n->join_at =
+      G_MAXINT64;
   return n;
 }
 
@@ -586,8 +587,8 @@ reload_node_request (ReloadNode *n, const ReloadDestination *destination, guint1
  * concatenation of the Node-ID of the node from which the request was
  * received with the Via List in the original request", reversed (§6.2.2). */
 static void
-send_answer (ReloadNode *n, guint64 from_link, const ReloadMessage *req, guint16 code, gpointer body,
-             gint64 now)
+send_answer (ReloadNode *n, guint64 from_link, const ReloadMessage *req, guint16 code,
+             gpointer body, gint64 now)
 {
   g_autoptr (ReloadMessage) m = reload_message_new ();
   const ReloadForwardingHeader *h = &req->header;
@@ -815,8 +816,7 @@ update_neighbors (ReloadNode *n, gint64 now)
  * in our Neighbor Table and are not connected get an Attach, source-routed
  * through the peer that named them (§10.6, §10.7.3). */
 static void
-consider_named_peers (ReloadNode *n, ChordId via, const ReloadNodeId *ids, guint n_ids,
-                      gint64 now)
+consider_named_peers (ReloadNode *n, ChordId via, const ReloadNodeId *ids, guint n_ids, gint64 now)
 {
   for (guint i = 0; i < n_ids; i++)
     {
@@ -857,8 +857,8 @@ search_fingers (ReloadNode *n, gboolean all, gint64 now)
        * searched with probability 0.5 (all of them when joining) */
       if (!all && g_rand_boolean (n->rand))
         continue;
-      ChordId target = chord_table_finger_random_target (&n->table, i, random_u64 (n),
-                                                         random_u64 (n));
+      ChordId target =
+          chord_table_finger_random_target (&n->table, i, random_u64 (n), random_u64 (n));
       send_attach (n, target, TRUE, NULL, PURPOSE_FINGER, FALSE, now);
       if (!all)
         return;
@@ -914,11 +914,12 @@ replicate (ReloadNode *n, gint64 now)
   for (guint k = 0; k < ctx.ids->len; k++)
     {
       GBytes *rid = g_ptr_array_index (ctx.ids, k);
-      ChordId id = chord_id_from_resource_id ((RwBytes){ g_bytes_get_data (rid, NULL), g_bytes_get_size (rid) });
+      ChordId id = chord_id_from_resource_id (
+          (RwBytes){ g_bytes_get_data (rid, NULL), g_bytes_get_size (rid) });
       if (!chord_table_is_responsible (&n->table, id))
         continue;
-      gboolean newly_responsible
-        = !chord_id_in_open_closed (id, n->replicated_range_start, n->self);
+      gboolean newly_responsible =
+          !chord_id_in_open_closed (id, n->replicated_range_start, n->self);
       for (guint i = 0; i < nr; i++)
         {
           gboolean known = FALSE;
@@ -971,10 +972,10 @@ handle_attach_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint6
     }
   /* §10.8-style: the answerer "SHOULD initiate an Update" once connected */
   if (req->send_update)
-    g_hash_table_insert (n->attaching, g_memdup2 (&ctx->origin, sizeof (ChordId)),
-                         GUINT_TO_POINTER (GPOINTER_TO_UINT (
-                                             g_hash_table_lookup (n->attaching, &ctx->origin))
-                                           | 0x100));
+    g_hash_table_insert (
+        n->attaching, g_memdup2 (&ctx->origin, sizeof (ChordId)),
+        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (n->attaching, &ctx->origin))
+                          | 0x100));
   ReloadNodeId peer = chord_id_to_node_id (ctx->origin);
   if (n->shell.connect)
     n->shell.connect (n->shell_data, &peer, req->candidates, req->n_candidates);
@@ -1024,7 +1025,8 @@ handle_join_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 
   for (guint k = 0; k < cc.ids->len; k++)
     {
       GBytes *rid = g_ptr_array_index (cc.ids, k);
-      ChordId id = chord_id_from_resource_id ((RwBytes){ g_bytes_get_data (rid, NULL), g_bytes_get_size (rid) });
+      ChordId id = chord_id_from_resource_id (
+          (RwBytes){ g_bytes_get_data (rid, NULL), g_bytes_get_size (rid) });
       if (chord_id_in_open_closed (id, old_start, jn))
         send_store_copy (n, jn, rid, 1, now);
     }
@@ -1063,8 +1065,8 @@ handle_leave_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64
        * routed through the overlay since it is going away */
       for (guint i = 0; i < l->n_successors + l->n_predecessors; i++)
         {
-          const ReloadNodeId *id = i < l->n_successors ? &l->successors[i]
-                                                      : &l->predecessors[i - l->n_successors];
+          const ReloadNodeId *id =
+              i < l->n_successors ? &l->successors[i] : &l->predecessors[i - l->n_successors];
           ChordId p = chord_id_from_node_id (id);
           if (!chord_id_equal (p, n->self) && conn_by_peer (n, p) == NULL
               && chord_table_wants_neighbor (&n->table, p))
@@ -1139,8 +1141,8 @@ handle_storage (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 n
       {
         const ReloadStoreReq *req = m->body;
         ReloadStoreAns *a = rw_arena_alloc0 (arena, sizeof *a);
-        st = reload_storage_store (n->storage, req, &ctx->signer, verify_stored_data, n, now,
-                                   arena, a, &err);
+        st = reload_storage_store (n->storage, req, &ctx->signer, verify_stored_data, n, now, arena,
+                                   a, &err);
         ans = a;
         if (st == RELOAD_STORAGE_OK && req->replica_number == 0)
           {
@@ -1202,8 +1204,8 @@ handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 n
         /* §10.8: the next peer this node would route the request to */
         const ReloadRouteQueryReq *q = m->body;
         ChordId target = q->destination.type == RELOAD_DESTINATION_RESOURCE
-                           ? chord_id_from_resource_id (q->destination.resource_id)
-                           : chord_id_from_node_id (&q->destination.node_id);
+                             ? chord_id_from_resource_id (q->destination.resource_id)
+                             : chord_id_from_node_id (&q->destination.node_id);
         ChordId next = n->self;
         if (!chord_table_is_responsible (&n->table, target))
           chord_table_next_hop (&n->table, target, &next);
@@ -1294,9 +1296,8 @@ handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo *si
     {
       const ReloadErrorResponse *e = m->body;
       const char *name = rw_enum_name (reload_error_code_names, e->error_code);
-      g_autoptr (GError) error
-        = g_error_new (RELOAD_NODE_ERROR, RELOAD_NODE_ERROR_RESPONSE, "%s",
-                       name ? name : "error response");
+      g_autoptr (GError) error = g_error_new (RELOAD_NODE_ERROR, RELOAD_NODE_ERROR_RESPONSE, "%s",
+                                              name ? name : "error response");
       txn_finish (n, t, m, error);
       return;
     }
@@ -1362,8 +1363,8 @@ deliver (ReloadNode *n, guint64 from_link, GBytes *bytes, guint n_via, gint64 no
   if (input == NULL
       || !n->cfg.security->verify (n->cfg.security_data, g_bytes_get_data (input, NULL),
                                    g_bytes_get_size (input), &m->security_block.signature,
-                                   m->security_block.certificates,
-                                   m->security_block.n_certificates, n->scratch, &signer)
+                                   m->security_block.certificates, m->security_block.n_certificates,
+                                   n->scratch, &signer)
       || signer.n_node_ids == 0)
     {
       drop (n, "bad signature");
@@ -1376,12 +1377,13 @@ deliver (ReloadNode *n, guint64 from_link, GBytes *bytes, guint n_via, gint64 no
     }
   /* §6.3.2.1: a request's configuration sequence must be ours */
   if (m->header.configuration_sequence != n->cfg.configuration_sequence
-      && !(m->message_code == RELOAD_CONFIG_UPDATE_REQ && m->header.configuration_sequence == 0xffff))
+      && !(m->message_code == RELOAD_CONFIG_UPDATE_REQ
+           && m->header.configuration_sequence == 0xffff))
     {
       send_error (n, from_link, m,
                   (gint16) (m->header.configuration_sequence - n->cfg.configuration_sequence) < 0
-                    ? RELOAD_ERROR_CONFIG_TOO_OLD
-                    : RELOAD_ERROR_CONFIG_TOO_NEW,
+                      ? RELOAD_ERROR_CONFIG_TOO_OLD
+                      : RELOAD_ERROR_CONFIG_TOO_NEW,
                   "configuration sequence", now);
       return;
     }
@@ -1447,7 +1449,8 @@ forward (ReloadNode *n, guint64 from_link, ReloadForwardingHeader *h, const guin
       return;
     }
   n->counters.forwarded++;
-  TRACE (n, "forward %016" G_GINT64_MODIFIER "x on link %" G_GUINT64_FORMAT, h->transaction_id, to_link);
+  TRACE (n, "forward %016" G_GINT64_MODIFIER "x on link %" G_GUINT64_FORMAT, h->transaction_id,
+         to_link);
   link_send (n, to_link, out->data, out->len, FALSE);
 }
 
@@ -1613,8 +1616,9 @@ reload_node_link_up (ReloadNode *n, guint64 link, const ReloadNodeId *peer_id, g
             {
               /* tell it that we are a peer it may route through */
               send_update (n, peer,
-                           chord_table_is_neighbor (&n->table, peer) ? RELOAD_CHORD_UPDATE_NEIGHBORS
-                                                                     : RELOAD_CHORD_UPDATE_PEER_READY,
+                           chord_table_is_neighbor (&n->table, peer)
+                               ? RELOAD_CHORD_UPDATE_NEIGHBORS
+                               : RELOAD_CHORD_UPDATE_PEER_READY,
                            now);
               if (changed)
                 table_changed (n, now);
@@ -1644,8 +1648,7 @@ reload_node_link_down (ReloadNode *n, guint64 link, gint64 now)
         n->successor_lost_at = now;
       table_changed (n, now);
       if (n->state == NODE_JOINED && !n->cfg.chord_reactive)
-        schedule (n, &n->reactive_update_at, now + REACTIVE_UPDATE_DELAY_MS,
-                  TIMER_REACTIVE_UPDATE);
+        schedule (n, &n->reactive_update_at, now + REACTIVE_UPDATE_DELAY_MS, TIMER_REACTIVE_UPDATE);
     }
   if (n->state == NODE_JOINED)
     search_fingers (n, FALSE, now);
@@ -1701,8 +1704,6 @@ join_done (gpointer user_data, ReloadNode *n, const ReloadMessage *answer, const
     }
 }
 
-
-
 static void
 send_join (ReloadNode *n, gint64 now)
 {
@@ -1718,7 +1719,9 @@ send_join (ReloadNode *n, gint64 now)
       return;
     }
   /* and a watchdog, should the Join itself get lost */
-  schedule (n, &n->join_at, now + JOIN_RETRY_MS + (gint64) n->cfg.overlay_reliability_timer_ms * MAX_TRANSMISSIONS, TIMER_JOIN);
+  schedule (n, &n->join_at,
+            now + JOIN_RETRY_MS + (gint64) n->cfg.overlay_reliability_timer_ms * MAX_TRANSMISSIONS,
+            TIMER_JOIN);
   /* §10.5 step 3: fingers too (they join the table as they come up) */
   search_fingers (n, TRUE, now);
   ReloadJoinReq j = { 0 };
@@ -1790,8 +1793,8 @@ reload_node_expire (ReloadNode *n, gint64 now)
               break;
             if (x->transmissions >= MAX_TRANSMISSIONS)
               {
-                g_autoptr (GError) error
-                  = g_error_new (RELOAD_NODE_ERROR, RELOAD_NODE_ERROR_TIMEOUT,
+                g_autoptr (GError) error =
+                    g_error_new (RELOAD_NODE_ERROR, RELOAD_NODE_ERROR_TIMEOUT,
                                  "no answer after %u transmissions", x->transmissions);
                 txn_finish (n, x, NULL, error);
               }

@@ -68,15 +68,15 @@ typedef struct
   ReloadKindTable *kinds; /* NULL: reload_kind_table_new_default() */
 
   /* §11.1 parameters; 0 means the RFC's default */
-  gsize max_message_size;            /* default 5000 */
-  guint8 initial_ttl;                /* default 100 */
+  gsize max_message_size;             /* default 5000 */
+  guint8 initial_ttl;                 /* default 100 */
   guint overlay_reliability_timer_ms; /* default 3000 (§6.2.1) */
-  guint chord_update_interval_s;     /* default 600 (§10.7.4.1) */
-  guint chord_ping_interval_s;       /* default 3600 (§10.7.4.2) */
-  gboolean chord_reactive;           /* reactive recovery (§10.7.1) */
-  guint n_successors;                /* default 3 */
-  guint n_predecessors;              /* default 3 */
-  guint n_fingers;                   /* default 16 */
+  guint chord_update_interval_s;      /* default 600 (§10.7.4.1) */
+  guint chord_ping_interval_s;        /* default 3600 (§10.7.4.2) */
+  gboolean chord_reactive;            /* reactive recovery (§10.7.1) */
+  guint n_successors;                 /* default 3 */
+  guint n_predecessors;               /* default 3 */
+  guint n_fingers;                    /* default 16 */
 
   /* this node's ICE candidates, sent in its Attach requests and answers */
   const ReloadIceCandidate *candidates;
@@ -113,8 +113,8 @@ gint64 reload_node_next_expiry (const ReloadNode *node);
 /* Application requests.  @done runs once, with the answer (its body is
  * the answer structure; NULL when the request failed: timeout, error
  * response, …) and @error. */
-typedef void (*ReloadRequestDone) (gpointer user_data, ReloadNode *node, const ReloadMessage *answer,
-                                   const GError *error);
+typedef void (*ReloadRequestDone) (gpointer user_data, ReloadNode *node,
+                                   const ReloadMessage *answer, const GError *error);
 /* Sends a request with @body (the structure for @code) to @destination
  * (a resource or node destination).  Returns the transaction id. */
 guint64 reload_node_request (ReloadNode *node, const ReloadDestination *destination, guint16 code,

@@ -124,8 +124,9 @@ lookup_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, 
             found |= a->kind_responses[k].n_values > 0;
         }
       StoredItem *it = &g_array_index (s->items, StoredItem, l->item);
-      gboolean owner_alive = sim_overlay_is_alive (s->overlay, it->owner)
-                             && sim_overlay_generation (s->overlay, it->owner) == it->owner_generation;
+      gboolean owner_alive =
+          sim_overlay_is_alive (s->overlay, it->owner)
+          && sim_overlay_generation (s->overlay, it->owner) == it->owner_generation;
       if (found)
         s->fetch_back_ok++;
       else if (!owner_alive)
@@ -148,7 +149,8 @@ lookup_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, 
                     continue;
                   g_autoptr (RwArena) arena = rw_arena_new (0);
                   if (reload_storage_export (reload_node_storage (nd), (RwBytes){ rid, 16 }, 1,
-                                             now_ms (s), arena) != NULL)
+                                             now_ms (s), arena)
+                      != NULL)
                     {
                       copies++;
                       responsible_has |= chord_id_equal (reload_node_get_id (nd), resp);
@@ -168,7 +170,8 @@ lookup_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, 
       ChordId truth;
       const RwBytes *h = &answer->security_block.signature.identity.hash;
       ChordId responder = h->len == 16 ? chord_id_from_bytes (h->data) : (ChordId){ 0, 0 };
-      if (sim_overlay_responsible (s->overlay, l->target, &truth) && chord_id_equal (truth, responder))
+      if (sim_overlay_responsible (s->overlay, l->target, &truth)
+          && chord_id_equal (truth, responder))
         {
           s->lookups_ok++;
           sim_percentiles_add (s->latency_ms, (double) (now_ms (s) - l->sent_ms));
@@ -199,8 +202,8 @@ send_fetch (Sim *s, guint host, RwBytes rid, Lookup *l)
   ReloadDestination d = { 0 };
   d.type = RELOAD_DESTINATION_RESOURCE;
   d.resource_id = rid;
-  guint64 tid = reload_node_request (sim_overlay_node (s->overlay, host), &d, RELOAD_FETCH_REQ,
-                                     &f, lookup_done, l, now_ms (s));
+  guint64 tid = reload_node_request (sim_overlay_node (s->overlay, host), &d, RELOAD_FETCH_REQ, &f,
+                                     lookup_done, l, now_ms (s));
   sim_overlay_poke (s->overlay, host);
   return tid;
 }
@@ -345,7 +348,8 @@ churn_schedule (Sim *s, guint host, double median_s)
   c->host = host;
   c->median_s = median_s;
   double session = sim_sample_session_s (sim_world_host_rand (s->world, host), median_s);
-  sim_world_schedule (s->world, sim_world_now (s->world) + (gint64) (session * 1e6), churn_event, c);
+  sim_world_schedule (s->world, sim_world_now (s->world) + (gint64) (session * 1e6), churn_event,
+                      c);
 }
 
 /* ---------------------------------------------------------------- checks */
@@ -550,8 +554,10 @@ main (int argc, char **argv)
 
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-#define J_INT(k, v) (json_builder_set_member_name (b, k), json_builder_add_int_value (b, (gint64) (v)))
-#define J_DBL(k, v) (json_builder_set_member_name (b, k), json_builder_add_double_value (b, (double) (v)))
+#define J_INT(k, v) \
+  (json_builder_set_member_name (b, k), json_builder_add_int_value (b, (gint64) (v)))
+#define J_DBL(k, v) \
+  (json_builder_set_member_name (b, k), json_builder_add_double_value (b, (double) (v)))
   J_INT ("peers", s.n_peers);
   J_INT ("seed", seed);
   J_INT ("joined_at_end", alive);
@@ -574,7 +580,10 @@ main (int argc, char **argv)
   /* lost after the owner left (nobody refreshed it) */
   J_INT ("lost_orphaned_items", s.fetch_back_lost_orphan);
   J_INT ("crashed_peers", s.crashed);
-  J_DBL ("lost_fraction", s.items->len ? (double) (s.fetch_back_lost + s.fetch_back_pending + s.fetch_back_lost_orphan) / s.items->len : 0);
+  J_DBL ("lost_fraction", s.items->len ? (double) (s.fetch_back_lost + s.fetch_back_pending
+                                                   + s.fetch_back_lost_orphan)
+                                             / s.items->len
+                                       : 0);
   json_builder_set_member_name (b, "ring_consistent");
   json_builder_add_boolean_value (b, consistent);
   J_INT ("ring_inconsistent_peers", bad);

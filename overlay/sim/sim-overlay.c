@@ -140,7 +140,8 @@ shell_connect (gpointer shell, const ReloadNodeId *peer_id, const ReloadIceCandi
   if (to >= p->o->peers->len || to == p->host)
     return;
   Peer *q = peer (p->o, to);
-  if (!q->alive || chord_id_equal (chord_id_from_node_id (&q->id), chord_id_from_node_id (peer_id)) == FALSE)
+  if (!q->alive
+      || chord_id_equal (chord_id_from_node_id (&q->id), chord_id_from_node_id (peer_id)) == FALSE)
     return; /* the candidates belong to a node that is gone */
   gpointer e = g_hash_table_lookup (p->peer_links, GUINT_TO_POINTER (to));
   if (e != NULL && entry_generation (e) == q->generation)
@@ -257,7 +258,8 @@ create_node (SimOverlay *o, Peer *p, ChordId id)
   cfg.node_id = p->id;
   cfg.user_name = p->user;
   cfg.overlay_name = "sim.chorus";
-  cfg.chord_update_interval_s = o->cfg.chord_update_interval_s ? o->cfg.chord_update_interval_s : 60;
+  cfg.chord_update_interval_s =
+      o->cfg.chord_update_interval_s ? o->cfg.chord_update_interval_s : 60;
   cfg.chord_ping_interval_s = o->cfg.chord_ping_interval_s ? o->cfg.chord_ping_interval_s : 300;
   cfg.chord_reactive = o->cfg.chord_reactive;
   cfg.candidates = &p->cand;
@@ -308,7 +310,8 @@ sim_overlay_new (SimWorld *world, guint64 seed, const SimOverlayConfig *config)
 {
   SimOverlay *o = g_new0 (SimOverlay, 1);
   o->world = world;
-  o->rand = g_rand_new_with_seed_array ((const guint32[]){ (guint32) seed, (guint32) (seed >> 32) }, 2);
+  o->rand =
+      g_rand_new_with_seed_array ((const guint32[]){ (guint32) seed, (guint32) (seed >> 32) }, 2);
   if (config != NULL)
     o->cfg = *config;
   o->peers = g_ptr_array_new ();
@@ -422,7 +425,8 @@ sim_overlay_leave (SimOverlay *o, guint host)
   reload_node_leave (p->node, now_ms (o));
   reschedule (p);
   p->joined = FALSE;
-  sim_world_host_schedule (o->world, host, sim_world_now (o->world) + SIM_US_PER_S, close_all_links, p);
+  sim_world_host_schedule (o->world, host, sim_world_now (o->world) + SIM_US_PER_S, close_all_links,
+                           p);
 }
 
 static void

@@ -74,7 +74,8 @@ test_neighbors (void)
   g_assert_false (chord_table_is_neighbor (&t, id (100, 0)));
   /* a closer peer is wanted, a farther one is not */
   g_assert_true (chord_table_wants_neighbor (&t, id (101, 0)));
-  g_assert_false (chord_table_wants_neighbor (&t, id (160, 0)) && chord_table_wants_neighbor (&t, id (5, 0)));
+  g_assert_false (chord_table_wants_neighbor (&t, id (160, 0))
+                  && chord_table_wants_neighbor (&t, id (5, 0)));
   /* §10.1: responsible for (pred, self] */
   g_assert_true (chord_table_is_responsible (&t, id (96, 0)));
   g_assert_true (chord_table_is_responsible (&t, id (100, 0)));
@@ -94,8 +95,13 @@ test_next_hop (void)
   ChordId self = id (0, 0);
   chord_table_init (&t, self, 3, 3, 16);
   guint64 half = G_GUINT64_CONSTANT (1) << 63;
-  ChordId peers[] = { id (1, 0), id (2, 0), id (3, 0), id (half, 0), id (half >> 1, 0),
-                      id (half >> 4, 0), id (G_MAXUINT64 - 5, 0) };
+  ChordId peers[] = { id (1, 0),
+                      id (2, 0),
+                      id (3, 0),
+                      id (half, 0),
+                      id (half >> 1, 0),
+                      id (half >> 4, 0),
+                      id (G_MAXUINT64 - 5, 0) };
   for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
     chord_table_add (&t, peers[i]);
   ChordId next;
