@@ -90,6 +90,7 @@ typedef enum
   NODE_IDLE,
   NODE_JOINING,
   NODE_JOINED,
+  NODE_CLIENT, /* §3.2.1: attached to one peer, not in the ring */
 } NodeState;
 
 struct ReloadNode
@@ -571,6 +572,16 @@ txn_finish (ReloadNode *n, Txn *t, const ReloadMessage *answer, const GError *er
   txn_free (t);
   if (done != NULL)
     done (user_data, n, answer, error);
+}
+
+guint64
+reload_node_request_routed (ReloadNode *n, const ReloadDestination *destinations, guint n_dest,
+                            guint16 code, gpointer body, ReloadRequestDone done, gpointer user_data,
+                            gint64 now)
+{
+  enter (n, now);
+  g_return_val_if_fail (n_dest > 0 && n_dest <= 16, 0);
+  return send_request (n, destinations, n_dest, code, body, done, user_data, FALSE, 0, now);
 }
 
 guint64
@@ -1191,6 +1202,23 @@ handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 n
   TRACE (n, "request %s %016" G_GINT64_MODIFIER "x from %s",
          rw_enum_name (reload_message_code_names, m->message_code), m->header.transaction_id,
          short_id (ctx->origin, b1));
+  if (n->state == NODE_CLIENT)
+    switch (m->message_code)
+      {
+      case RELOAD_STORE_REQ:
+      case RELOAD_FETCH_REQ:
+      case RELOAD_STAT_REQ:
+      case RELOAD_FIND_REQ:
+      case RELOAD_JOIN_REQ:
+      case RELOAD_UPDATE_REQ:
+      case RELOAD_LEAVE_REQ:
+      case RELOAD_ROUTE_QUERY_REQ:
+        /* §3.2.1: a client stores nothing and routes nothing */
+        send_error (n, ctx->from_link, m, RELOAD_ERROR_FORBIDDEN, "this node is a client", now);
+        return;
+      default:
+        break;
+      }
   switch (m->message_code)
     {
     case RELOAD_PING_REQ:
@@ -1527,6 +1555,11 @@ process (ReloadNode *n, guint64 from_link, GBytes *bytes, gint64 now)
           deliver (n, from_link, bytes, h.n_via_list, now);
           break;
         }
+      if (n->state == NODE_CLIENT && from_link != 0)
+        {
+          drop (n, "a client routes nothing"); /* §3.2.1 */
+          break;
+        }
       if (d->type == RELOAD_DESTINATION_NODE)
         {
           ChordId k = chord_id_from_node_id (&d->node_id);
@@ -1675,13 +1708,20 @@ reload_node_start (ReloadNode *n, guint64 bootstrap_link, const ReloadNodeId *bo
         n->shell.joined (n->shell_data);
       return;
     }
-  n->state = NODE_JOINING;
+  n->state = n->cfg.client_mode ? NODE_CLIENT : NODE_JOINING;
   reload_node_link_up (n, bootstrap_link, bootstrap, now);
   Conn *c = g_hash_table_lookup (n->links, GSIZE_TO_POINTER (bootstrap_link));
   if (c != NULL)
     {
       c->routable = TRUE;
       chord_table_add (&n->table, c->peer);
+    }
+  if (n->state == NODE_CLIENT)
+    {
+      /* everything goes through the peer: its table is that peer alone */
+      if (n->shell.joined)
+        n->shell.joined (n->shell_data);
+      return;
     }
   /* §10.5 step 2: Attach to the admitting peer through Resource-ID n+1,
    * asking for its routing table */
@@ -1868,6 +1908,12 @@ gboolean
 reload_node_is_joined (const ReloadNode *n)
 {
   return n->state == NODE_JOINED;
+}
+
+gboolean
+reload_node_is_client (const ReloadNode *n)
+{
+  return n->state == NODE_CLIENT;
 }
 
 const ChordTable *

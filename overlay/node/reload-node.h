@@ -74,9 +74,15 @@ typedef struct
   guint chord_update_interval_s;      /* default 600 (§10.7.4.1) */
   guint chord_ping_interval_s;        /* default 3600 (§10.7.4.2) */
   gboolean chord_reactive;            /* reactive recovery (§10.7.1) */
-  guint n_successors;                 /* default 3 */
-  guint n_predecessors;               /* default 3 */
-  guint n_fingers;                    /* default 16 */
+  /* §3.2.1, §4.2: a client does not join; it reaches the overlay through
+   * the one peer it is connected to (its bootstrap link), routes nothing
+   * and stores nothing for others.  Messages for it are source-routed
+   * through that peer (§6.1.1: a peer forwards to a directly connected
+   * client). */
+  gboolean client_mode;
+  guint n_successors;   /* default 3 */
+  guint n_predecessors; /* default 3 */
+  guint n_fingers;      /* default 16 */
 
   /* this node's ICE candidates, sent in its Attach requests and answers */
   const ReloadIceCandidate *candidates;
@@ -121,6 +127,12 @@ guint64 reload_node_request (ReloadNode *node, const ReloadDestination *destinat
                              gpointer body, ReloadRequestDone done, gpointer user_data,
                              gint64 now_ms);
 
+/* The same with a destination list of @n_destinations entries (source
+ * routing, §6.2.1), e.g. [peer, client]. */
+guint64 reload_node_request_routed (ReloadNode *node, const ReloadDestination *destinations,
+                                    guint n_destinations, guint16 code, gpointer body,
+                                    ReloadRequestDone done, gpointer user_data, gint64 now_ms);
+
 /* Signs @data, a value this node stores at @resource_id under @kind
  * (§7.1), allocating the signature from @arena. */
 void reload_node_sign_stored_data (ReloadNode *node, RwBytes resource_id, guint32 kind,
@@ -128,6 +140,8 @@ void reload_node_sign_stored_data (ReloadNode *node, RwBytes resource_id, guint3
 
 /* State, for the application, the simulator and tests. */
 gboolean reload_node_is_joined (const ReloadNode *node);
+/* A client connected to its peer. */
+gboolean reload_node_is_client (const ReloadNode *node);
 const ChordTable *reload_node_table (const ReloadNode *node);
 ChordId reload_node_get_id (const ReloadNode *node);
 guint reload_node_n_links (const ReloadNode *node);

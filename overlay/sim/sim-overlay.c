@@ -29,6 +29,7 @@ typedef struct
   gint64 join_started_ms;
   gboolean joined;
   gboolean alive;
+  gboolean client; /* §3.2.1: attached to one peer, not in the ring */
 } Peer;
 
 struct SimOverlay
@@ -264,6 +265,7 @@ create_node (SimOverlay *o, Peer *p, ChordId id)
   cfg.chord_reactive = o->cfg.chord_reactive;
   cfg.candidates = &p->cand;
   cfg.n_candidates = 1;
+  cfg.client_mode = p->client;
   GRand *hr = sim_world_host_rand (o->world, p->host);
   cfg.seed = (guint64) g_rand_int (hr) << 32 | g_rand_int (hr);
   p->node = reload_node_new (&cfg, &sim_shell, p);
@@ -305,6 +307,29 @@ sim_overlay_add_peer (SimOverlay *o)
   return sim_overlay_add_peer_with_id (o, random_id (o));
 }
 
+guint
+sim_overlay_add_client (SimOverlay *o)
+{
+  guint host = sim_world_add_host (o->world);
+  g_assert (host == o->peers->len);
+  Peer *p = g_new0 (Peer, 1);
+  p->o = o;
+  p->host = host;
+  p->client = TRUE;
+  p->peer_links = g_hash_table_new (NULL, NULL);
+  g_ptr_array_add (o->peers, p);
+  create_node (o, p, random_id (o));
+  sim_world_set_host_handler (o->world, host, host_receive, host_link_event, p);
+  return host;
+}
+
+gboolean
+sim_overlay_is_client (SimOverlay *o, guint host)
+{
+  Peer *p = peer (o, host);
+  return p->alive && p->joined && p->client;
+}
+
 SimOverlay *
 sim_overlay_new (SimWorld *world, guint64 seed, const SimOverlayConfig *config)
 {
@@ -344,13 +369,13 @@ sim_overlay_random_joined (SimOverlay *o, guint except)
     {
       guint h = (guint) g_rand_int_range (o->rand, 0, (gint32) n);
       Peer *p = peer (o, h);
-      if (h != except && p->alive && p->joined)
+      if (h != except && p->alive && p->joined && !p->client)
         return (gint) h;
     }
   for (guint h = 0; h < n; h++)
     {
       Peer *p = peer (o, h);
-      if (h != except && p->alive && p->joined)
+      if (h != except && p->alive && p->joined && !p->client)
         return (gint) h;
     }
   return -1;
@@ -465,7 +490,7 @@ gboolean
 sim_overlay_is_joined (SimOverlay *o, guint host)
 {
   Peer *p = peer (o, host);
-  return p->alive && p->joined;
+  return p->alive && p->joined && !p->client;
 }
 
 gboolean

@@ -32,6 +32,10 @@ void sim_overlay_free (SimOverlay *o);
 guint sim_overlay_add_peer (SimOverlay *o);
 /* Also with a chosen Node-ID. */
 guint sim_overlay_add_peer_with_id (SimOverlay *o, ChordId id);
+/* A host whose node is a client (§3.2.1); join it with
+ * sim_overlay_join_via() to the peer it attaches to. */
+guint sim_overlay_add_client (SimOverlay *o);
+gboolean sim_overlay_is_client (SimOverlay *o, guint host);
 /* Starts @host's node now: alone when no peer has joined yet, else
  * through a random joined peer as bootstrap (§11.4). */
 void sim_overlay_join (SimOverlay *o, guint host);

@@ -420,6 +420,68 @@ test_storage_and_replication (void)
   net_clear (&net);
 }
 
+static void
+ping_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, const GError *error)
+{
+  guint *answered = user_data;
+  if (answer != NULL && answer->message_code == RELOAD_PING_ANS)
+    (*answered)++;
+}
+
+/* §3.2.1: a client reaches the overlay through one peer: it stores and
+ * fetches through it, is reachable through it by source routing, routes
+ * nothing and enters nobody's routing table. */
+static void
+test_client_mode (void)
+{
+  Net net;
+  net_init (&net, 8);
+  grow (&net, 8, 400);
+  run_s (&net, 30);
+  guint client = sim_overlay_add_client (net.overlay);
+  sim_overlay_join_via (net.overlay, client, 2);
+  run_s (&net, 5);
+  g_assert_true (sim_overlay_is_client (net.overlay, client));
+  g_assert_false (sim_overlay_is_joined (net.overlay, client));
+  g_assert_true (reload_node_is_client (sim_overlay_node (net.overlay, client)));
+  ChordId cid = sim_overlay_id (net.overlay, client);
+  for (guint h = 0; h < 8; h++)
+    g_assert_false (
+        chord_table_contains (reload_node_table (sim_overlay_node (net.overlay, h)), cid));
+
+  /* it stores at H(its user name) and fetches it back, through peer 2 */
+  StoreCounts stored = { 0 };
+  store_own (&net, client, &stored);
+  run_s (&net, 10);
+  g_assert_cmpuint (stored.ok, ==, 1);
+  g_assert_cmpuint (copies (&net, client), ==, 3);
+  g_assert_cmpuint (
+      reload_storage_n_resources (reload_node_storage (sim_overlay_node (net.overlay, client))), ==,
+      0);
+  StoreCounts fetched = { 0 };
+  fetch_own (&net, client, client, &fetched);
+  run_s (&net, 10);
+  g_assert_cmpuint (fetched.values, ==, 1);
+
+  /* a peer reaches it with a destination list through its peer (§6.1.1) */
+  ReloadDestination d[2] = { { 0 } };
+  d[0].type = RELOAD_DESTINATION_NODE;
+  d[0].node_id = chord_id_to_node_id (sim_overlay_id (net.overlay, 2));
+  d[1].type = RELOAD_DESTINATION_NODE;
+  d[1].node_id = chord_id_to_node_id (cid);
+  ReloadPingReq ping = { 0 };
+  guint answered = 0;
+  ReloadNode *from = sim_overlay_node (net.overlay, 5);
+  reload_node_request_routed (from, d, 2, RELOAD_PING_REQ, &ping, ping_done, &answered,
+                              now_ms (&net));
+  sim_overlay_poke (net.overlay, 5);
+  run_s (&net, 5);
+  g_assert_cmpuint (answered, ==, 1);
+  /* and the ring is the same as without it */
+  g_assert_cmpuint (sim_overlay_ring_inconsistencies (net.overlay), ==, 0);
+  net_clear (&net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -431,5 +493,6 @@ main (int argc, char **argv)
   g_test_add_func ("/node/graceful-leave", test_graceful_leave);
   g_test_add_func ("/node/successor-crash", test_successor_crash);
   g_test_add_func ("/node/storage-and-replication", test_storage_and_replication);
+  g_test_add_func ("/node/client-mode", test_client_mode);
   return g_test_run ();
 }
