@@ -38,6 +38,7 @@ typedef struct
   char name[48];
   guint owner; /* host */
   guint owner_generation;
+  guint32 index; /* its place in the owner's array: a refresh replaces it */
 } StoredItem;
 
 typedef struct
@@ -254,7 +255,7 @@ store_item (Sim *s, guint idx)
   ReloadStoredData *sd = rw_arena_alloc0 (arena, sizeof *sd);
   sd->storage_time = (guint64) now_ms (s) + 1;
   sd->lifetime = 86400;
-  sd->value.index = 0xffffffffu; /* §7.4.1.1: append */
+  sd->value.index = it->index;
   sd->value.value.exists = TRUE;
   sd->value.value.value = (RwBytes){ (const guint8 *) it->name, strlen (it->name) };
   reload_node_sign_stored_data (node, (RwBytes){ rid, 16 }, SIM_KIND, sd, arena);
@@ -306,6 +307,11 @@ do_store (SimWorld *world, gpointer data)
   StoredItem it = { 0 };
   it.owner = (guint) h;
   it.owner_generation = sim_overlay_generation (s->overlay, (guint) h);
+  for (guint i = 0; i < s->items->len; i++)
+    {
+      StoredItem *o = &g_array_index (s->items, StoredItem, i);
+      it.index += o->owner == it.owner && o->owner_generation == it.owner_generation;
+    }
   g_snprintf (it.name, sizeof it.name, "item-%u", s->items->len);
   g_array_append_val (s->items, it);
   store_item (s, s->items->len - 1);
