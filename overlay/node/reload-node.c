@@ -598,11 +598,10 @@ reload_node_request (ReloadNode *n, const ReloadDestination *destination, guint1
  * concatenation of the Node-ID of the node from which the request was
  * received with the Via List in the original request", reversed (§6.2.2). */
 static void
-send_answer (ReloadNode *n, guint64 from_link, const ReloadMessage *req, guint16 code,
-             gpointer body, gint64 now)
+send_answer_to (ReloadNode *n, guint64 from_link, const ReloadForwardingHeader *h,
+                gboolean maintenance, guint16 code, gpointer body, gint64 now)
 {
   g_autoptr (ReloadMessage) m = reload_message_new ();
-  const ReloadForwardingHeader *h = &req->header;
   Conn *from = from_link ? g_hash_table_lookup (n->links, GSIZE_TO_POINTER (from_link)) : NULL;
   guint nd = h->n_via_list + 1;
   ReloadDestination *d = reload_message_alloc (m, nd * sizeof (ReloadDestination));
@@ -624,7 +623,7 @@ send_answer (ReloadNode *n, guint64 from_link, const ReloadMessage *req, guint16
       ReloadErrorResponse e = { 0 };
       e.error_code = RELOAD_ERROR_RESPONSE_TOO_LARGE;
       e.error_info = (RwBytes){ (const guint8 *) "answer too large", 16 };
-      send_answer (n, from_link, req, RELOAD_ERROR, &e, now);
+      send_answer_to (n, from_link, h, maintenance, RELOAD_ERROR, &e, now);
       return;
     }
   /* §6.2.1: retransmissions get the same answer for 15 s */
@@ -638,9 +637,20 @@ send_answer (ReloadNode *n, guint64 from_link, const ReloadMessage *req, guint16
   if (from_link == 0)
     process (n, 0, bytes, now);
   else
-    link_send (n, from_link, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-               req->message_code == RELOAD_UPDATE_REQ || req->message_code == RELOAD_ATTACH_REQ);
+    link_send (n, from_link, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), maintenance);
   g_bytes_unref (bytes);
+}
+
+static void
+send_answer (ReloadNode *n, guint64 from_link, const ReloadMessage *req, guint16 code,
+             gpointer body, gint64 now)
+{
+  /* answers to the overlay's own upkeep count as maintenance traffic */
+  gboolean maintenance = req->message_code == RELOAD_UPDATE_REQ
+                         || req->message_code == RELOAD_ATTACH_REQ
+                         || (req->message_code == RELOAD_STORE_REQ
+                             && ((const ReloadStoreReq *) req->body)->replica_number > 0);
+  send_answer_to (n, from_link, &req->header, maintenance, code, body, now);
 }
 
 static void
@@ -1448,15 +1458,26 @@ deliver (ReloadNode *n, guint64 from_link, GBytes *bytes, guint n_via, gint64 no
 }
 
 static void
+send_ttl_exceeded (ReloadNode *n, guint64 from_link, const ReloadForwardingHeader *h, gint64 now)
+{
+  ReloadErrorResponse e = { 0 };
+  e.error_code = RELOAD_ERROR_TTL_EXCEEDED;
+  e.error_info = (RwBytes){ (const guint8 *) "TTL exceeded", 12 };
+  send_answer_to (n, from_link, h, FALSE, RELOAD_ERROR, &e, now);
+}
+
+static void
 forward (ReloadNode *n, guint64 from_link, ReloadForwardingHeader *h, const guint8 *payload,
          gsize payload_len, guint64 to_link, gboolean is_request, gint64 now)
 {
   Conn *from = from_link ? g_hash_table_lookup (n->links, GSIZE_TO_POINTER (from_link)) : NULL;
   if (h->ttl == 0)
     {
-      /* §6.3.2: "the message MUST NOT be propagated further" (an
-       * Error_TTL_Exceeded would need the whole message decoded) */
-      n->counters.dropped++;
+      /* §6.3.2: "the message MUST NOT be propagated further, and an
+       * Error_TTL_Exceeded error should be generated" */
+      drop (n, "TTL exceeded");
+      if (is_request && from_link != 0)
+        send_ttl_exceeded (n, from_link, h, now);
       return;
     }
   h->ttl--;
@@ -1491,6 +1512,15 @@ process (ReloadNode *n, guint64 from_link, GBytes *bytes, gint64 now)
   ReloadForwardingHeader h;
   g_autoptr (GError) error = NULL;
   gsize hlen = reload_forwarding_header_decode (data, len, &n->wire, arena, &h, &error);
+  if (hlen > 0 && h.overlay == n->overlay_hash && h.ttl > n->cfg.initial_ttl && from_link != 0
+      && hlen + 2 <= len && (data[hlen + 1] & 1) == 1 && data[hlen] != 0xff)
+    {
+      /* §6.3.2: a TTL above initial-ttl: discard, and Error_TTL_Exceeded */
+      send_ttl_exceeded (n, from_link, &h, now);
+      drop (n, "TTL above initial-ttl");
+      rw_arena_free (arena);
+      return;
+    }
   if (hlen == 0 || h.overlay != n->overlay_hash || h.n_destination_list == 0
       || h.ttl > n->cfg.initial_ttl)
     {

@@ -266,6 +266,7 @@ create_node (SimOverlay *o, Peer *p, ChordId id)
   cfg.candidates = &p->cand;
   cfg.n_candidates = 1;
   cfg.client_mode = p->client;
+  cfg.initial_ttl = o->cfg.initial_ttl;
   GRand *hr = sim_world_host_rand (o->world, p->host);
   cfg.seed = (guint64) g_rand_int (hr) << 32 | g_rand_int (hr);
   p->node = reload_node_new (&cfg, &sim_shell, p);

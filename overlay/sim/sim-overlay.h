@@ -18,6 +18,7 @@ typedef struct
   guint chord_update_interval_s; /* 0: 60 */
   guint chord_ping_interval_s;   /* 0: 300 */
   gboolean chord_reactive;
+  guint8 initial_ttl; /* 0: the default, 100 */
   /* a request reached its destination after @hops links (measurements) */
   void (*delivered) (gpointer user_data, guint host, guint16 code, guint64 tid, guint hops);
   /* @host joined, @join_ms after its bootstrap link came up */

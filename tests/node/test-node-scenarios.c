@@ -17,6 +17,21 @@ typedef struct
 } Net;
 
 static void
+net_init_ttl (Net *net, guint64 seed, guint8 ttl)
+{
+  SimWorldConfig wc;
+  sim_world_config_init (&wc);
+  wc.fail_detect_us = 2 * SIM_US_PER_S;
+  net->world = sim_world_new (seed, &wc);
+  SimOverlayConfig oc = { 0 };
+  oc.chord_update_interval_s = 30;
+  oc.chord_ping_interval_s = 60;
+  oc.chord_reactive = TRUE;
+  oc.initial_ttl = ttl;
+  net->overlay = sim_overlay_new (net->world, seed, &oc);
+}
+
+static void
 net_init (Net *net, guint64 seed)
 {
   SimWorldConfig wc;
@@ -482,6 +497,64 @@ test_client_mode (void)
   net_clear (&net);
 }
 
+typedef struct
+{
+  guint ok;
+  guint ttl_exceeded;
+  guint other;
+} TtlCounts;
+
+static void
+ttl_ping_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer,
+               const GError *error)
+{
+  TtlCounts *c = user_data;
+  if (answer != NULL && answer->message_code == RELOAD_PING_ANS)
+    c->ok++;
+  else if (answer != NULL && answer->message_code == RELOAD_ERROR
+           && ((const ReloadErrorResponse *) answer->body)->error_code == RELOAD_ERROR_TTL_EXCEEDED)
+    c->ttl_exceeded++;
+  else
+    c->other++;
+}
+
+/* §6.3.2: with an initial TTL of 2 a request crosses at most two links
+ * before the peer holding it answers Error_TTL_Exceeded instead of
+ * forwarding; nothing is silently lost. */
+static void
+test_ttl_exceeded (void)
+{
+  Net net;
+  net_init_ttl (&net, 9, 2);
+  grow (&net, 24, 400);
+  run_s (&net, 60);
+  TtlCounts counts = { 0 };
+  GRand *r = g_rand_new_with_seed (9);
+  for (guint i = 0; i < 80; i++)
+    {
+      gint h = sim_overlay_random_joined (net.overlay, G_MAXUINT);
+      guint8 rid[16];
+      for (guint k = 0; k < 16; k++)
+        rid[k] = (guint8) g_rand_int (r);
+      ReloadDestination d = { 0 };
+      d.type = RELOAD_DESTINATION_RESOURCE;
+      d.resource_id = (RwBytes){ rid, 16 };
+      ReloadPingReq ping = { 0 };
+      reload_node_request (sim_overlay_node (net.overlay, (guint) h), &d, RELOAD_PING_REQ, &ping,
+                           ttl_ping_done, &counts, now_ms (&net));
+      sim_overlay_poke (net.overlay, (guint) h);
+      run_s (&net, 0.05);
+    }
+  run_s (&net, 20);
+  g_rand_free (r);
+  g_test_message ("ok %u, TTL exceeded %u, other %u", counts.ok, counts.ttl_exceeded, counts.other);
+  g_assert_cmpuint (counts.other, ==, 0);
+  g_assert_cmpuint (counts.ok + counts.ttl_exceeded, ==, 80);
+  g_assert_cmpuint (counts.ttl_exceeded, >, 0);
+  g_assert_cmpuint (counts.ok, >, 0);
+  net_clear (&net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -494,5 +567,6 @@ main (int argc, char **argv)
   g_test_add_func ("/node/successor-crash", test_successor_crash);
   g_test_add_func ("/node/storage-and-replication", test_storage_and_replication);
   g_test_add_func ("/node/client-mode", test_client_mode);
+  g_test_add_func ("/node/ttl-exceeded", test_ttl_exceeded);
   return g_test_run ();
 }
