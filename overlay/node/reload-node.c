@@ -244,6 +244,8 @@ static void
 txn_free (gpointer p)
 {
   Txn *t = p;
+  if (t->first.type == RELOAD_DESTINATION_RESOURCE)
+    g_free ((gpointer) t->first.resource_id.data);
   g_bytes_unref (t->bytes);
   g_free (t);
 }
@@ -322,6 +324,8 @@ enter (ReloadNode *n, gint64 now)
   rw_arena_reset (n->scratch);
 }
 
+static void txn_finish (ReloadNode *n, Txn *t, const ReloadMessage *answer, const GError *error);
+
 /* ---------------------------------------------------------------- life */
 
 ReloadNode *
@@ -395,6 +399,16 @@ reload_node_free (ReloadNode *n)
 {
   if (n == NULL)
     return;
+  /* requests still pending complete now, cancelled (as GIO's do) */
+  GList *pending = g_hash_table_get_values (n->txns);
+  for (GList *l = pending; l != NULL; l = l->next)
+    {
+      Txn *t = l->data;
+      g_autoptr (GError) error =
+          g_error_new_literal (RELOAD_NODE_ERROR, RELOAD_NODE_ERROR_CANCELLED, "the node is gone");
+      txn_finish (n, t, NULL, error);
+    }
+  g_list_free (pending);
   g_hash_table_destroy (n->links);
   g_hash_table_destroy (n->by_peer);
   g_hash_table_destroy (n->attaching);
@@ -549,7 +563,8 @@ send_request (ReloadNode *n, const ReloadDestination *dests, guint n_dests, guin
     {
       /* the destination's bytes live in @m's arena: keep our own copy */
       guint8 *copy = g_malloc (t->first.resource_id.len + 1);
-      memcpy (copy, t->first.resource_id.data, t->first.resource_id.len);
+      if (t->first.resource_id.len > 0)
+        memcpy (copy, t->first.resource_id.data, t->first.resource_id.len);
       t->first.resource_id.data = copy;
     }
   t->done = done;
@@ -564,8 +579,6 @@ send_request (ReloadNode *n, const ReloadDestination *dests, guint n_dests, guin
 static void
 txn_finish (ReloadNode *n, Txn *t, const ReloadMessage *answer, const GError *error)
 {
-  if (t->first.type == RELOAD_DESTINATION_RESOURCE)
-    g_free ((gpointer) t->first.resource_id.data);
   ReloadRequestDone done = t->done;
   gpointer user_data = t->user_data;
   g_hash_table_steal (n->txns, &t->tid);
@@ -1486,7 +1499,8 @@ forward (ReloadNode *n, guint64 from_link, ReloadForwardingHeader *h, const guin
     {
       /* §6.1.2: append the Node-ID of the node the request came from */
       via = g_newa (ReloadDestination, h->n_via_list + 1);
-      memcpy (via, h->via_list, h->n_via_list * sizeof (ReloadDestination));
+      if (h->n_via_list > 0)
+        memcpy (via, h->via_list, h->n_via_list * sizeof (ReloadDestination));
       via[h->n_via_list] = dest_node (from->peer);
       h->via_list = via;
       h->n_via_list++;

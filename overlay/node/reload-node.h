@@ -162,9 +162,10 @@ const ReloadNodeCounters *reload_node_counters (const ReloadNode *node);
 GQuark reload_node_error_quark (void);
 typedef enum
 {
-  RELOAD_NODE_ERROR_TIMEOUT,  /* 5 transmissions without answer (§6.2.1) */
-  RELOAD_NODE_ERROR_RESPONSE, /* an error response; the GError's message names it */
-  RELOAD_NODE_ERROR_NO_ROUTE, /* no peer to send it to */
+  RELOAD_NODE_ERROR_TIMEOUT,   /* 5 transmissions without answer (§6.2.1) */
+  RELOAD_NODE_ERROR_RESPONSE,  /* an error response; the GError's message names it */
+  RELOAD_NODE_ERROR_NO_ROUTE,  /* no peer to send it to */
+  RELOAD_NODE_ERROR_CANCELLED, /* the node was freed first */
 } ReloadNodeError;
 
 /* The test signer: a signature names the user and Node-ID and carries a

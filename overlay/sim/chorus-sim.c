@@ -64,6 +64,7 @@ typedef struct
   guint64 fetch_back_lost_orphan; /* of the lost: the owner was gone */
   guint64 fetch_back_pending;
 
+  GPtrArray *owned; /* contexts of scheduled events, freed at the end */
   gboolean measuring;
   gboolean churn_stopped;
   guint crashed;
@@ -108,13 +109,37 @@ typedef struct
   guint64 tid;
   gboolean fetch_back;
   guint item;
+  /* the answer may come inside reload_node_request (the origin was
+   * responsible itself): the caller frees it then */
+  gboolean in_call;
+  gboolean finished;
 } Lookup;
+
+static void
+lookup_release (Lookup *l)
+{
+  if (l->in_call)
+    l->finished = TRUE;
+  else
+    g_free (l);
+}
 
 static void
 lookup_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, const GError *error)
 {
   Lookup *l = user_data;
   Sim *s = l->sim;
+  if (error != NULL && g_error_matches (error, RELOAD_NODE_ERROR, RELOAD_NODE_ERROR_CANCELLED))
+    {
+      /* the asking node left before the answer: not a lookup failure */
+      if (l->fetch_back)
+        s->fetch_back_pending--;
+      else
+        s->lookups_sent--;
+      g_hash_table_remove (s->delivered_hops, &l->tid);
+      lookup_release (l);
+      return;
+    }
   if (l->fetch_back)
     {
       gboolean found = FALSE;
@@ -163,7 +188,7 @@ lookup_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, 
             }
         }
       s->fetch_back_pending--;
-      g_free (l);
+      lookup_release (l);
       return;
     }
   if (answer != NULL && answer->message_code == RELOAD_FETCH_ANS)
@@ -185,7 +210,7 @@ lookup_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, 
   else
     s->lookups_failed++;
   g_hash_table_remove (s->delivered_hops, &l->tid);
-  g_free (l);
+  lookup_release (l);
 }
 
 static guint64
@@ -225,7 +250,15 @@ do_lookup (SimWorld *world, gpointer data)
   l->target = chord_id_from_bytes (rid);
   s->lookups_sent++;
   /* the delivered callback may run inside the call (local answer) */
-  l->tid = send_fetch (s, (guint) h, (RwBytes){ rid, 16 }, l);
+  l->in_call = TRUE;
+  guint64 tid = send_fetch (s, (guint) h, (RwBytes){ rid, 16 }, l);
+  if (l->finished)
+    g_free (l);
+  else
+    {
+      l->in_call = FALSE;
+      l->tid = tid;
+    }
 }
 
 static void
@@ -288,10 +321,7 @@ refresh_item (SimWorld *world, gpointer data)
   StoredItem *it = &g_array_index (s->items, StoredItem, r->item);
   if (!sim_overlay_is_alive (s->overlay, it->owner)
       || sim_overlay_generation (s->overlay, it->owner) != it->owner_generation)
-    {
-      g_free (r); /* the owner is gone: nobody refreshes the value */
-      return;
-    }
+    return; /* the owner is gone: nobody refreshes the value */
   if (s->measuring)
     store_item (s, r->item);
   sim_world_schedule (world, sim_world_now (world) + REFRESH_S * SIM_US_PER_S, refresh_item, r);
@@ -316,6 +346,7 @@ do_store (SimWorld *world, gpointer data)
   g_array_append_val (s->items, it);
   store_item (s, s->items->len - 1);
   RefreshCtx *r = g_new0 (RefreshCtx, 1);
+  g_ptr_array_add (s->owned, r);
   r->sim = s;
   r->item = s->items->len - 1;
   sim_world_schedule (world, sim_world_now (world) + REFRESH_S * SIM_US_PER_S, refresh_item, r);
@@ -337,19 +368,16 @@ churn_event (SimWorld *world, gpointer data)
 {
   ChurnCtx *c = data;
   if (c->sim->churn_stopped)
-    {
-      g_free (c);
-      return;
-    }
+    return;
   sim_overlay_replace (c->sim->overlay, c->host);
   churn_schedule (c->sim, c->host, c->median_s);
-  g_free (c);
 }
 
 static void
 churn_schedule (Sim *s, guint host, double median_s)
 {
   ChurnCtx *c = g_new0 (ChurnCtx, 1);
+  g_ptr_array_add (s->owned, c);
   c->sim = s;
   c->host = host;
   c->median_s = median_s;
@@ -401,7 +429,6 @@ join_event (SimWorld *world, gpointer data)
 {
   JoinCtx *j = data;
   sim_overlay_join (j->sim->overlay, j->host);
-  g_free (j);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -450,6 +477,7 @@ main (int argc, char **argv)
   s.world = sim_world_new ((guint64) seed, &wc);
   s.rand = g_rand_new_with_seed ((guint32) seed ^ 0x5eed);
   s.n_peers = (guint) peers;
+  s.owned = g_ptr_array_new_with_free_func (g_free);
   SimOverlayConfig oc = { 0 };
   oc.chord_update_interval_s = 60;
   oc.chord_ping_interval_s = 300;
@@ -468,6 +496,7 @@ main (int argc, char **argv)
   for (guint h = 0; h < s.n_peers; h++)
     {
       JoinCtx *j = g_new0 (JoinCtx, 1);
+      g_ptr_array_add (s.owned, j);
       j->sim = &s;
       j->host = sim_overlay_add_peer (s.overlay);
       sim_world_schedule (s.world, (gint64) h * JOIN_SPACING_MS * 1000 + 1, join_event, j);
@@ -541,7 +570,12 @@ main (int argc, char **argv)
       l->item = i;
       l->target = rid_id;
       s.fetch_back_pending++;
+      l->in_call = TRUE;
       send_fetch (&s, (guint) h, (RwBytes){ rid, 16 }, l);
+      if (l->finished)
+        g_free (l);
+      else
+        l->in_call = FALSE;
     }
   run_to (&s, t1 + 90 * SIM_US_PER_S, "fetching back");
 
@@ -557,6 +591,8 @@ main (int argc, char **argv)
   SimWorldStats stn;
   sim_world_stats (s.world, &stn);
   guint64 lookups_done = s.lookups_ok + s.lookups_wrong_peer + s.lookups_failed;
+  /* a fetch-back whose asking node left is asked again by nobody: count
+   * it with the pending ones only when it never finished */
 
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
@@ -609,6 +645,7 @@ main (int argc, char **argv)
   (void) st1;
 
   sim_overlay_free (s.overlay);
+  g_ptr_array_unref (s.owned);
   g_array_free (s.items, TRUE);
   g_hash_table_destroy (s.delivered_hops);
   sim_percentiles_free (s.hops);
