@@ -1078,6 +1078,24 @@ handle_join_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 
   table_changed (n, now);
 }
 
+/* After a loss: every peer this node is connected to as a routing peer is
+ * a candidate for the Neighbor Table (§10.7.1); when all successors are
+ * gone the nearest fingers stand in, and the Updates exchanged with them
+ * lead to the true neighbors, as the Ping search of §10.7.1 would. */
+static void
+refill_neighbors (ReloadNode *n)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, n->links);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      Conn *c = v;
+      if (c->routable)
+        chord_table_add (&n->table, c->peer);
+    }
+}
+
 static void
 handle_leave_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now)
 {
@@ -1087,11 +1105,14 @@ handle_leave_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64
   ChordId leaving = chord_id_from_node_id (&req->leaving_peer_id);
   if (!chord_id_equal (leaving, ctx->origin))
     return;
-  if (chord_table_remove (&n->table, leaving))
-    table_changed (n, now);
   Conn *c = conn_by_peer (n, leaving);
   if (c != NULL)
     c->routable = FALSE;
+  if (chord_table_remove (&n->table, leaving))
+    {
+      refill_neighbors (n);
+      table_changed (n, now);
+    }
   if (req->has_chord_leave_data)
     {
       const ReloadChordLeaveData *l = &req->chord_leave_data;
@@ -1718,9 +1739,11 @@ reload_node_link_down (ReloadNode *n, guint64 link, gint64 now)
   g_hash_table_remove (n->by_peer, &c->peer);
   g_hash_table_remove (n->links, GSIZE_TO_POINTER (link));
   reload_reassembler_forget_link (n->reassembler, GSIZE_TO_POINTER (link));
-  /* §10.7.1: remove it and replace it with the best match */
+  /* §10.7.1: remove it "and replace it with the best match it has from
+   * the other peers in its Routing Table" */
   if (chord_table_remove (&n->table, peer))
     {
+      refill_neighbors (n);
       if (was_successor)
         n->successor_lost_at = now;
       table_changed (n, now);
