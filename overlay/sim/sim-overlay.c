@@ -579,7 +579,20 @@ sim_overlay_ring_inconsistencies (SimOverlay *o)
       const ChordTable *t = reload_node_table (peer (o, h)->node);
       if (t->n_succ == 0 || t->n_pred == 0 || !chord_id_equal (t->succ[0], succ)
           || !chord_id_equal (t->pred[0], pred))
-        bad++;
+        {
+          bad++;
+          if (g_getenv ("CHORUS_SIM_DEBUG"))
+            {
+              char a[33], b[33], c[33], d[33], e[33];
+              g_printerr ("inconsistent %.8s: succ %.8s (true %.8s, %u known), pred %.8s (true "
+                          "%.8s, %u known)\n",
+                          chord_id_to_hex (id, a),
+                          t->n_succ ? chord_id_to_hex (t->succ[0], b) : "-",
+                          chord_id_to_hex (succ, c), t->n_succ,
+                          t->n_pred ? chord_id_to_hex (t->pred[0], d) : "-",
+                          chord_id_to_hex (pred, e), t->n_pred);
+            }
+        }
     }
   return bad;
 }
