@@ -50,6 +50,7 @@ typedef struct
 typedef struct
 {
   guint64 link;
+  gint64 last_correction; /* when we last answered its Update with ours */
   ReloadNodeId peer_id;
   ChordId peer;
   /* a peer of the routing table (§10.5 step 4), not only a connection:
@@ -1015,6 +1016,25 @@ handle_attach_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint6
     n->shell.connect (n->shell_data, &peer, req->candidates, req->n_candidates);
 }
 
+/* Whether one of @ours lies strictly between @lo and @hi and is missing
+ * from the sender's @listed peers. */
+static gboolean
+update_misses (const ReloadNodeId *listed, guint n_listed, const ChordId *ours, guint n_ours,
+               ChordId lo, ChordId hi)
+{
+  for (guint i = 0; i < n_ours; i++)
+    {
+      if (!chord_id_in_open_open (ours[i], lo, hi))
+        continue;
+      gboolean known = FALSE;
+      for (guint j = 0; j < n_listed && !known; j++)
+        known = listed[j].len == 16 && chord_id_equal (chord_id_from_node_id (&listed[j]), ours[i]);
+      if (!known)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 handle_update_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now)
 {
@@ -1037,6 +1057,22 @@ handle_update_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint6
     }
   consider_named_peers (n, from, u->predecessors, u->n_predecessors, now);
   consider_named_peers (n, from, u->successors, u->n_successors, now);
+
+  /* Chord's stabilization, in Update form: a sender that takes us for its
+   * successor while we know peers between it and us (or for its
+   * predecessor while we know peers between us and it) hears of them at
+   * once, with our Update, rather than at the next periodic round.  At
+   * most once every ten seconds per peer, so that two peers never bounce
+   * Updates. */
+  if (c != NULL && n->state == NODE_JOINED && now - c->last_correction >= 10000
+      && (update_misses (u->successors, u->n_successors, n->table.pred, n->table.n_pred, from,
+                         n->self)
+          || update_misses (u->predecessors, u->n_predecessors, n->table.succ, n->table.n_succ,
+                            n->self, from)))
+    {
+      c->last_correction = now;
+      send_update (n, from, RELOAD_CHORD_UPDATE_NEIGHBORS, now);
+    }
 }
 
 static void
