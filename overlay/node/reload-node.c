@@ -1016,6 +1016,15 @@ handle_attach_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint6
     n->shell.connect (n->shell_data, &peer, req->candidates, req->n_candidates);
 }
 
+static gboolean
+lists_id (const ReloadNodeId *listed, guint n_listed, ChordId id)
+{
+  for (guint j = 0; j < n_listed; j++)
+    if (listed[j].len == 16 && chord_id_equal (chord_id_from_node_id (&listed[j]), id))
+      return TRUE;
+  return FALSE;
+}
+
 /* Whether one of @ours lies strictly between @lo and @hi and is missing
  * from the sender's @listed peers. */
 static gboolean
@@ -1065,10 +1074,12 @@ handle_update_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint6
    * most once every ten seconds per peer, so that two peers never bounce
    * Updates. */
   if (c != NULL && n->state == NODE_JOINED && now - c->last_correction >= 10000
-      && (update_misses (u->successors, u->n_successors, n->table.pred, n->table.n_pred, from,
-                         n->self)
-          || update_misses (u->predecessors, u->n_predecessors, n->table.succ, n->table.n_succ,
-                            n->self, from)))
+      && ((lists_id (u->successors, u->n_successors, n->self)
+           && update_misses (u->successors, u->n_successors, n->table.pred, n->table.n_pred, from,
+                             n->self))
+          || (lists_id (u->predecessors, u->n_predecessors, n->self)
+              && update_misses (u->predecessors, u->n_predecessors, n->table.succ, n->table.n_succ,
+                                n->self, from))))
     {
       c->last_correction = now;
       send_update (n, from, RELOAD_CHORD_UPDATE_NEIGHBORS, now);
