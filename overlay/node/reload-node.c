@@ -1144,6 +1144,54 @@ refill_neighbors (ReloadNode *n)
 }
 
 static void
+partition_check_done (gpointer user_data, ReloadNode *n, const ReloadMessage *answer,
+                      const GError *error)
+{
+  ChordId *via = user_data;
+  const RwBytes *h = answer ? &answer->security_block.signature.identity.hash : NULL;
+  if (answer != NULL && answer->message_code == RELOAD_PING_ANS && h->len == 16)
+    {
+      /* §10.7.4.4: "If a response is received from peer S', which is not
+       * P's successor, then the overlay is partitioned and P SHOULD send an
+       * Attach to S' routed through B, followed by an Update sent to S'" (the
+       * Update follows when the link is up) */
+      ChordId s2 = chord_id_from_bytes (h->data);
+      gboolean is_successor = n->table.n_succ > 0 && chord_id_equal (n->table.succ[0], s2);
+      if (!is_successor && !chord_id_equal (s2, n->self) && conn_by_peer (n, s2) == NULL)
+        {
+          char b1[33];
+          TRACE (n, "partition: %s answers for our id", short_id (s2, b1));
+          send_attach (n, s2, FALSE, via, PURPOSE_NEIGHBOR, FALSE, n->now);
+        }
+    }
+  g_free (via);
+}
+
+void
+reload_node_check_partition (ReloadNode *n, guint64 bootstrap_link, const ReloadNodeId *bootstrap,
+                             gint64 now)
+{
+  enter (n, now);
+  if (n->state != NODE_JOINED)
+    return;
+  reload_node_link_up (n, bootstrap_link, bootstrap, now);
+  ChordId b = chord_id_from_node_id (bootstrap);
+  if (conn_by_peer (n, b) == NULL)
+    return;
+  /* §10.7.4.4: "P SHOULD then send a Ping for its own Node-ID routed
+   * through B" */
+  guint8 rid[16];
+  chord_id_to_bytes (n->self, rid);
+  ReloadDestination d[2] = { { 0 } };
+  d[0] = dest_node (b);
+  d[1].type = RELOAD_DESTINATION_RESOURCE;
+  d[1].resource_id = (RwBytes){ rid, 16 };
+  ReloadPingReq ping = { 0 };
+  send_request (n, d, 2, RELOAD_PING_REQ, &ping, partition_check_done, g_memdup2 (&b, sizeof b),
+                TRUE, 0, now);
+}
+
+static void
 handle_leave_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now)
 {
   const ReloadLeaveReq *req = m->body;

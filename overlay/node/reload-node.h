@@ -104,6 +104,13 @@ void reload_node_free (ReloadNode *node);
  * through it (§10.5). */
 void reload_node_start (ReloadNode *node, guint64 bootstrap_link, const ReloadNodeId *bootstrap,
                         gint64 now_ms);
+/* §10.7.4.4: the shell has opened a link to a bootstrap node (found as
+ * at the first join); the node pings its own Node-ID through it and, if
+ * a peer other than its successor answers, the overlay is partitioned:
+ * it attaches to that peer through the bootstrap node and Updates it.
+ * The shell repeats this now and then. */
+void reload_node_check_partition (ReloadNode *node, guint64 bootstrap_link,
+                                  const ReloadNodeId *bootstrap, gint64 now_ms);
 /* Sends Leave to the neighbors (§10.9); the shell closes links after. */
 void reload_node_leave (ReloadNode *node, gint64 now_ms);
 

@@ -22,6 +22,7 @@ typedef struct
   SimTimerId timer;
   gint64 timer_at;
   SimLinkId bootstrap_link;
+  SimLinkId partition_link; /* to the bootstrap node of a partition check */
   /* peer host -> link_entry (link, the peer's generation), opening or up:
    * a link to the node a host ran before a crash is not a link to the one
    * it runs now */
@@ -222,6 +223,11 @@ host_link_event (gpointer host_data, SimLinkId link, SimLinkEvent event, guint p
         {
           p->join_started_ms = now_us / 1000;
           reload_node_start (p->node, link, &q->id, now_us / 1000);
+        }
+      else if (link == p->partition_link)
+        {
+          p->partition_link = SIM_LINK_NONE;
+          reload_node_check_partition (p->node, link, &q->id, now_us / 1000);
         }
       else
         reload_node_link_up (p->node, link, &q->id, now_us / 1000);
@@ -614,4 +620,24 @@ sim_overlay_counters (SimOverlay *o, ReloadNodeCounters *out)
       out->forwarded += c->forwarded;
       out->dropped += c->dropped;
     }
+}
+
+void
+sim_overlay_check_partition (SimOverlay *o, guint host, guint bootstrap)
+{
+  Peer *p = peer (o, host);
+  Peer *b = peer (o, bootstrap);
+  if (p->node == NULL || !b->alive)
+    return;
+  gpointer e = g_hash_table_lookup (p->peer_links, GUINT_TO_POINTER (bootstrap));
+  if (e != NULL && entry_generation (e) == b->generation
+      && sim_world_link_is_up (o->world, entry_link (e), host))
+    {
+      reload_node_check_partition (p->node, entry_link (e), &b->id, now_ms (o));
+      reschedule (p);
+      return;
+    }
+  p->partition_link = sim_world_link_open (o->world, host, bootstrap);
+  g_hash_table_insert (p->peer_links, GUINT_TO_POINTER (bootstrap),
+                       link_entry (p->partition_link, b->generation));
 }

@@ -41,6 +41,9 @@ gboolean sim_overlay_is_client (SimOverlay *o, guint host);
  * through a random joined peer as bootstrap (§11.4). */
 void sim_overlay_join (SimOverlay *o, guint host);
 void sim_overlay_join_via (SimOverlay *o, guint host, guint bootstrap);
+/* §10.7.4.4: @host checks for a partition through @bootstrap (a link is
+ * opened when there is none). */
+void sim_overlay_check_partition (SimOverlay *o, guint host, guint bootstrap);
 /* A crash: the host stops at once; its peers learn by timeouts. */
 void sim_overlay_crash (SimOverlay *o, guint host);
 /* A graceful leave (§10.9): Leave to the neighbors, then the links close

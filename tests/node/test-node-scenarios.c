@@ -555,6 +555,46 @@ test_ttl_exceeded (void)
   net_clear (&net);
 }
 
+/* A partition and its healing (§10.7.4.4): two groups of peers form two
+ * rings of the same overlay, each unaware of the other (as after a network
+ * split that lasted long enough).  When every peer checks for a partition
+ * through a bootstrap node of the other group, the rings merge into one:
+ * every successor and predecessor is the true one, and lookups from either
+ * side reach the peer truly responsible. */
+static void
+test_partition_heal (void)
+{
+  Net net;
+  net_init (&net, 10);
+  /* ring A: hosts 0..5, ring B: hosts 6..11, each through its first peer */
+  for (guint h = 0; h < 12; h++)
+    {
+      guint host = sim_overlay_add_peer (net.overlay);
+      g_assert_cmpuint (host, ==, h);
+      if (h == 0 || h == 6)
+        {
+          /* a first peer alone: the ring of one */
+          reload_node_start (sim_overlay_node (net.overlay, h), 0, NULL, now_ms (&net));
+          sim_overlay_poke (net.overlay, h);
+        }
+      else
+        sim_overlay_join_via (net.overlay, h, h < 6 ? 0 : 6);
+      run_s (&net, 3);
+    }
+  run_s (&net, 30);
+  /* two rings: every peer's neighbors are of its own group only */
+  g_assert_cmpuint (sim_overlay_ring_inconsistencies (net.overlay), >, 0);
+  for (guint h = 0; h < 12; h++)
+    g_assert_true (sim_overlay_is_joined (net.overlay, h));
+
+  for (guint h = 0; h < 12; h++)
+    sim_overlay_check_partition (net.overlay, h, h < 6 ? 6 : 0);
+  run_s (&net, 120);
+  g_assert_cmpuint (sim_overlay_ring_inconsistencies (net.overlay), ==, 0);
+  check_lookups (&net, 40);
+  net_clear (&net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -568,5 +608,6 @@ main (int argc, char **argv)
   g_test_add_func ("/node/storage-and-replication", test_storage_and_replication);
   g_test_add_func ("/node/client-mode", test_client_mode);
   g_test_add_func ("/node/ttl-exceeded", test_ttl_exceeded);
+  g_test_add_func ("/node/partition-heal", test_partition_heal);
   return g_test_run ();
 }
