@@ -1,0 +1,210 @@
+/* reload-node-private.h: the parts of ReloadNode shared by its files:
+ * reload-node.c (life, sending, receiving, forwarding, timers),
+ * reload-node-chord.c (CHORD-RELOAD: join, updates, neighbors, fingers,
+ * replication, leave, partitions) and reload-node-requests.c (the request
+ * handlers and the storage methods).  Not installed; no stable API.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "reload-node.h"
+
+#include "reload-datastore.h"
+
+#include <math.h>
+#include <string.h>
+
+#define DEFAULT_MAX_MESSAGE_SIZE 5000               /* §11.1 example configuration */
+#define DEFAULT_RELIABILITY_TIMER_MS 3000           /* §6.2.1 */
+#define MAX_TRANSMISSIONS 5                         /* §6.2.1: "a total of 5 messages" */
+#define ANSWER_CACHE_MS 15000                       /* §6.2.1: maximum request lifetime */
+#define REASSEMBLY_TIMEOUT_US (15 * G_USEC_PER_SEC) /* §6.7 */
+#define REPLICA_HOLD_DOWN_MS 30000                  /* §10.7.1 successor replacement hold-down */
+#define REACTIVE_UPDATE_DELAY_MS 50                 /* coalesces a burst of table changes */
+#define JOIN_ATTACH_WAIT_MS 2000                    /* §10.5 step 3: time for neighbor Attaches */
+#define JOIN_RETRY_MS 10000                         /* a join that made no progress starts over */
+#define N_REPLICAS 2                                /* §10.4: the next two successors */
+
+/* ---------------------------------------------------------------- timers */
+
+typedef enum
+{
+  TIMER_RETRANSMIT, /* id: transaction */
+  TIMER_STABILIZE,
+  TIMER_FINGERS,
+  TIMER_REACTIVE_UPDATE,
+  TIMER_REPLICATE,
+  TIMER_JOIN,
+  TIMER_HOUSEKEEPING, /* answer cache, reassembly, storage expiry */
+} TimerKind;
+
+typedef struct
+{
+  gint64 at;
+  guint64 id;
+  TimerKind kind;
+} Timer;
+
+/* ---------------------------------------------------------------- state */
+
+typedef struct
+{
+  guint64 link;
+  gint64 last_correction; /* when we last answered its Update with ours */
+  ReloadNodeId peer_id;
+  ChordId peer;
+  /* a peer of the routing table (§10.5 step 4), not only a connection:
+   * we attached to it, or it told us it is a peer by an Update */
+  gboolean routable;
+} Conn;
+
+typedef enum
+{
+  PURPOSE_NEIGHBOR = 1 << 0,
+  PURPOSE_FINGER = 1 << 1,
+  PURPOSE_ADMITTING = 1 << 2,
+} AttachPurpose;
+
+typedef struct
+{
+  guint64 tid;
+  GBytes *bytes;
+  guint16 code;
+  guint transmissions;
+  gint64 deadline;
+  ReloadDestination first; /* for routing retransmissions */
+  ReloadRequestDone done;
+  gpointer user_data;
+  gboolean maintenance;
+  AttachPurpose purpose; /* for Attach requests */
+} Txn;
+
+typedef struct
+{
+  GBytes *bytes;
+  gint64 expires;
+  guint64 link;
+} CachedAnswer;
+
+typedef enum
+{
+  NODE_IDLE,
+  NODE_JOINING,
+  NODE_JOINED,
+  NODE_CLIENT, /* §3.2.1: attached to one peer, not in the ring */
+} NodeState;
+
+struct ReloadNode
+{
+  gboolean trace; /* CHORUS_NODE_TRACE=1: one line per event on stderr */
+  ReloadNodeConfig cfg;
+  char *user_name;
+  char *overlay_name;
+  ReloadIceCandidate *candidates;
+  guint n_candidates;
+  ReloadKindTable *kinds;
+  ReloadTestSigner *own_test_signer;
+
+  ReloadNodeShell shell;
+  gpointer shell_data;
+
+  ReloadNodeId node_id;
+  ChordId self;
+  guint32 overlay_hash;
+  RwOptions wire;
+  ChordTable table;
+  NodeState state;
+  gint64 started_ms;
+  GRand *rand;
+
+  GHashTable *links;     /* link -> Conn */
+  GHashTable *by_peer;   /* ChordId* (in Conn) -> Conn */
+  GHashTable *attaching; /* ChordId* -> AttachPurpose, Attaches in flight */
+  GHashTable *txns;      /* tid -> Txn */
+  GHashTable *answers;   /* tid -> CachedAnswer */
+
+  GArray *timers; /* binary heap of Timer */
+  gint64 next_stabilize;
+  gint64 next_fingers;
+  gint64 reactive_update_at;
+  gint64 replicate_at;
+  gint64 join_at;
+
+  ChordId admitting_peer;
+  gboolean have_admitting;
+  gboolean admitting_update_seen;
+
+  /* replication bookkeeping (§10.4, §10.7.3) */
+  ChordId replicas[N_REPLICAS];
+  guint n_replicas;
+  ChordId replicated_range_start;
+  gint64 successor_lost_at;
+
+  gint64 now; /* the time of the call being processed */
+  ReloadStorage *storage;
+  ReloadReassembler *reassembler;
+  RwArena *scratch;
+  ReloadNodeCounters counters;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+#define TRACE(n, ...)                                                                              \
+  do                                                                                               \
+    {                                                                                              \
+      if ((n)->trace)                                                                              \
+        {                                                                                          \
+          char hex_[33];                                                                           \
+          g_printerr ("%8" G_GINT64_FORMAT " %.8s ", (n)->now, chord_id_to_hex ((n)->self, hex_)); \
+          g_printerr (__VA_ARGS__);                                                                \
+          g_printerr ("\n");                                                                       \
+        }                                                                                          \
+    }                                                                                              \
+  while (0)
+
+/* a request being handled */
+typedef struct
+{
+  ReloadSignerInfo signer;
+  ChordId origin; /* the request's origin: first via entry, or the previous hop */
+  guint64 from_link;
+} RequestCtx;
+
+/* The largest message sent whole on a link: above it, fragments (§6.7)
+ * that fit a 1500-byte path with room for IP, UDP, DTLS and the framing
+ * header, less the room a via list may grow on the way. */
+#define LINK_PAYLOAD_MAX (1200 - RELOAD_FRAGMENT_VIA_HEADROOM)
+
+const char *rn_short_id (ChordId id, char buf[33]);
+guint64 rn_random_u64 (ReloadNode *n);
+void rn_timer_push (ReloadNode *n, gint64 at, TimerKind kind, guint64 id);
+Conn *rn_conn_by_peer (ReloadNode *n, ChordId peer);
+ReloadDestination rn_dest_node (ChordId id);
+void rn_enter (ReloadNode *n, gint64 now);
+gboolean rn_route (ReloadNode *n, const ReloadDestination *d, guint64 *link);
+guint64 rn_send_request (ReloadNode *n, const ReloadDestination *dests, guint n_dests, guint16 code,
+                         gpointer body, ReloadRequestDone done, gpointer user_data,
+                         gboolean maintenance, AttachPurpose purpose, gint64 now);
+void rn_txn_finish (ReloadNode *n, Txn *t, const ReloadMessage *answer, const GError *error);
+void rn_send_answer (ReloadNode *n, guint64 from_link, const ReloadMessage *req, guint16 code,
+                     gpointer body, gint64 now);
+void rn_send_error (ReloadNode *n, guint64 from_link, const ReloadMessage *req, guint16 error_code,
+                    const char *info, gint64 now);
+void rn_schedule (ReloadNode *n, gint64 *slot, gint64 at, TimerKind kind);
+void rn_table_changed (ReloadNode *n, gint64 now);
+void rn_maybe_schedule_join (ReloadNode *n, gint64 now);
+void rn_send_update (ReloadNode *n, ChordId to, guint8 type, gint64 now);
+void rn_update_neighbors (ReloadNode *n, gint64 now);
+void rn_search_fingers (ReloadNode *n, gboolean all, gint64 now);
+void rn_send_store_copy (ReloadNode *n, ChordId to, GBytes *rid, guint8 replica_number, gint64 now);
+void rn_replicate (ReloadNode *n, gint64 now);
+void rn_handle_attach_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now);
+void rn_handle_update_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now);
+void rn_handle_join_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now);
+void rn_refill_neighbors (ReloadNode *n);
+void rn_handle_leave_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now);
+void rn_handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now);
+void rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo *signer,
+                       gint64 now);
+void rn_send_join (ReloadNode *n, gint64 now);

@@ -1,0 +1,297 @@
+/* reload-node-requests.c: what a node answers (RFC 6940 §6.4, §6.5, §7.4)
+ * and what it does with answers.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "reload-node-private.h"
+
+static gboolean stored_data_signature_input (ReloadNode *n, RwBytes resource_id, guint32 kind,
+                                             const ReloadStoredData *data, GByteArray *input);
+static gboolean verify_stored_data (gpointer user_data, RwBytes resource_id, guint32 kind,
+                                    const ReloadStoredData *data, ReloadSignerInfo *out_signer);
+static void handle_storage (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now);
+
+/* §7.1: a stored value's signature covers
+ * resource_id || kind || storage_time || StoredDataValue || SignerIdentity */
+static gboolean
+stored_data_signature_input (ReloadNode *n, RwBytes resource_id, guint32 kind,
+                             const ReloadStoredData *data, GByteArray *input)
+{
+  g_byte_array_append (input, resource_id.data, (guint) resource_id.len);
+  guint32 k = GUINT32_TO_BE (kind);
+  g_byte_array_append (input, (const guint8 *) &k, 4);
+  guint64 st = GUINT64_TO_BE (data->storage_time);
+  g_byte_array_append (input, (const guint8 *) &st, 8);
+  /* §7.4.2.2: "the index value in the array is set to zero before the
+   * signature is computed", so that an appended value (index 0xffffffff)
+   * still verifies once it has its place */
+  ReloadStoredDataValue value = data->value;
+  if (reload_kind_data_model (&n->wire, kind) == RELOAD_DATA_MODEL_ARRAY)
+    value.index = 0;
+  RwCodec *c = rw_codec_new_encoder (input, &n->wire);
+  rw_object_begin (c, NULL);
+  reload_stored_data_value (c, NULL, kind, &value);
+  reload_signer_identity (c, NULL, (ReloadSignerIdentity *) &data->signature.identity);
+  rw_object_end (c);
+  return rw_codec_finish (c, NULL);
+}
+
+static gboolean
+verify_stored_data (gpointer user_data, RwBytes resource_id, guint32 kind,
+                    const ReloadStoredData *data, ReloadSignerInfo *out_signer)
+{
+  ReloadNode *n = user_data;
+  g_autoptr (GByteArray) input = g_byte_array_new ();
+  if (!stored_data_signature_input (n, resource_id, kind, data, input))
+    return FALSE;
+  return n->cfg.security->verify (n->cfg.security_data, input->data, input->len, &data->signature,
+                                  NULL, 0, n->scratch, out_signer);
+}
+
+void
+reload_node_sign_stored_data (ReloadNode *n, RwBytes resource_id, guint32 kind,
+                              ReloadStoredData *data, RwArena *arena)
+{
+  /* the identity is signed too: learn it first */
+  ReloadSignature probe = { 0 };
+  n->cfg.security->sign (n->cfg.security_data, (const guint8 *) "", 0, arena, &probe);
+  data->signature.identity = probe.identity;
+  g_autoptr (GByteArray) input = g_byte_array_new ();
+  stored_data_signature_input (n, resource_id, kind, data, input);
+  n->cfg.security->sign (n->cfg.security_data, input->data, input->len, arena, &data->signature);
+}
+
+static void
+handle_storage (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now)
+{
+  g_autoptr (RwArena) arena = rw_arena_new (0);
+  ReloadErrorResponse err = { 0 };
+  ReloadStorageStatus st;
+  gpointer ans = NULL;
+  guint16 code = m->message_code + 1;
+  ChordId lo = chord_table_range_start (&n->table);
+
+  switch (m->message_code)
+    {
+    case RELOAD_STORE_REQ:
+      {
+        const ReloadStoreReq *req = m->body;
+        ReloadStoreAns *a = rw_arena_alloc0 (arena, sizeof *a);
+        st = reload_storage_store (n->storage, req, &ctx->signer, verify_stored_data, n, now, arena,
+                                   a, &err);
+        ans = a;
+        if (st == RELOAD_STORAGE_OK && req->replica_number == 0)
+          {
+            /* §10.4: the responsible peer stores a copy on its next two
+             * successors and names them in the answer */
+            guint nr = MIN (n->table.n_succ, N_REPLICAS);
+            ReloadNodeId *reps = rw_arena_alloc0 (arena, (nr + 1) * sizeof (ReloadNodeId));
+            for (guint i = 0; i < nr; i++)
+              reps[i] = chord_id_to_node_id (n->table.succ[i]);
+            for (guint k = 0; k < a->n_kind_responses; k++)
+              {
+                a->kind_responses[k].replicas = reps;
+                a->kind_responses[k].n_replicas = nr;
+              }
+            g_autoptr (GBytes) rid = g_bytes_new (req->resource.data, req->resource.len);
+            for (guint i = 0; i < nr; i++)
+              rn_send_store_copy (n, n->table.succ[i], rid, (guint8) (i + 1), now);
+          }
+      }
+      break;
+    case RELOAD_FETCH_REQ:
+      ans = rw_arena_alloc0 (arena, sizeof (ReloadFetchAns));
+      st = reload_storage_fetch (n->storage, m->body, now, arena, ans, &err);
+      break;
+    case RELOAD_STAT_REQ:
+      ans = rw_arena_alloc0 (arena, sizeof (ReloadStatAns));
+      st = reload_storage_stat (n->storage, m->body, now, arena, ans, &err);
+      break;
+    case RELOAD_FIND_REQ:
+      ans = rw_arena_alloc0 (arena, sizeof (ReloadFindAns));
+      st = reload_storage_find (n->storage, m->body, lo, n->self, now, arena, ans, &err);
+      break;
+    default:
+      return;
+    }
+  if (st == RELOAD_STORAGE_OK)
+    rn_send_answer (n, ctx->from_link, m, code, ans, now);
+  else
+    rn_send_answer (n, ctx->from_link, m, RELOAD_ERROR, &err, now);
+}
+
+void
+rn_handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now)
+{
+  char b1[33];
+  TRACE (n, "request %s %016" G_GINT64_MODIFIER "x from %s",
+         rw_enum_name (reload_message_code_names, m->message_code), m->header.transaction_id,
+         rn_short_id (ctx->origin, b1));
+  if (n->state == NODE_CLIENT)
+    switch (m->message_code)
+      {
+      case RELOAD_STORE_REQ:
+      case RELOAD_FETCH_REQ:
+      case RELOAD_STAT_REQ:
+      case RELOAD_FIND_REQ:
+      case RELOAD_JOIN_REQ:
+      case RELOAD_UPDATE_REQ:
+      case RELOAD_LEAVE_REQ:
+      case RELOAD_ROUTE_QUERY_REQ:
+        /* §3.2.1: a client stores nothing and routes nothing */
+        rn_send_error (n, ctx->from_link, m, RELOAD_ERROR_FORBIDDEN, "this node is a client", now);
+        return;
+      default:
+        break;
+      }
+  switch (m->message_code)
+    {
+    case RELOAD_PING_REQ:
+      {
+        ReloadPingAns a = { rn_random_u64 (n), (guint64) now };
+        rn_send_answer (n, ctx->from_link, m, RELOAD_PING_ANS, &a, now);
+      }
+      break;
+    case RELOAD_ROUTE_QUERY_REQ:
+      {
+        /* §10.8: the next peer this node would rn_route the request to */
+        const ReloadRouteQueryReq *q = m->body;
+        ChordId target = q->destination.type == RELOAD_DESTINATION_RESOURCE
+                             ? chord_id_from_resource_id (q->destination.resource_id)
+                             : chord_id_from_node_id (&q->destination.node_id);
+        ChordId next = n->self;
+        if (!chord_table_is_responsible (&n->table, target))
+          chord_table_next_hop (&n->table, target, &next);
+        ReloadRouteQueryAns a = { chord_id_to_node_id (next) };
+        rn_send_answer (n, ctx->from_link, m, RELOAD_ROUTE_QUERY_ANS, &a, now);
+        if (q->send_update && !chord_id_equal (ctx->origin, n->self))
+          rn_send_update (n, ctx->origin, RELOAD_CHORD_UPDATE_FULL, now);
+      }
+      break;
+    case RELOAD_PROBE_REQ:
+      {
+        const ReloadProbeReq *q = m->body;
+        ReloadProbeAns a = { 0 };
+        ReloadProbeInformation info[8];
+        for (guint i = 0; i < q->n_requested_info && a.n_probe_info < G_N_ELEMENTS (info); i++)
+          {
+            ReloadProbeInformation *p = &info[a.n_probe_info];
+            memset (p, 0, sizeof *p);
+            p->type = q->requested_info[i];
+            switch (p->type)
+              {
+              case RELOAD_PROBE_INFO_RESPONSIBLE_SET:
+                {
+                  /* §6.4.2.5.2: parts per billion of the id space */
+                  ChordId span = chord_id_distance (chord_table_range_start (&n->table), n->self);
+                  double frac = n->table.n_pred == 0 ? 1.0 : ldexp ((double) span.hi, -64);
+                  p->value = (guint32) MIN (frac * 1e9, 1e9);
+                }
+                break;
+              case RELOAD_PROBE_INFO_NUM_RESOURCES:
+                p->value = reload_storage_n_resources (n->storage);
+                break;
+              case RELOAD_PROBE_INFO_UPTIME:
+                p->value = (guint32) ((now - n->started_ms) / 1000);
+                break;
+              default:
+                continue; /* unknown types are not answered */
+              }
+            a.n_probe_info++;
+          }
+        a.probe_info = info;
+        rn_send_answer (n, ctx->from_link, m, RELOAD_PROBE_ANS, &a, now);
+      }
+      break;
+    case RELOAD_ATTACH_REQ:
+      rn_handle_attach_req (n, m, ctx, now);
+      break;
+    case RELOAD_UPDATE_REQ:
+      rn_handle_update_req (n, m, ctx, now);
+      break;
+    case RELOAD_JOIN_REQ:
+      rn_handle_join_req (n, m, ctx, now);
+      break;
+    case RELOAD_LEAVE_REQ:
+      rn_handle_leave_req (n, m, ctx, now);
+      break;
+    case RELOAD_STORE_REQ:
+    case RELOAD_FETCH_REQ:
+    case RELOAD_STAT_REQ:
+    case RELOAD_FIND_REQ:
+      handle_storage (n, m, ctx, now);
+      break;
+    case RELOAD_CONFIG_UPDATE_REQ:
+      {
+        ReloadConfigUpdateAns a = { 0 };
+        rn_send_answer (n, ctx->from_link, m, RELOAD_CONFIG_UPDATE_ANS, &a, now);
+      }
+      break;
+    default:
+      rn_send_error (n, ctx->from_link, m, RELOAD_ERROR_INVALID_MESSAGE, "method not supported",
+                     now);
+      break;
+    }
+}
+
+void
+rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo *signer, gint64 now)
+{
+  guint64 tid = m->header.transaction_id;
+  Txn *t = g_hash_table_lookup (n->txns, &tid);
+  TRACE (n, "answer %s %016" G_GINT64_MODIFIER "x%s",
+         rw_enum_name (reload_message_code_names, m->message_code), tid,
+         t ? "" : " (no transaction)");
+  if (t == NULL)
+    return; /* a duplicate, or too late */
+  if (m->message_code == RELOAD_ERROR)
+    {
+      const ReloadErrorResponse *e = m->body;
+      const char *name = rw_enum_name (reload_error_code_names, e->error_code);
+      g_autoptr (GError) error = g_error_new (RELOAD_NODE_ERROR, RELOAD_NODE_ERROR_RESPONSE, "%s",
+                                              name ? name : "error response");
+      rn_txn_finish (n, t, m, error);
+      return;
+    }
+  if (m->message_code != t->code + 1)
+    return;
+  if (m->message_code == RELOAD_ATTACH_ANS && signer->n_node_ids > 0)
+    {
+      /* §6.5.1: connect to the answerer with its candidates */
+      ChordId peer = chord_id_from_node_id (&signer->node_ids[0]);
+      const ReloadAttachReqAns *a = m->body;
+      if (!chord_id_equal (peer, n->self))
+        {
+          AttachPurpose p = GPOINTER_TO_UINT (g_hash_table_lookup (n->attaching, &peer));
+          g_hash_table_insert (n->attaching, g_memdup2 (&peer, sizeof peer),
+                               GUINT_TO_POINTER (p | t->purpose | PURPOSE_NEIGHBOR));
+          if (t->purpose & PURPOSE_ADMITTING)
+            {
+              n->admitting_peer = peer;
+              n->have_admitting = TRUE;
+            }
+          Conn *c = rn_conn_by_peer (n, peer);
+          if (c != NULL)
+            reload_node_link_up (n, c->link, &signer->node_ids[0], now);
+          else if (n->shell.connect)
+            n->shell.connect (n->shell_data, &signer->node_ids[0], a->candidates, a->n_candidates);
+          rn_maybe_schedule_join (n, now);
+        }
+    }
+  if (m->message_code == RELOAD_JOIN_ANS && n->state == NODE_JOINING)
+    {
+      n->state = NODE_JOINED;
+      n->replicated_range_start = chord_table_range_start (&n->table);
+      /* §10.5 step 9 */
+      rn_update_neighbors (n, now);
+      rn_schedule (
+          n, &n->next_stabilize,
+          now + g_rand_int_range (n->rand, 1, (gint32) n->cfg.chord_update_interval_s * 1000),
+          TIMER_STABILIZE);
+      rn_schedule (n, &n->next_fingers, now + (gint64) n->cfg.chord_ping_interval_s * 1000,
+                   TIMER_FINGERS);
+      if (n->shell.joined)
+        n->shell.joined (n->shell_data);
+    }
+  rn_txn_finish (n, t, m, NULL);
+}
