@@ -525,17 +525,8 @@ test_in_message (void)
   g_assert_cmpuint (got->candidates[0].rel_addr_port.port, ==, 6084);
   g_assert_cmpmem (got->role.data, got->role.len, "active", 6);
 
-  g_autoptr (JsonNode) json = reload_message_to_json (back, &options, &error);
-  g_assert_no_error (error);
-  g_autofree char *text_json = json_to_string (json, FALSE);
-  if (strstr (text_json, "\"body\":{\"ufrag\":\"uf\",\"password\":\"pw\",\"role\":\"active\"")
-      == NULL)
-    g_error ("message JSON %s lacks the typed AttachReqAns", text_json);
-  g_autoptr (ReloadMessage) from = reload_message_from_json (json, &options, &error);
-  g_assert_no_error (error);
-  g_autoptr (GBytes) again = reload_message_encode (from, &options, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_bytes_equal (wire, again));
+  wire_test_message_json_roundtrip (
+      back, wire, &options, "\"body\":{\"ufrag\":\"uf\",\"password\":\"pw\",\"role\":\"active\"");
 }
 
 /* ---------------------------------------------------------------- table */
@@ -543,32 +534,17 @@ test_in_message (void)
 static void
 test_table (void)
 {
-  static const struct
-  {
-    guint16 code;
-    RwVisitFunc visit;
-    gsize size;
-  } expected[] = {
-    { RELOAD_ATTACH_REQ, reload_attach_req_ans_visit, sizeof (ReloadAttachReqAns) },
-    { RELOAD_ATTACH_ANS, reload_attach_req_ans_visit, sizeof (ReloadAttachReqAns) },
-    { RELOAD_APP_ATTACH_REQ, reload_app_attach_visit, sizeof (ReloadAppAttachReq) },
-    { RELOAD_APP_ATTACH_ANS, reload_app_attach_visit, sizeof (ReloadAppAttachAns) },
-    { RELOAD_PING_REQ, reload_ping_req_visit, sizeof (ReloadPingReq) },
-    { RELOAD_PING_ANS, reload_ping_ans_visit, sizeof (ReloadPingAns) },
-    { RELOAD_CONFIG_UPDATE_REQ, reload_config_update_req_visit, sizeof (ReloadConfigUpdateReq) },
-    { RELOAD_CONFIG_UPDATE_ANS, reload_config_update_ans_visit, sizeof (ReloadConfigUpdateAns) },
+  static const ReloadBodyType expected[] = {
+    { RELOAD_ATTACH_REQ, sizeof (ReloadAttachReqAns), reload_attach_req_ans_visit },
+    { RELOAD_ATTACH_ANS, sizeof (ReloadAttachReqAns), reload_attach_req_ans_visit },
+    { RELOAD_APP_ATTACH_REQ, sizeof (ReloadAppAttachReq), reload_app_attach_visit },
+    { RELOAD_APP_ATTACH_ANS, sizeof (ReloadAppAttachAns), reload_app_attach_visit },
+    { RELOAD_PING_REQ, sizeof (ReloadPingReq), reload_ping_req_visit },
+    { RELOAD_PING_ANS, sizeof (ReloadPingAns), reload_ping_ans_visit },
+    { RELOAD_CONFIG_UPDATE_REQ, sizeof (ReloadConfigUpdateReq), reload_config_update_req_visit },
+    { RELOAD_CONFIG_UPDATE_ANS, sizeof (ReloadConfigUpdateAns), reload_config_update_ans_visit },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
-    {
-      const ReloadBodyType *t = reload_body_type_lookup (expected[i].code);
-      g_assert_nonnull (t);
-      g_assert_true (t->visit == expected[i].visit);
-      g_assert_cmpuint (t->size, ==, expected[i].size);
-    }
-  guint n = 0;
-  for (const ReloadBodyType *t = reload_link_bodies; t->visit != NULL; t++)
-    n++;
-  g_assert_cmpuint (n, ==, G_N_ELEMENTS (expected));
+  wire_test_check_body_table (reload_link_bodies, expected, G_N_ELEMENTS (expected));
 }
 
 int

@@ -594,17 +594,8 @@ test_in_message (void)
   g_assert_cmpuint (st_got.join_rate, ==, 5);
   g_assert_cmpuint (st_got.leave_rate, ==, 2);
 
-  g_autoptr (JsonNode) json = reload_message_to_json (back, &options, &error);
-  g_assert_no_error (error);
-  g_autofree char *text_json = json_to_string (json, FALSE);
-  if (strstr (text_json, "\"body\":{\"uptime\":99,\"type\":\"neighbors\",\"predecessors\":[")
-      == NULL)
-    g_error ("message JSON %s lacks the typed ChordUpdate", text_json);
-  g_autoptr (ReloadMessage) from = reload_message_from_json (json, &options, &error);
-  g_assert_no_error (error);
-  g_autoptr (GBytes) again = reload_message_encode (from, &options, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_bytes_equal (wire, again));
+  wire_test_message_json_roundtrip (
+      back, wire, &options, "\"body\":{\"uptime\":99,\"type\":\"neighbors\",\"predecessors\":[");
 }
 
 /* ---------------------------------------------------------------- table */
@@ -612,34 +603,19 @@ test_in_message (void)
 static void
 test_table (void)
 {
-  static const struct
-  {
-    guint16 code;
-    RwVisitFunc visit;
-    gsize size;
-  } expected[] = {
-    { RELOAD_PROBE_REQ, reload_probe_req_visit, sizeof (ReloadProbeReq) },
-    { RELOAD_PROBE_ANS, reload_probe_ans_visit, sizeof (ReloadProbeAns) },
-    { RELOAD_JOIN_REQ, reload_join_req_visit, sizeof (ReloadJoinReq) },
-    { RELOAD_JOIN_ANS, reload_join_ans_visit, sizeof (ReloadJoinAns) },
-    { RELOAD_LEAVE_REQ, reload_leave_req_visit, sizeof (ReloadLeaveReq) },
-    { RELOAD_LEAVE_ANS, reload_leave_ans_visit, sizeof (ReloadLeaveAns) },
-    { RELOAD_UPDATE_REQ, reload_update_req_visit, sizeof (ReloadUpdateReq) },
-    { RELOAD_UPDATE_ANS, reload_update_ans_visit, sizeof (ReloadUpdateAns) },
-    { RELOAD_ROUTE_QUERY_REQ, reload_route_query_req_visit, sizeof (ReloadRouteQueryReq) },
-    { RELOAD_ROUTE_QUERY_ANS, reload_route_query_ans_visit, sizeof (ReloadRouteQueryAns) },
+  static const ReloadBodyType expected[] = {
+    { RELOAD_PROBE_REQ, sizeof (ReloadProbeReq), reload_probe_req_visit },
+    { RELOAD_PROBE_ANS, sizeof (ReloadProbeAns), reload_probe_ans_visit },
+    { RELOAD_JOIN_REQ, sizeof (ReloadJoinReq), reload_join_req_visit },
+    { RELOAD_JOIN_ANS, sizeof (ReloadJoinAns), reload_join_ans_visit },
+    { RELOAD_LEAVE_REQ, sizeof (ReloadLeaveReq), reload_leave_req_visit },
+    { RELOAD_LEAVE_ANS, sizeof (ReloadLeaveAns), reload_leave_ans_visit },
+    { RELOAD_UPDATE_REQ, sizeof (ReloadUpdateReq), reload_update_req_visit },
+    { RELOAD_UPDATE_ANS, sizeof (ReloadUpdateAns), reload_update_ans_visit },
+    { RELOAD_ROUTE_QUERY_REQ, sizeof (ReloadRouteQueryReq), reload_route_query_req_visit },
+    { RELOAD_ROUTE_QUERY_ANS, sizeof (ReloadRouteQueryAns), reload_route_query_ans_visit },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
-    {
-      const ReloadBodyType *t = reload_body_type_lookup (expected[i].code);
-      g_assert_nonnull (t);
-      g_assert_true (t->visit == expected[i].visit);
-      g_assert_cmpuint (t->size, ==, expected[i].size);
-    }
-  guint n = 0;
-  for (const ReloadBodyType *t = reload_topology_bodies; t->visit != NULL; t++)
-    n++;
-  g_assert_cmpuint (n, ==, G_N_ELEMENTS (expected));
+  wire_test_check_body_table (reload_topology_bodies, expected, G_N_ELEMENTS (expected));
 }
 
 int

@@ -160,3 +160,36 @@ wire_test_hex (const char *hex)
   g_assert_cmpint (hi, ==, -1);
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
+
+void
+wire_test_message_json_roundtrip (const ReloadMessage *m, GBytes *wire, const RwOptions *options,
+                                  const char *needle)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) json = reload_message_to_json (m, options, &error);
+  g_assert_no_error (error);
+  g_autofree char *text = json_to_string (json, FALSE);
+  if (needle != NULL && strstr (text, needle) == NULL)
+    g_error ("message JSON %s lacks %s", text, needle);
+  g_autoptr (ReloadMessage) from = reload_message_from_json (json, options, &error);
+  g_assert_no_error (error);
+  g_autoptr (GBytes) again = reload_message_encode (from, options, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (wire, again));
+}
+
+void
+wire_test_check_body_table (const ReloadBodyType *table, const ReloadBodyType *expected, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      const ReloadBodyType *t = reload_body_type_lookup (expected[i].code);
+      g_assert_nonnull (t);
+      g_assert_true (t->visit == expected[i].visit);
+      g_assert_cmpuint (t->size, ==, expected[i].size);
+    }
+  gsize count = 0;
+  for (const ReloadBodyType *t = table; t->visit != NULL; t++)
+    count++;
+  g_assert_cmpuint (count, ==, n);
+}

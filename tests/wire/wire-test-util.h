@@ -5,6 +5,8 @@
 #pragma once
 
 #include "rw-codec.h"
+#include "reload-body.h"
+#include "reload-message.h"
 
 /* Encodes @value (a structure of @size bytes visited by @visit, whose
  * fields are visited inside the current object), then checks that:
@@ -31,3 +33,13 @@ char *wire_test_to_json (RwVisitFunc visit, gpointer value, const RwOptions *opt
 
 /* Parses hex (spaces allowed) into bytes. */
 GBytes *wire_test_hex (const char *hex);
+
+/* @m, decoded from @wire, goes to JSON (which must contain @needle), back,
+ * and encodes to @wire again. */
+void wire_test_message_json_roundtrip (const ReloadMessage *m, GBytes *wire,
+                                       const RwOptions *options, const char *needle);
+
+/* @table (an area's body table) holds exactly the @n entries of @expected
+ * (code, size, visit), and the global lookup finds each. */
+void wire_test_check_body_table (const ReloadBodyType *table, const ReloadBodyType *expected,
+                                 gsize n);
