@@ -8,6 +8,10 @@
 #include "reload-link.h"
 #include "reload-message.h"
 #include "wire-test-util.h"
+#define expect_error(visit, size, hex, field, offset, code) \
+  wire_test_expect_error_hex ((visit), (size), (hex), &options, (field), (offset), (code))
+
+#define assert_bytes_hex wire_test_assert_bytes_hex
 
 #include <string.h>
 
@@ -30,29 +34,6 @@ text (const char *s)
   return (RwBytes){ (const guint8 *) s, strlen (s) };
 }
 
-static char *
-hex_of (GBytes *bytes)
-{
-  gsize n;
-  const guint8 *d = g_bytes_get_data (bytes, &n);
-  GString *s = g_string_new (NULL);
-  for (gsize i = 0; i < n; i++)
-    g_string_append_printf (s, "%02x", d[i]);
-  return g_string_free (s, FALSE);
-}
-
-static void
-assert_bytes_hex (GBytes *bytes, const char *hex)
-{
-  g_autoptr (GBytes) expected = wire_test_hex (hex);
-  if (!g_bytes_equal (bytes, expected))
-    {
-      g_autofree char *got = hex_of (bytes);
-      g_autofree char *want = hex_of (expected);
-      g_error ("encoded  %s\nexpected %s", got, want);
-    }
-}
-
 /* Round trip of @value, whose encoding must be exactly @hex. */
 static void
 roundtrip_hex (RwVisitFunc visit, gsize size, gpointer value, const char *hex)
@@ -62,16 +43,6 @@ roundtrip_hex (RwVisitFunc visit, gsize size, gpointer value, const char *hex)
 }
 
 /* Decodes @hex and checks the error's field, offset and code. */
-static void
-expect_error (RwVisitFunc visit, gsize size, const char *hex, const char *field, gssize offset,
-              ReloadWireError code)
-{
-  g_autoptr (GBytes) bytes = wire_test_hex (hex);
-  gsize n;
-  const guint8 *d = g_bytes_get_data (bytes, &n);
-  g_autoptr (GError) e = wire_test_expect_error (visit, size, d, n, &options, field, offset);
-  g_assert_error (e, RELOAD_WIRE_ERROR, (gint) code);
-}
 
 static void
 assert_json_has (RwVisitFunc visit, gpointer value, const char *const *needles)

@@ -7,6 +7,14 @@
 #include "reload-link.h"
 #include "reload-message.h"
 #include "wire-test-util.h"
+#define assert_json_lacks(visit, value, needle) \
+  wire_test_assert_json_lacks ((visit), (value), &options, (needle))
+#define assert_json_contains(visit, value, needle) \
+  wire_test_assert_json_contains ((visit), (value), &options, (needle))
+#define expect_error(visit, size, hex, field, offset, code) \
+  wire_test_expect_error_hex ((visit), (size), (hex), &options, (field), (offset), (code))
+
+#define assert_bytes_hex wire_test_assert_bytes_hex
 
 #include <string.h>
 
@@ -42,48 +50,6 @@ ipv6_doc (guint8 last, guint16 port)
   v.addr[3] = 0xb8;
   v.addr[15] = last;
   return v;
-}
-
-static void
-assert_bytes_hex (GBytes *bytes, const char *hex)
-{
-  g_autoptr (GBytes) expected = wire_test_hex (hex);
-  if (!g_bytes_equal (bytes, expected))
-    {
-      gsize n;
-      const guint8 *d = g_bytes_get_data (bytes, &n);
-      g_autoptr (GString) s = g_string_new (NULL);
-      for (gsize i = 0; i < n; i++)
-        g_string_append_printf (s, "%02x", d[i]);
-      g_error ("encoded %s\nexpected %s", s->str, hex);
-    }
-}
-
-static void
-expect_error (RwVisitFunc visit, gsize size, const char *hex, const char *field, gssize offset,
-              ReloadWireError code)
-{
-  g_autoptr (GBytes) b = wire_test_hex (hex);
-  gsize n;
-  const guint8 *d = g_bytes_get_data (b, &n);
-  g_autoptr (GError) e = wire_test_expect_error (visit, size, d, n, &options, field, offset);
-  g_assert_error (e, RELOAD_WIRE_ERROR, (gint) code);
-}
-
-static void
-assert_json_contains (RwVisitFunc visit, gpointer value, const char *needle)
-{
-  g_autofree char *json = wire_test_to_json (visit, value, &options);
-  if (strstr (json, needle) == NULL)
-    g_error ("JSON %s lacks %s", json, needle);
-}
-
-static void
-assert_json_lacks (RwVisitFunc visit, gpointer value, const char *needle)
-{
-  g_autofree char *json = wire_test_to_json (visit, value, &options);
-  if (strstr (json, needle) != NULL)
-    g_error ("JSON %s has %s", json, needle);
 }
 
 static void

@@ -193,3 +193,48 @@ wire_test_check_body_table (const ReloadBodyType *table, const ReloadBodyType *e
     count++;
   g_assert_cmpuint (count, ==, n);
 }
+
+void
+wire_test_assert_bytes_hex (GBytes *bytes, const char *hex)
+{
+  g_autoptr (GBytes) expected = wire_test_hex (hex);
+  if (!g_bytes_equal (bytes, expected))
+    {
+      gsize n;
+      const guint8 *d = g_bytes_get_data (bytes, &n);
+      g_autoptr (GString) s = g_string_new (NULL);
+      for (gsize i = 0; i < n; i++)
+        g_string_append_printf (s, "%02x", d[i]);
+      g_error ("encoded %s\nexpected %s", s->str, hex);
+    }
+}
+
+void
+wire_test_expect_error_hex (RwVisitFunc visit, gsize size, const char *hex,
+                            const RwOptions *options, const char *field, gssize offset,
+                            ReloadWireError code)
+{
+  g_autoptr (GBytes) b = wire_test_hex (hex);
+  gsize n;
+  const guint8 *d = g_bytes_get_data (b, &n);
+  g_autoptr (GError) e = wire_test_expect_error (visit, size, d, n, options, field, offset);
+  g_assert_error (e, RELOAD_WIRE_ERROR, (gint) code);
+}
+
+void
+wire_test_assert_json_contains (RwVisitFunc visit, gpointer value, const RwOptions *options,
+                                const char *needle)
+{
+  g_autofree char *json = wire_test_to_json (visit, value, options);
+  if (strstr (json, needle) == NULL)
+    g_error ("JSON %s lacks %s", json, needle);
+}
+
+void
+wire_test_assert_json_lacks (RwVisitFunc visit, gpointer value, const RwOptions *options,
+                             const char *needle)
+{
+  g_autofree char *json = wire_test_to_json (visit, value, options);
+  if (strstr (json, needle) != NULL)
+    g_error ("JSON %s has %s", json, needle);
+}

@@ -43,3 +43,18 @@ void wire_test_message_json_roundtrip (const ReloadMessage *m, GBytes *wire,
  * (code, size, visit), and the global lookup finds each. */
 void wire_test_check_body_table (const ReloadBodyType *table, const ReloadBodyType *expected,
                                  gsize n);
+
+/* Fails, printing both, unless @bytes are the bytes of @hex. */
+void wire_test_assert_bytes_hex (GBytes *bytes, const char *hex);
+
+/* Decodes the bytes of @hex with @visit and expects the error @code
+ * naming @field (at @offset unless -1). */
+void wire_test_expect_error_hex (RwVisitFunc visit, gsize size, const char *hex,
+                                 const RwOptions *options, const char *field, gssize offset,
+                                 ReloadWireError code);
+
+/* The JSON of @value contains (or lacks) @needle. */
+void wire_test_assert_json_contains (RwVisitFunc visit, gpointer value, const RwOptions *options,
+                                     const char *needle);
+void wire_test_assert_json_lacks (RwVisitFunc visit, gpointer value, const RwOptions *options,
+                                  const char *needle);
