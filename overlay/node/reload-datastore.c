@@ -1198,14 +1198,36 @@ fill_synthetic (const ReloadStoredDataSpecifier *spec, const Item *it, RwArena *
   return arena_dup (arena, it->key.data, it->key.len, &out->value.key);
 }
 
-ReloadStorageStatus
-reload_storage_fetch (ReloadStorage *s, const ReloadFetchReq *req, gint64 now_ms, RwArena *arena,
-                      ReloadFetchAns *ans, ReloadErrorResponse *err)
+/* Fetch and Stat select values the same way (§7.4.3.1: "The Stat request
+ * is identical to the Fetch request"; §7.4.3.2: "The contents of the
+ * StatKindResponse are the same as those in the FetchKindResponse"); they
+ * differ in what they say of each value: @fill writes one ReloadStoredData
+ * or one ReloadStoredMetaData of @value_size bytes. */
+typedef gboolean (*FillValue) (ReloadStorage *s, const ReloadStoredDataSpecifier *spec,
+                               const ReloadKindDef *def, const Item *it, gint64 now_ms,
+                               RwArena *arena, gpointer out);
+
+/* The layout ReloadFetchKindResponse and ReloadStatKindResponse share. */
+typedef struct
 {
-  g_return_val_if_fail (s != NULL && req != NULL && arena != NULL && ans != NULL && err != NULL,
-                        RELOAD_STORAGE_ERROR);
-  memset (ans, 0, sizeof *ans);
-  memset (err, 0, sizeof *err);
+  guint32 kind;
+  guint64 generation;
+  gpointer values;
+  guint n_values;
+} KindResponse;
+
+G_STATIC_ASSERT (sizeof (KindResponse) == sizeof (ReloadFetchKindResponse));
+G_STATIC_ASSERT (sizeof (KindResponse) == sizeof (ReloadStatKindResponse));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KindResponse, values)
+                 == G_STRUCT_OFFSET (ReloadStatKindResponse, values));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KindResponse, n_values)
+                 == G_STRUCT_OFFSET (ReloadFetchKindResponse, n_values));
+
+static ReloadStorageStatus
+select_responses (ReloadStorage *s, const ReloadFetchReq *req, gint64 now_ms, RwArena *arena,
+                  gsize value_size, FillValue fill, KindResponse **out, guint *n_out,
+                  ReloadErrorResponse *err)
+{
   reload_storage_expire (s, now_ms);
   if (!check_unknown_specifiers (s, req, arena, err))
     return RELOAD_STORAGE_ERROR;
@@ -1215,8 +1237,7 @@ reload_storage_fetch (ReloadStorage *s, const ReloadFetchReq *req, gint64 now_ms
     return fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE, "a specifier cannot be read");
 
   const Resource *res = lookup_resource (s, req->resource);
-  ReloadFetchKindResponse *kr =
-      arena_array (arena, req->n_specifiers, sizeof (ReloadFetchKindResponse));
+  KindResponse *kr = arena_array (arena, req->n_specifiers, sizeof (KindResponse));
   if (kr == NULL && req->n_specifiers > 0)
     return fail_arena (err, arena);
   g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (Item));
@@ -1238,23 +1259,42 @@ reload_storage_fetch (ReloadStorage *s, const ReloadFetchReq *req, gint64 now_ms
       g_array_set_size (items, 0);
       if (select_items (k, def, spec, items, arena, err) != RELOAD_STORAGE_OK)
         return RELOAD_STORAGE_ERROR;
-      kr[i].values = arena_array (arena, items->len, sizeof (ReloadStoredData));
-      if (kr[i].values == NULL && items->len > 0)
+      guint8 *values = arena_array (arena, items->len, value_size);
+      if (values == NULL && items->len > 0)
         return fail_arena (err, arena);
+      kr[i].values = values;
       kr[i].n_values = items->len;
       for (guint j = 0; j < items->len; j++)
-        {
-          const Item *it = &g_array_index (items, Item, j);
-          gboolean ok = it->entry != NULL ? entry_to_stored_data (s, spec->kind, it->entry, now_ms,
-                                                                  arena, &kr[i].values[j])
-                                          : fill_synthetic (spec, it, arena, &kr[i].values[j]);
-          if (!ok)
-            return fail_arena (err, arena);
-        }
+        if (!fill (s, spec, def, &g_array_index (items, Item, j), now_ms, arena,
+                   values + (gsize) j * value_size))
+          return fail_arena (err, arena);
     }
-  ans->kind_responses = kr;
-  ans->n_kind_responses = req->n_specifiers;
+  *out = kr;
+  *n_out = req->n_specifiers;
   return RELOAD_STORAGE_OK;
+}
+
+static gboolean
+fill_stored_data (ReloadStorage *s, const ReloadStoredDataSpecifier *spec, const ReloadKindDef *def,
+                  const Item *it, gint64 now_ms, RwArena *arena, gpointer out)
+{
+  return it->entry != NULL ? entry_to_stored_data (s, spec->kind, it->entry, now_ms, arena, out)
+                           : fill_synthetic (spec, it, arena, out);
+}
+
+ReloadStorageStatus
+reload_storage_fetch (ReloadStorage *s, const ReloadFetchReq *req, gint64 now_ms, RwArena *arena,
+                      ReloadFetchAns *ans, ReloadErrorResponse *err)
+{
+  g_return_val_if_fail (s != NULL && req != NULL && arena != NULL && ans != NULL && err != NULL,
+                        RELOAD_STORAGE_ERROR);
+  memset (ans, 0, sizeof *ans);
+  memset (err, 0, sizeof *err);
+  KindResponse *kr = NULL;
+  ReloadStorageStatus st = select_responses (s, req, now_ms, arena, sizeof (ReloadStoredData),
+                                             fill_stored_data, &kr, &ans->n_kind_responses, err);
+  ans->kind_responses = (ReloadFetchKindResponse *) kr;
+  return st;
 }
 
 static gboolean
@@ -1307,6 +1347,13 @@ fill_metadata (const Item *it, ReloadDataModel model, gint64 now_ms, RwArena *ar
   return arena_dup (arena, digest, dlen, &out->metadata.value.hash_value);
 }
 
+static gboolean
+fill_stat (ReloadStorage *s, const ReloadStoredDataSpecifier *spec, const ReloadKindDef *def,
+           const Item *it, gint64 now_ms, RwArena *arena, gpointer out)
+{
+  return fill_metadata (it, def->model, now_ms, arena, out);
+}
+
 ReloadStorageStatus
 reload_storage_stat (ReloadStorage *s, const ReloadStatReq *req, gint64 now_ms, RwArena *arena,
                      ReloadStatAns *ans, ReloadErrorResponse *err)
@@ -1315,47 +1362,11 @@ reload_storage_stat (ReloadStorage *s, const ReloadStatReq *req, gint64 now_ms, 
                         RELOAD_STORAGE_ERROR);
   memset (ans, 0, sizeof *ans);
   memset (err, 0, sizeof *err);
-  reload_storage_expire (s, now_ms);
-  /* §7.4.3.1: "The Stat request is identical to the Fetch request." */
-  if (!check_unknown_specifiers (s, req, arena, err))
-    return RELOAD_STORAGE_ERROR;
-  g_autoptr (RwArena) scratch = NULL;
-  req = prepare_fetch_req (s, req, &scratch);
-  if (req == NULL)
-    return fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE, "a specifier cannot be read");
-
-  const Resource *res = lookup_resource (s, req->resource);
-  ReloadStatKindResponse *kr =
-      arena_array (arena, req->n_specifiers, sizeof (ReloadStatKindResponse));
-  if (kr == NULL && req->n_specifiers > 0)
-    return fail_arena (err, arena);
-  g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (Item));
-  for (guint i = 0; i < req->n_specifiers; i++)
-    {
-      const ReloadStoredDataSpecifier *spec = &req->specifiers[i];
-      const ReloadKindDef *def = reload_kind_table_lookup (s->kinds, spec->kind);
-      const KindStore *k = lookup_kind (res, spec->kind);
-      /* §7.4.3.2: "The contents of the StatKindResponse are the same as
-       * those in the FetchKindResponse". */
-      kr[i].kind = spec->kind;
-      kr[i].generation = k != NULL ? k->generation : 0;
-      if (spec->generation != 0 && spec->generation == kr[i].generation)
-        continue;
-      g_array_set_size (items, 0);
-      if (select_items (k, def, spec, items, arena, err) != RELOAD_STORAGE_OK)
-        return RELOAD_STORAGE_ERROR;
-      kr[i].values = arena_array (arena, items->len, sizeof (ReloadStoredMetaData));
-      if (kr[i].values == NULL && items->len > 0)
-        return fail_arena (err, arena);
-      kr[i].n_values = items->len;
-      for (guint j = 0; j < items->len; j++)
-        if (!fill_metadata (&g_array_index (items, Item, j), def->model, now_ms, arena,
-                            &kr[i].values[j]))
-          return fail_arena (err, arena);
-    }
-  ans->kind_responses = kr;
-  ans->n_kind_responses = req->n_specifiers;
-  return RELOAD_STORAGE_OK;
+  KindResponse *kr = NULL;
+  ReloadStorageStatus st = select_responses (s, req, now_ms, arena, sizeof (ReloadStoredMetaData),
+                                             fill_stat, &kr, &ans->n_kind_responses, err);
+  ans->kind_responses = (ReloadStatKindResponse *) kr;
+  return st;
 }
 
 /* ---------------------------------------------------------------- Find (§7.4.4) */
