@@ -20,6 +20,7 @@
 #pragma once
 
 #include <glib.h>
+#include <gnutls/x509.h>
 
 #include "reload-common.h"
 
@@ -60,6 +61,8 @@ void reload_key_free (ReloadKey *key);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadKey, reload_key_free)
 
 ReloadKeyType reload_key_get_key_type (const ReloadKey *key);
+/* The GnuTLS key, owned by @key (for the TLS layer). */
+gnutls_x509_privkey_t reload_key_get_x509 (const ReloadKey *key);
 /* Unencrypted PKCS#8. */
 GBytes *reload_key_export_der (const ReloadKey *key, GError **error);
 char *reload_key_export_pem (const ReloadKey *key, GError **error);
@@ -78,6 +81,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadCert, reload_cert_unref)
 /* The DER encoding, as it was read or issued (what cert_hash covers). */
 GBytes *reload_cert_get_der (const ReloadCert *cert);
 char *reload_cert_export_pem (const ReloadCert *cert, GError **error);
+/* The parsed certificate, owned by @cert: do not modify it. */
+gnutls_x509_crt_t reload_cert_get_x509 (const ReloadCert *cert);
 /* SHA-256 of the DER: the certificate_hash of a cert_hash SignerIdentity
  * (§6.3.4). */
 void reload_cert_get_sha256 (const ReloadCert *cert, guint8 out[32]);
@@ -153,8 +158,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadCredentials, reload_credentials_free)
 /* Writes the members that are set as PEM files in @dir (created, mode
  * 0700, if missing); key files get mode 0600.  Files of unset members are
  * left alone. */
-gboolean reload_credentials_save (const ReloadCredentials *creds, const char *dir,
-                                  GError **error);
+gboolean reload_credentials_save (const ReloadCredentials *creds, const char *dir, GError **error);
 /* Reads @dir: ca.pem must exist, ca-key.pem may, cert.pem and key.pem
  * both or neither.  Checks that each key is its certificate's and that
  * cert.pem is issued by ca.pem and valid now. */
