@@ -315,6 +315,22 @@ seal (ReloadNode *n, ReloadMessage *m)
   gsize len;
   const guint8 *data = g_bytes_get_data (input, &len);
   n->cfg.security->sign (n->cfg.security_data, data, len, m->arena, &m->security_block.signature);
+  if (n->cfg.security->certificate != NULL)
+    {
+      g_autoptr (GBytes) der = n->cfg.security->certificate (n->cfg.security_data);
+      if (der != NULL)
+        {
+          ReloadGenericCertificate *c = reload_message_alloc (m, sizeof *c);
+          gsize der_len;
+          const guint8 *der_data = g_bytes_get_data (der, &der_len);
+          guint8 *copy = reload_message_alloc (m, der_len + 1);
+          memcpy (copy, der_data, der_len);
+          c->type = RELOAD_CERTIFICATE_X509;
+          c->certificate = (RwBytes){ copy, der_len };
+          m->security_block.certificates = c;
+          m->security_block.n_certificates = 1;
+        }
+    }
   GBytes *out = reload_message_encode (m, &n->wire, &error);
   if (out == NULL)
     TRACE (n, "cannot encode a %s: %s", rw_enum_name (reload_message_code_names, m->message_code),

@@ -57,6 +57,11 @@ typedef struct
   gboolean (*verify) (gpointer self, const guint8 *data, gsize len, const ReloadSignature *sig,
                       const ReloadGenericCertificate *certs, guint n_certs, RwArena *arena,
                       ReloadSignerInfo *signer);
+  /* Optional: this node's certificate (DER), carried in the security block
+   * of every message it signs so that the destination can verify it
+   * (§6.3.4: the bucket "SHOULD contain all the certificates necessary to
+   * verify every signature"). */
+  GBytes *(*certificate) (gpointer self);
 } ReloadSecurityOps;
 
 typedef struct

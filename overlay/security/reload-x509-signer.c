@@ -402,7 +402,15 @@ x509_verify (gpointer self, const guint8 *data, gsize len, const ReloadSignature
   return TRUE;
 }
 
+static GBytes *
+x509_certificate (gpointer self)
+{
+  ReloadX509Signer *s = self;
+  return reload_cert_get_der (reload_x509_signer_get_certificate (s));
+}
+
 static const ReloadSecurityOps x509_ops = {
+  .certificate = x509_certificate,
   .sign = x509_sign,
   .verify = x509_verify,
 };

@@ -31,6 +31,7 @@ typedef struct
   gboolean joined;
   gboolean alive;
   gboolean client; /* §3.2.1: attached to one peer, not in the ring */
+  gpointer security_data;
 } Peer;
 
 struct SimOverlay
@@ -273,6 +274,12 @@ create_node (SimOverlay *o, Peer *p, ChordId id)
   cfg.n_candidates = 1;
   cfg.client_mode = p->client;
   cfg.initial_ttl = o->cfg.initial_ttl;
+  if (o->cfg.security != NULL)
+    {
+      cfg.security =
+          o->cfg.security (o->cfg.user_data, p->host, &p->id, p->user, &p->security_data);
+      cfg.security_data = p->security_data;
+    }
   GRand *hr = sim_world_host_rand (o->world, p->host);
   cfg.seed = (guint64) g_rand_int (hr) << 32 | g_rand_int (hr);
   p->node = reload_node_new (&cfg, &sim_shell, p);
@@ -283,6 +290,14 @@ create_node (SimOverlay *o, Peer *p, ChordId id)
   p->bootstrap_link = SIM_LINK_NONE;
   p->join_started_ms = -1;
   g_hash_table_remove_all (p->peer_links);
+}
+
+static void
+release_security (SimOverlay *o, Peer *p)
+{
+  if (p->security_data != NULL && o->cfg.security_free != NULL)
+    o->cfg.security_free (o->cfg.user_data, p->security_data);
+  p->security_data = NULL;
 }
 
 static ChordId
@@ -357,6 +372,7 @@ sim_overlay_free (SimOverlay *o)
     {
       Peer *p = g_ptr_array_index (o->peers, h);
       reload_node_free (p->node);
+      release_security (o, p);
       g_hash_table_destroy (p->peer_links);
       g_free (p->user);
       g_free (p);
@@ -431,6 +447,7 @@ sim_overlay_crash (SimOverlay *o, guint host)
   o->retired.dropped += c->dropped;
   reload_node_free (p->node);
   p->node = NULL;
+  release_security (o, p);
   p->timer = SIM_TIMER_NONE;
   p->timer_at = G_MAXINT64;
   g_hash_table_remove_all (p->peer_links);

@@ -19,6 +19,12 @@ typedef struct
   guint chord_ping_interval_s;   /* 0: 300 */
   gboolean chord_reactive;
   guint8 initial_ttl; /* 0: the default, 100 */
+  /* Optional: the signer of the node about to run on @host with @node_id
+   * and @user_name (the test signer otherwise); returns the operations and
+   * sets *@security_data, freed with @security_free when the node goes. */
+  const ReloadSecurityOps *(*security) (gpointer user_data, guint host, const ReloadNodeId *node_id,
+                                        const char *user_name, gpointer *security_data);
+  void (*security_free) (gpointer user_data, gpointer security_data);
   /* a request reached its destination after @hops links (measurements) */
   void (*delivered) (gpointer user_data, guint host, guint16 code, guint64 tid, guint hops);
   /* @host joined, @join_ms after its bootstrap link came up */
