@@ -45,6 +45,10 @@ drop (ReloadNode *n, const char *why)
 {
   n->counters.dropped++;
   TRACE (n, "drop: %s", why);
+  /* one log line per dropped message, at debug level: a flood of hostile
+   * messages must not become a flood of log lines at the default level
+   * (G_MESSAGES_DEBUG=chorus-node shows them) */
+  g_log_structured ("chorus-node", G_LOG_LEVEL_DEBUG, "MESSAGE", "dropped a message: %s", why);
 }
 
 static guint
