@@ -74,6 +74,10 @@ typedef struct
   guint transmissions;
   gint64 deadline;
   ReloadDestination first; /* for routing retransmissions */
+  /* §6.3.4: "The response to a message sent to a Node-ID MUST have been
+   * sent by that Node-ID" */
+  gboolean final_is_node;
+  ChordId final_node;
   ReloadRequestDone done;
   gpointer user_data;
   gboolean maintenance;
@@ -208,3 +212,4 @@ void rn_handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, 
 void rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo *signer,
                        gint64 now);
 void rn_send_join (ReloadNode *n, gint64 now);
+gboolean rn_signer_has (const ReloadSignerInfo *signer, ChordId id);

@@ -244,6 +244,14 @@ rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo 
          t ? "" : " (no transaction)");
   if (t == NULL)
     return; /* a duplicate, or too late */
+  if (m->message_code != RELOAD_ERROR && t->final_is_node && !rn_signer_has (signer, t->final_node))
+    {
+      /* §6.3.4 check 1; error responses may come from a peer on the way
+       * (Error_TTL_Exceeded), answers may not */
+      TRACE (n, "answer not signed by the Node-ID asked");
+      n->counters.dropped++;
+      return;
+    }
   if (m->message_code == RELOAD_ERROR)
     {
       const ReloadErrorResponse *e = m->body;

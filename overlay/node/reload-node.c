@@ -51,6 +51,18 @@ drop (ReloadNode *n, const char *why)
   g_log_structured ("chorus-node", G_LOG_LEVEL_DEBUG, "MESSAGE", "dropped a message: %s", why);
 }
 
+/* Whether the certificate that signed names @id among its Node-IDs
+ * (§6.3.4, §11.3: a certificate may carry several). */
+gboolean
+rn_signer_has (const ReloadSignerInfo *signer, ChordId id)
+{
+  for (guint i = 0; i < signer->n_node_ids; i++)
+    if (signer->node_ids[i].len >= 16
+        && chord_id_equal (chord_id_from_node_id (&signer->node_ids[i]), id))
+      return TRUE;
+  return FALSE;
+}
+
 static guint
 chord_id_hash_fn (gconstpointer p)
 {
@@ -437,6 +449,11 @@ rn_send_request (ReloadNode *n, const ReloadDestination *dests, guint n_dests, g
   t->bytes = bytes;
   t->code = code;
   t->first = dests[0];
+  if (dests[n_dests - 1].type == RELOAD_DESTINATION_NODE)
+    {
+      t->final_is_node = TRUE;
+      t->final_node = chord_id_from_node_id (&dests[n_dests - 1].node_id);
+    }
   if (t->first.type == RELOAD_DESTINATION_RESOURCE)
     {
       /* the destination's bytes live in @m's arena: keep our own copy */
@@ -625,7 +642,7 @@ deliver (ReloadNode *n, guint64 from_link, GBytes *bytes, guint n_via, gint64 no
     ctx.origin = from ? from->peer : n->self;
   /* a request's origin is its signer (§6.3.4: responses are checked the
    * same way by the requester) */
-  if (!chord_id_equal (ctx.origin, chord_id_from_node_id (&signer.node_ids[0])))
+  if (!rn_signer_has (&signer, ctx.origin))
     {
       rn_send_error (n, from_link, m, RELOAD_ERROR_FORBIDDEN, "signer is not the origin", now);
       return;
