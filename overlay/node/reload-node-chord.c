@@ -260,6 +260,10 @@ rn_send_store_copy (ReloadNode *n, ChordId to, GBytes *rid, guint8 replica_numbe
   g_autoptr (RwArena) arena = rw_arena_new (0);
   RwBytes r = { g_bytes_get_data (rid, NULL), g_bytes_get_size (rid) };
   ReloadStoreReq *req = reload_storage_export (n->storage, r, replica_number, now, arena);
+  char b1[33], b2[33];
+  TRACE (n, "store copy %u of %s to %s%s", replica_number,
+         rn_short_id (chord_id_from_resource_id (r), b1), rn_short_id (to, b2),
+         req ? "" : " (nothing to send)");
   if (req == NULL)
     return;
   ReloadDestination d = rn_dest_node (to);
@@ -567,6 +571,7 @@ reload_node_start (ReloadNode *n, guint64 bootstrap_link, const ReloadNodeId *bo
                    TIMER_FINGERS);
       if (n->shell.joined)
         n->shell.joined (n->shell_data);
+      rn_store_certificates (n, now);
       return;
     }
   n->state = n->cfg.client_mode ? NODE_CLIENT : NODE_JOINING;
@@ -668,4 +673,65 @@ reload_node_leave (ReloadNode *n, gint64 now)
       rn_send_request (n, &d, 1, RELOAD_LEAVE_REQ, &l, NULL, NULL, TRUE, 0, now);
     }
   n->state = NODE_IDLE;
+}
+
+static void
+certificate_stored (gpointer user_data, ReloadNode *n, const ReloadMessage *answer,
+                    const GError *error)
+{
+  if (error != NULL)
+    TRACE (n, "storing our certificate failed: %s", error->message);
+}
+
+/* Stores @der under @kind at @resource_name's Resource-ID (§8). */
+static void
+store_certificate (ReloadNode *n, guint32 kind, const void *resource_name, gsize name_len,
+                   guint32 index, GBytes *der, gint64 now)
+{
+  guint8 rid[16];
+  chord_id_to_bytes (chord_id_hash (resource_name, name_len), rid);
+  g_autoptr (RwArena) arena = rw_arena_new (0);
+  ReloadStoredData *sd = rw_arena_alloc0 (arena, sizeof *sd);
+  sd->storage_time = (guint64) now;
+  /* as long as a certificate may live; refreshed at every join */
+  sd->lifetime = 30 * 24 * 3600;
+  sd->value.index = index;
+  sd->value.value.exists = TRUE;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (der, &len);
+  /* a certificate kind's value is typed in the codec (§8: the DER) */
+  sd->value.value.typed.certificate = (RwBytes){ data, len };
+  sd->value.value.value = (RwBytes){ data, len };
+  reload_node_sign_stored_data (n, (RwBytes){ rid, 16 }, kind, sd, arena);
+  ReloadStoreKindData kd = { 0 };
+  kd.kind = kind;
+  kd.values = sd;
+  kd.n_values = 1;
+  ReloadStoreReq req = { 0 };
+  req.resource = (RwBytes){ rid, 16 };
+  req.kind_data = &kd;
+  req.n_kind_data = 1;
+  ReloadDestination d = { 0 };
+  d.type = RELOAD_DESTINATION_RESOURCE;
+  d.resource_id = (RwBytes){ rid, 16 };
+  rn_send_request (n, &d, 1, RELOAD_STORE_REQ, &req, certificate_stored, NULL, TRUE, 0, now);
+}
+
+/* §8 (Certificate Store Usage): a joined peer stores its certificate at
+ * H(its Node-ID) (CERTIFICATE_BY_NODE, NODE-MATCH) and H(its user name)
+ * (CERTIFICATE_BY_USER, USER-MATCH, appended: a user may have several
+ * devices), so that others can verify what it signed before they have
+ * seen its certificate in a message. */
+void
+rn_store_certificates (ReloadNode *n, gint64 now)
+{
+  if (n->cfg.security->certificate == NULL || n->state != NODE_JOINED)
+    return;
+  g_autoptr (GBytes) der = n->cfg.security->certificate (n->cfg.security_data);
+  if (der == NULL)
+    return;
+  store_certificate (n, RELOAD_KIND_CERTIFICATE_BY_NODE, n->node_id.id, n->node_id.len, 0, der,
+                     now);
+  store_certificate (n, RELOAD_KIND_CERTIFICATE_BY_USER, n->user_name, strlen (n->user_name),
+                     0xffffffffu, der, now);
 }

@@ -146,6 +146,10 @@ struct ReloadNode
   gint64 successor_lost_at;
 
   gint64 now; /* the time of the call being processed */
+  /* the certificate bucket of the message being handled (stored data is
+   * verified with it, §6.3.4) */
+  const ReloadGenericCertificate *msg_certs;
+  guint n_msg_certs;
   ReloadStorage *storage;
   ReloadReassembler *reassembler;
   RwArena *scratch;
@@ -213,3 +217,4 @@ void rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSigner
                        gint64 now);
 void rn_send_join (ReloadNode *n, gint64 now);
 gboolean rn_signer_has (const ReloadSignerInfo *signer, ChordId id);
+void rn_store_certificates (ReloadNode *n, gint64 now);

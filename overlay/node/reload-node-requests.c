@@ -44,8 +44,13 @@ verify_stored_data (gpointer user_data, RwBytes resource_id, guint32 kind,
   g_autoptr (GByteArray) input = g_byte_array_new ();
   if (!stored_data_signature_input (n, resource_id, kind, data, input))
     return FALSE;
-  return n->cfg.security->verify (n->cfg.security_data, input->data, input->len, &data->signature,
-                                  NULL, 0, n->scratch, out_signer);
+  gboolean ok =
+      n->cfg.security->verify (n->cfg.security_data, input->data, input->len, &data->signature,
+                               n->msg_certs, n->n_msg_certs, n->scratch, out_signer);
+  if (!ok)
+    TRACE (n, "stored data of kind %u: signature does not verify (%u certificates in the bucket)",
+           kind, n->n_msg_certs);
+  return ok;
 }
 
 void
@@ -77,8 +82,13 @@ handle_storage (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 n
       {
         const ReloadStoreReq *req = m->body;
         ReloadStoreAns *a = rw_arena_alloc0 (arena, sizeof *a);
+        /* the stored values' signers' certificates came in the bucket */
+        n->msg_certs = m->security_block.certificates;
+        n->n_msg_certs = m->security_block.n_certificates;
         st = reload_storage_store (n->storage, req, &ctx->signer, verify_stored_data, n, now, arena,
                                    a, &err);
+        n->msg_certs = NULL;
+        n->n_msg_certs = 0;
         ans = a;
         if (st == RELOAD_STORAGE_OK && req->replica_number == 0)
           {
@@ -258,6 +268,8 @@ rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo 
       const char *name = rw_enum_name (reload_error_code_names, e->error_code);
       g_autoptr (GError) error = g_error_new (RELOAD_NODE_ERROR, RELOAD_NODE_ERROR_RESPONSE, "%s",
                                               name ? name : "error response");
+      TRACE (n, "error %s: %.*s", name ? name : "?", (int) e->error_info.len,
+             (const char *) e->error_info.data);
       rn_txn_finish (n, t, m, error);
       return;
     }
@@ -300,6 +312,7 @@ rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo 
                    TIMER_FINGERS);
       if (n->shell.joined)
         n->shell.joined (n->shell_data);
+      rn_store_certificates (n, now);
     }
   rn_txn_finish (n, t, m, NULL);
 }

@@ -331,22 +331,48 @@ seal (ReloadNode *n, ReloadMessage *m)
   gsize len;
   const guint8 *data = g_bytes_get_data (input, &len);
   n->cfg.security->sign (n->cfg.security_data, data, len, m->arena, &m->security_block.signature);
+  /* the certificate bucket (§6.3.4): ours, and for a Store those of the
+   * stored values' signers */
+  GPtrArray *bucket = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   if (n->cfg.security->certificate != NULL)
     {
-      g_autoptr (GBytes) der = n->cfg.security->certificate (n->cfg.security_data);
+      GBytes *der = n->cfg.security->certificate (n->cfg.security_data);
       if (der != NULL)
+        g_ptr_array_add (bucket, der);
+    }
+  if (m->message_code == RELOAD_STORE_REQ && n->cfg.security->certificate_for != NULL)
+    {
+      const ReloadStoreReq *req = m->body;
+      for (guint k = 0; k < req->n_kind_data; k++)
+        for (guint v = 0; v < req->kind_data[k].n_values; v++)
+          {
+            GBytes *der = n->cfg.security->certificate_for (
+                n->cfg.security_data, &req->kind_data[k].values[v].signature.identity);
+            gboolean dup = der == NULL;
+            for (guint i = 0; i < bucket->len && !dup; i++)
+              dup = g_bytes_equal (g_ptr_array_index (bucket, i), der);
+            if (dup)
+              g_clear_pointer (&der, g_bytes_unref);
+            else
+              g_ptr_array_add (bucket, der);
+          }
+    }
+  if (bucket->len > 0)
+    {
+      ReloadGenericCertificate *c = reload_message_alloc (m, bucket->len * sizeof *c);
+      for (guint i = 0; i < bucket->len; i++)
         {
-          ReloadGenericCertificate *c = reload_message_alloc (m, sizeof *c);
           gsize der_len;
-          const guint8 *der_data = g_bytes_get_data (der, &der_len);
+          const guint8 *der_data = g_bytes_get_data (g_ptr_array_index (bucket, i), &der_len);
           guint8 *copy = reload_message_alloc (m, der_len + 1);
           memcpy (copy, der_data, der_len);
-          c->type = RELOAD_CERTIFICATE_X509;
-          c->certificate = (RwBytes){ copy, der_len };
-          m->security_block.certificates = c;
-          m->security_block.n_certificates = 1;
+          c[i].type = RELOAD_CERTIFICATE_X509;
+          c[i].certificate = (RwBytes){ copy, der_len };
         }
+      m->security_block.certificates = c;
+      m->security_block.n_certificates = bucket->len;
     }
+  g_ptr_array_unref (bucket);
   GBytes *out = reload_message_encode (m, &n->wire, &error);
   if (out == NULL)
     TRACE (n, "cannot encode a %s: %s", rw_enum_name (reload_message_code_names, m->message_code),

@@ -62,6 +62,11 @@ typedef struct
    * (§6.3.4: the bucket "SHOULD contain all the certificates necessary to
    * verify every signature"). */
   GBytes *(*certificate) (gpointer self);
+  /* Optional: the certificate (DER) of the signer @identity names, when
+   * known.  A peer passing stored data on (replicas, §10.4) sends the
+   * certificates of its signers with it (§6.3.4: "a peer storing data is
+   * obligated to retain certificates for the data that it holds"). */
+  GBytes *(*certificate_for) (gpointer self, const ReloadSignerIdentity *identity);
 } ReloadSecurityOps;
 
 typedef struct

@@ -409,8 +409,20 @@ x509_certificate (gpointer self)
   return reload_cert_get_der (reload_x509_signer_get_certificate (s));
 }
 
+static GBytes *
+x509_certificate_for (gpointer self, const ReloadSignerIdentity *identity)
+{
+  ReloadX509Signer *s = self;
+  if (identity->identity_type != RELOAD_SIGNER_IDENTITY_CERT_HASH
+      || identity->hash_alg != RELOAD_HASH_SHA256 || identity->hash.len != CERT_HASH_LEN)
+    return NULL;
+  const CacheEntry *e = cache_lookup (s, identity->hash.data);
+  return e != NULL ? reload_cert_get_der (e->cert) : NULL;
+}
+
 static const ReloadSecurityOps x509_ops = {
   .certificate = x509_certificate,
+  .certificate_for = x509_certificate_for,
   .sign = x509_sign,
   .verify = x509_verify,
 };

@@ -8,6 +8,9 @@
  */
 #include "reload-x509-signer.h"
 #include "sim-overlay.h"
+#include "reload-datastore.h"
+
+#include <string.h>
 
 #define OVERLAY "sim.chorus"
 
@@ -19,6 +22,7 @@ typedef struct
   ReloadKey *foreign_ca_key;
   guint foreign_host; /* this host gets its certificate from the foreign CA */
   guint signers;
+  GPtrArray *certs; /* by host: ReloadCert */
 } Pki;
 
 static const ReloadSecurityOps *
@@ -46,6 +50,7 @@ make_signer (gpointer user_data, guint host, const ReloadNodeId *node_id, const 
     }
   g_assert_no_error (error);
   pki->signers++;
+  g_ptr_array_add (pki->certs, reload_cert_ref (cert));
   *security_data = signer;
   return reload_x509_security_ops ();
 }
@@ -88,6 +93,29 @@ ping_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, co
   g_free (l);
 }
 
+typedef struct
+{
+  GBytes *expected;
+  gboolean matched;
+} CertFetch;
+
+static void
+cert_fetched (gpointer user_data, ReloadNode *node, const ReloadMessage *answer,
+              const GError *error)
+{
+  CertFetch *cf = user_data;
+  g_assert_no_error (error);
+  g_assert_nonnull (answer);
+  const ReloadFetchAns *a = answer->body;
+  g_assert_cmpuint (a->n_kind_responses, ==, 1);
+  g_assert_cmpuint (a->kind_responses[0].n_values, ==, 1);
+  const ReloadStoredData *sd = &a->kind_responses[0].values[0];
+  const RwBytes *got = &sd->value.value.typed.certificate;
+  gsize n;
+  const guint8 *want = g_bytes_get_data (cf->expected, &n);
+  cf->matched = got->len == n && memcmp (got->data, want, n) == 0;
+}
+
 static void
 test_x509_ring (void)
 {
@@ -100,6 +128,7 @@ test_x509_ring (void)
                                                       &pki.foreign_ca_key, &error);
   g_assert_no_error (error);
   pki.foreign_host = 6;
+  pki.certs = g_ptr_array_new_with_free_func ((GDestroyNotify) reload_cert_unref);
 
   SimWorldConfig wc;
   sim_world_config_init (&wc);
@@ -147,6 +176,42 @@ test_x509_ring (void)
   g_assert_cmpuint (counts.answered, ==, 20);
   g_assert_cmpuint (counts.right_peer, ==, 20);
 
+  /* §8: every peer stored its certificate at H(Node-ID); peer 4 fetches
+   * peer 2's and gets exactly the DER peer 2 signs with */
+  {
+    guint8 rid[16];
+    ReloadNodeId id2 = chord_id_to_node_id (sim_overlay_id (overlay, 2));
+    chord_id_to_bytes (chord_id_hash (id2.id, 16), rid);
+    ReloadArrayRange range = { 0, 0xffffffffu };
+    ReloadStoredDataSpecifier spec = { 0 };
+    spec.kind = RELOAD_KIND_CERTIFICATE_BY_NODE;
+    spec.indices = &range;
+    spec.n_indices = 1;
+    ReloadFetchReq f = { (RwBytes){ rid, 16 }, &spec, 1 };
+    ReloadDestination d = { 0 };
+    d.type = RELOAD_DESTINATION_RESOURCE;
+    d.resource_id = (RwBytes){ rid, 16 };
+    /* on the responsible peer and its two successors (§10.4), the
+     * replicas verified with the certificate that came along (§6.3.4) */
+    guint holders = 0;
+    for (guint h = 0; h < 6; h++)
+      {
+        g_autoptr (RwArena) ar = rw_arena_new (0);
+        holders += reload_storage_export (reload_node_storage (sim_overlay_node (overlay, h)),
+                                          (RwBytes){ rid, 16 }, 1, sim_world_now (world) / 1000, ar)
+                   != NULL;
+      }
+    g_assert_cmpuint (holders, ==, 3);
+    CertFetch cf = { 0 };
+    cf.expected = reload_cert_get_der (g_ptr_array_index (pki.certs, 2));
+    reload_node_request (sim_overlay_node (overlay, 4), &d, RELOAD_FETCH_REQ, &f, cert_fetched, &cf,
+                         sim_world_now (world) / 1000);
+    sim_overlay_poke (overlay, 4);
+    sim_world_run_until (world, sim_world_now (world) + 10 * SIM_US_PER_S);
+    g_assert_true (cf.matched);
+    g_bytes_unref (cf.expected);
+  }
+
   /* a peer whose certificate the overlay's root did not issue: its
    * signatures do not verify (§6.3.4), its Attach and Join go unanswered,
    * it never joins, and the ring is unchanged */
@@ -164,6 +229,7 @@ test_x509_ring (void)
 
   sim_overlay_free (overlay);
   sim_world_free (world);
+  g_ptr_array_unref (pki.certs);
   reload_cert_unref (pki.ca);
   reload_key_free (pki.ca_key);
   reload_cert_unref (pki.foreign_ca);
