@@ -18,6 +18,7 @@
 #define DEFAULT_MAX_MESSAGE_SIZE 5000               /* §11.1 example configuration */
 #define DEFAULT_RELIABILITY_TIMER_MS 3000           /* §6.2.1 */
 #define MAX_TRANSMISSIONS 5                         /* §6.2.1: "a total of 5 messages" */
+#define ANSWER_CACHE_MAX 4096                       /* answers kept for retransmissions, at most */
 #define ANSWER_CACHE_MS 15000                       /* §6.2.1: maximum request lifetime */
 #define REASSEMBLY_TIMEOUT_US (15 * G_USEC_PER_SEC) /* §6.7 */
 #define REPLICA_HOLD_DOWN_MS 30000                  /* §10.7.1 successor replacement hold-down */

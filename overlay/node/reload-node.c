@@ -558,7 +558,19 @@ send_answer_to (ReloadNode *n, guint64 from_link, const ReloadForwardingHeader *
       send_answer_to (n, from_link, h, maintenance, RELOAD_ERROR, &e, now);
       return;
     }
-  /* §6.2.1: retransmissions get the same answer for 15 s */
+  /* §6.2.1: retransmissions get the same answer for 15 s; a flood of
+   * requests cannot make the cache grow past its limit (the requests
+   * beyond it are answered again if retransmitted) */
+  if (g_hash_table_size (n->answers) >= ANSWER_CACHE_MAX)
+    {
+      if (from_link == 0)
+        process (n, 0, bytes, now);
+      else
+        link_send (n, from_link, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                   maintenance);
+      g_bytes_unref (bytes);
+      return;
+    }
   CachedAnswer *a = g_new0 (CachedAnswer, 1);
   a->bytes = g_bytes_ref (bytes);
   a->expires = now + ANSWER_CACHE_MS;
@@ -702,11 +714,12 @@ forward (ReloadNode *n, guint64 from_link, ReloadForwardingHeader *h, const guin
       return;
     }
   h->ttl--;
-  ReloadDestination *via = NULL;
+  /* on the heap: a hostile via list may hold thousands of entries */
+  g_autofree ReloadDestination *via = NULL;
   if (is_request && from != NULL)
     {
       /* §6.1.2: append the Node-ID of the node the request came from */
-      via = g_newa (ReloadDestination, h->n_via_list + 1);
+      via = g_new (ReloadDestination, h->n_via_list + 1);
       if (h->n_via_list > 0)
         memcpy (via, h->via_list, h->n_via_list * sizeof (ReloadDestination));
       via[h->n_via_list] = rn_dest_node (from->peer);
