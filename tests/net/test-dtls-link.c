@@ -1,0 +1,576 @@
+/* test-dtls-link.c: DTLS/UDP with SR links (RFC 6940 §6.6.3, §6.6.4)
+ * between two peers on 127.0.0.1: mutual authentication, messages both
+ * ways, retransmission under (simulated) loss, link failure detection,
+ * limits.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "reload-dtls-link.h"
+
+#include <string.h>
+
+#include "reload-framing.h"
+
+#define OVERLAY "chorus.example"
+#define GUARD_SECONDS 8
+/* tests run on the loopback: a short RTO keeps them fast (§6.6.3.1) */
+#define TEST_RTO_MS 20
+
+static ReloadCert *ca, *other_ca;
+static ReloadKey *ca_key, *other_ca_key;
+static ReloadCert *alice_cert, *bob_cert, *mallory_cert;
+static ReloadKey *alice_key, *bob_key, *mallory_key;
+static ReloadNodeId alice_ids[2], bob_ids[1], mallory_ids[1];
+
+typedef struct
+{
+  ReloadDtlsLink *link;
+  gboolean up;
+  gboolean down;
+  GError *down_error;
+  GPtrArray *messages; /* GBytes */
+  ReloadNodeId peer_ids[4];
+  guint n_peer_ids;
+  guint drop_every; /* drop every n-th frame of drop_type */
+  guint8 drop_type;
+  guint drop_count;
+} Side;
+
+typedef struct
+{
+  Side *a, *b;
+  guint n_a, n_b;
+} Want;
+
+static GMainLoop *loop;
+static gboolean (*until) (gpointer);
+static gpointer until_data;
+static gboolean timed_out;
+
+static gboolean
+guard_cb (gpointer data)
+{
+  timed_out = TRUE;
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+poll_check (gpointer data)
+{
+  if (until != NULL && until (until_data))
+    g_main_loop_quit (loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+run_until (gboolean (*pred) (gpointer), gpointer data)
+{
+  until = pred;
+  until_data = data;
+  timed_out = FALSE;
+  if (!pred (data))
+    {
+      guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_cb, NULL);
+      guint poll = g_timeout_add (5, poll_check, NULL);
+      g_main_loop_run (loop);
+      g_source_remove (poll);
+      if (!timed_out)
+        g_source_remove (guard);
+    }
+  until = NULL;
+  g_assert_false (timed_out);
+}
+
+static void
+on_up (ReloadDtlsLink *link, const ReloadCertIdentity *peer, gpointer user_data)
+{
+  Side *s = user_data;
+  g_assert_false (s->up);
+  g_assert_false (s->down);
+  s->up = TRUE;
+  s->n_peer_ids = MIN (peer->n_node_ids, G_N_ELEMENTS (s->peer_ids));
+  memcpy (s->peer_ids, peer->node_ids, s->n_peer_ids * sizeof (ReloadNodeId));
+}
+
+static void
+on_message (ReloadDtlsLink *link, const guint8 *data, gsize len, gpointer user_data)
+{
+  Side *s = user_data;
+  g_assert_true (s->up);
+  g_ptr_array_add (s->messages, g_bytes_new (data, len));
+}
+
+static void
+on_down (ReloadDtlsLink *link, const GError *error, gpointer user_data)
+{
+  Side *s = user_data;
+  g_assert_false (s->down);
+  s->down = TRUE;
+  if (error != NULL)
+    s->down_error = g_error_copy (error);
+}
+
+static const ReloadDtlsLinkCallbacks callbacks = { on_up, on_message, on_down };
+
+static gboolean
+drop_hook (ReloadDtlsLink *link, guint8 frame_type, guint32 sequence, gpointer user_data)
+{
+  Side *s = user_data;
+  if (s->drop_every == 0 || frame_type != s->drop_type)
+    return FALSE;
+  return ++s->drop_count % s->drop_every == 0;
+}
+
+static void
+side_init (Side *s)
+{
+  memset (s, 0, sizeof *s);
+  s->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+}
+
+static void
+side_clear (Side *s)
+{
+  g_clear_pointer (&s->link, reload_dtls_link_free);
+  g_clear_error (&s->down_error);
+  g_clear_pointer (&s->messages, g_ptr_array_unref);
+}
+
+static GSocket *
+udp_bound (GSocketAddress **addr)
+{
+  g_autoptr (GError) error = NULL;
+  GSocket *s =
+      g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_assert_true (g_socket_bind (s, any, FALSE, &error));
+  *addr = g_socket_get_local_address (s, &error);
+  g_assert_no_error (error);
+  return s;
+}
+
+/* Two UDP sockets on 127.0.0.1, each connected to the other. */
+static void
+socket_pair (GSocket **a, GSocket **b)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketAddress) a_addr = NULL;
+  g_autoptr (GSocketAddress) b_addr = NULL;
+  *a = udp_bound (&a_addr);
+  *b = udp_bound (&b_addr);
+  g_assert_true (g_socket_connect (*a, b_addr, NULL, &error));
+  g_assert_true (g_socket_connect (*b, a_addr, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* a: client, b: server */
+static void
+make_links (Side *a, ReloadCert *a_cert, ReloadKey *a_key, ReloadCert *a_root, Side *b,
+            ReloadCert *b_cert, ReloadKey *b_key, ReloadCert *b_root)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) as = NULL;
+  g_autoptr (GSocket) bs = NULL;
+  socket_pair (&as, &bs);
+  a->link = reload_dtls_link_new (as, RELOAD_DTLS_LINK_CLIENT, a_cert, a_key, a_root, &callbacks, a,
+                                  &error);
+  g_assert_no_error (error);
+  b->link = reload_dtls_link_new (bs, RELOAD_DTLS_LINK_SERVER, b_cert, b_key, b_root, &callbacks, b,
+                                  &error);
+  g_assert_no_error (error);
+  reload_dtls_link_set_rto (a->link, TEST_RTO_MS);
+  reload_dtls_link_set_rto (b->link, TEST_RTO_MS);
+  reload_dtls_link_set_drop_hook (a->link, drop_hook, a);
+  reload_dtls_link_set_drop_hook (b->link, drop_hook, b);
+}
+
+static gboolean
+both_settled (gpointer data)
+{
+  Want *w = data;
+  return (w->a->up || w->a->down) && (w->b->up || w->b->down);
+}
+
+static gboolean
+both_down (gpointer data)
+{
+  Want *w = data;
+  return w->a->down && w->b->down;
+}
+
+static gboolean
+a_down (gpointer data)
+{
+  Want *w = data;
+  return w->a->down;
+}
+
+/* the messages arrived and everything sent is acknowledged */
+static gboolean
+got_messages (gpointer data)
+{
+  Want *w = data;
+  return w->a->messages->len >= w->n_a && w->b->messages->len >= w->n_b
+         && reload_dtls_link_get_n_in_flight (w->a->link) == 0
+         && reload_dtls_link_get_n_queued (w->a->link) == 0
+         && reload_dtls_link_get_n_in_flight (w->b->link) == 0
+         && reload_dtls_link_get_n_queued (w->b->link) == 0;
+}
+
+static void
+up_pair (Side *a, Side *b)
+{
+  side_init (a);
+  side_init (b);
+  make_links (a, alice_cert, alice_key, ca, b, bob_cert, bob_key, ca);
+  Want w = { a, b };
+  run_until (both_settled, &w);
+  g_assert_true (a->up && b->up);
+}
+
+static void
+send_numbered (Side *s, guint n, const char *tag)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *m = g_strdup_printf ("%s message %u", tag, i);
+      g_assert_true (reload_dtls_link_send (s->link, (const guint8 *) m, strlen (m), &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* @s received exactly the messages 0..n-1 of @tag, each once; in order
+ * when @ordered. */
+static void
+check_numbered (Side *s, guint n, const char *tag, gboolean ordered)
+{
+  g_assert_cmpuint (s->messages->len, ==, n);
+  g_autofree gboolean *seen = g_new0 (gboolean, n);
+  for (guint i = 0; i < n; i++)
+    {
+      gsize len = 0;
+      const char *d = g_bytes_get_data (s->messages->pdata[i], &len);
+      g_autofree char *str = g_strndup (d, len);
+      g_autofree char *prefix = g_strdup_printf ("%s message ", tag);
+      g_assert_true (g_str_has_prefix (str, prefix));
+      guint k = (guint) g_ascii_strtoull (str + strlen (prefix), NULL, 10);
+      g_assert_cmpuint (k, <, n);
+      g_assert_false (seen[k]);
+      seen[k] = TRUE;
+      if (ordered)
+        g_assert_cmpuint (k, ==, i);
+    }
+}
+
+static void
+test_handshake (void)
+{
+  Side a, b;
+  side_init (&a);
+  side_init (&b);
+  make_links (&a, alice_cert, alice_key, ca, &b, bob_cert, bob_key, ca);
+  g_assert_null (reload_dtls_link_get_peer_node_id (a.link, 0));
+  g_assert_false (reload_dtls_link_is_up (a.link));
+  Want w = { &a, &b };
+  run_until (both_settled, &w);
+  g_assert_true (a.up && b.up);
+  g_assert_cmpuint (a.n_peer_ids, ==, 1);
+  g_assert_true (reload_node_id_equal (&a.peer_ids[0], &bob_ids[0]));
+  g_assert_cmpuint (b.n_peer_ids, ==, 2);
+  g_assert_true (reload_node_id_equal (&b.peer_ids[0], &alice_ids[0]));
+  g_assert_true (reload_node_id_equal (&b.peer_ids[1], &alice_ids[1]));
+  g_assert_cmpuint (reload_dtls_link_get_n_peer_node_ids (b.link), ==, 2);
+  g_assert_null (reload_dtls_link_get_peer_node_id (b.link, 2));
+  g_assert_true (reload_node_id_equal (reload_dtls_link_get_peer_node_id (a.link, 0), &bob_ids[0]));
+  g_assert_cmpstr (reload_dtls_link_get_peer_identity (a.link)->user_name, ==, "bob@" OVERLAY);
+  g_assert_cmpstr (reload_dtls_link_get_peer_identity (b.link)->user_name, ==, "alice@" OVERLAY);
+  g_assert_nonnull (reload_dtls_link_get_peer_cert (b.link));
+  g_assert_true (reload_dtls_link_is_up (a.link));
+  g_assert_cmpint (reload_dtls_link_get_role (b.link), ==, RELOAD_DTLS_LINK_SERVER);
+
+  /* orderly close: the peer sees close_notify */
+  reload_dtls_link_close (a.link);
+  run_until (both_down, &w);
+  g_assert_no_error (a.down_error);
+  g_assert_no_error (b.down_error);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+/* An RTO long enough that a loaded machine (the suite runs under ASan,
+ * tests in parallel) never retransmits spuriously where a test counts
+ * retransmissions or deliveries. */
+#define PATIENT_RTO_MS 5000
+/* with loss: the RFC's own initial RTO */
+#define LOSSY_RTO_MS 500
+
+static void
+set_rto (Side *a, Side *b, guint ms)
+{
+  reload_dtls_link_set_rto (a->link, ms);
+  reload_dtls_link_set_rto (b->link, ms);
+}
+
+static void
+test_messages (void)
+{
+  Side a, b;
+  up_pair (&a, &b);
+  set_rto (&a, &b, PATIENT_RTO_MS);
+  send_numbered (&a, 100, "a");
+  send_numbered (&b, 100, "b");
+  Want w = { &a, &b, 100, 100 };
+  run_until (got_messages, &w);
+  check_numbered (&b, 100, "a", TRUE);
+  check_numbered (&a, 100, "b", TRUE);
+  ReloadDtlsLinkStats st;
+  reload_dtls_link_get_stats (a.link, &st);
+  g_assert_cmpuint (st.messages_sent, ==, 100);
+  g_assert_cmpuint (st.messages_acked, ==, 100);
+  g_assert_cmpuint (st.retransmissions, ==, 0);
+  g_assert_cmpuint (st.frames_received, ==, 100);
+  g_assert_cmpuint (st.acks_sent, ==, 100);
+  g_assert_cmpuint (st.duplicates, ==, 0);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+/* a loses every 3rd data datagram it sends: SR retransmits them */
+static void
+test_data_loss (void)
+{
+  Side a, b;
+  up_pair (&a, &b);
+  set_rto (&a, &b, LOSSY_RTO_MS);
+  a.drop_type = RELOAD_FRAME_DATA;
+  a.drop_every = 3;
+  send_numbered (&a, 100, "a");
+  send_numbered (&b, 100, "b");
+  Want w = { &a, &b, 100, 100 };
+  run_until (got_messages, &w);
+  check_numbered (&b, 100, "a", FALSE); /* exactly once, possibly reordered */
+  check_numbered (&a, 100, "b", TRUE);
+  ReloadDtlsLinkStats st;
+  reload_dtls_link_get_stats (a.link, &st);
+  g_assert_cmpuint (st.datagrams_dropped, >, 0);
+  g_assert_cmpuint (st.retransmissions, >=, st.datagrams_dropped);
+  g_assert_cmpuint (st.messages_acked, ==, 100);
+  g_assert_true (a.up && !a.down && !b.down);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+/* b loses every 3rd ack: the `received` mask of the following acks
+ * covers them; only a retransmission can deliver a message again */
+static void
+test_ack_loss (void)
+{
+  Side a, b;
+  up_pair (&a, &b);
+  set_rto (&a, &b, PATIENT_RTO_MS);
+  b.drop_type = RELOAD_FRAME_ACK;
+  b.drop_every = 3;
+  send_numbered (&a, 100, "a");
+  Want w = { &a, &b, 0, 100 };
+  run_until (got_messages, &w);
+  ReloadDtlsLinkStats sa, sb;
+  reload_dtls_link_get_stats (a.link, &sa);
+  reload_dtls_link_get_stats (b.link, &sb);
+  g_assert_cmpuint (sb.datagrams_dropped, >, 0);
+  g_assert_cmpuint (sa.messages_acked, ==, 100);
+  /* every transmission was delivered once: no duplicate sequence number */
+  g_assert_cmpuint (sb.frames_received, ==, sa.transmissions);
+  g_assert_cmpuint (sb.duplicates, ==, 0);
+  /* nearly all lost acks are recovered from the mask, not by resending */
+  g_assert_cmpuint (sa.retransmissions, <, sb.datagrams_dropped);
+  if (sa.retransmissions == 0)
+    check_numbered (&b, 100, "a", TRUE);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+/* the peer goes silent: 5 transmissions, then the link is down */
+static void
+test_peer_silent (void)
+{
+  Side a, b;
+  up_pair (&a, &b);
+  g_clear_pointer (&b.link, reload_dtls_link_free); /* closes its socket */
+  static const guint8 m[] = "hello?";
+  g_autoptr (GError) error = NULL;
+  g_assert_true (reload_dtls_link_send (a.link, m, sizeof m, &error));
+  Want w = { &a, &b };
+  run_until (a_down, &w);
+  g_assert_error (a.down_error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_TIMEOUT);
+  ReloadDtlsLinkStats st;
+  reload_dtls_link_get_stats (a.link, &st);
+  g_assert_cmpuint (st.transmissions, ==, RELOAD_DTLS_LINK_MAX_TRANSMISSIONS);
+  g_assert_cmpuint (st.retransmissions, ==, RELOAD_DTLS_LINK_MAX_TRANSMISSIONS - 1);
+  /* (the RTO doubles between them, 20 + 40 + 80 + 160 + 320 ms: timings
+   * are not asserted in tests) */
+  g_assert_false (reload_dtls_link_send (a.link, m, sizeof m, &error));
+  g_assert_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_CLOSED);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+static void
+check_refused (ReloadCert *a_cert, ReloadKey *a_key, ReloadCert *a_root, ReloadCert *b_cert,
+               ReloadKey *b_key, ReloadCert *b_root)
+{
+  Side a, b;
+  side_init (&a);
+  side_init (&b);
+  make_links (&a, a_cert, a_key, a_root, &b, b_cert, b_key, b_root);
+  Want w = { &a, &b };
+  run_until (both_down, &w);
+  g_assert_false (a.up);
+  g_assert_false (b.up);
+  g_assert_nonnull (a.down_error);
+  g_assert_nonnull (b.down_error);
+  /* the client verifies the server's certificate first and refuses it */
+  g_assert_error (a.down_error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_NOT_TRUSTED);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+static void
+test_untrusted (void)
+{
+  /* mallory (another CA) as client: she refuses bob's certificate */
+  check_refused (mallory_cert, mallory_key, other_ca, bob_cert, bob_key, ca);
+  /* mallory as server, trusting our CA: alice refuses her */
+  check_refused (alice_cert, alice_key, ca, mallory_cert, mallory_key, ca);
+}
+
+static void
+test_too_large (void)
+{
+  Side a, b;
+  side_init (&a);
+  side_init (&b);
+  make_links (&a, alice_cert, alice_key, ca, &b, bob_cert, bob_key, ca);
+  g_autofree guint8 *big = g_malloc0 (RELOAD_DTLS_LINK_MTU + 1);
+  g_autoptr (GError) error = NULL;
+  g_assert_cmpuint (reload_dtls_link_get_max_message_size (a.link), ==,
+                    RELOAD_DTLS_LINK_MAX_MESSAGE);
+  g_assert_false (reload_dtls_link_send (a.link, big, RELOAD_DTLS_LINK_MAX_MESSAGE + 1, &error));
+  g_assert_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  /* allowed before `up` */
+  g_assert_true (reload_dtls_link_send (a.link, big, RELOAD_DTLS_LINK_MAX_MESSAGE, &error));
+  Want w = { &a, &b };
+  run_until (both_settled, &w);
+  g_assert_true (a.up && b.up);
+
+  gsize max = reload_dtls_link_get_max_message_size (a.link);
+  g_test_message ("largest message after the handshake: %" G_GSIZE_FORMAT, max);
+  g_assert_cmpuint (max, >=, RELOAD_DTLS_LINK_MAX_MESSAGE);
+  g_assert_cmpuint (max, <, RELOAD_DTLS_LINK_MTU);
+  g_assert_false (reload_dtls_link_send (a.link, big, max + 1, &error));
+  g_assert_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  big[max - 1] = 0x5a;
+  g_assert_true (reload_dtls_link_send (a.link, big, max, &error));
+  w.n_b = 2;
+  run_until (got_messages, &w);
+  g_assert_cmpuint (g_bytes_get_size (b.messages->pdata[0]), ==, RELOAD_DTLS_LINK_MAX_MESSAGE);
+  g_assert_cmpuint (g_bytes_get_size (b.messages->pdata[1]), ==, max);
+  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (b.messages->pdata[1], NULL))[max - 1], ==,
+                    0x5a);
+  g_assert_false (a.down || b.down);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+static void
+test_bad_socket (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) s =
+      g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  ReloadDtlsLink *link = reload_dtls_link_new (s, RELOAD_DTLS_LINK_CLIENT, alice_cert, alice_key,
+                                               ca, &callbacks, NULL, &error);
+  g_assert_null (link);
+  g_assert_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_INVALID);
+  g_clear_error (&error);
+  g_autoptr (GSocket) a = NULL;
+  g_autoptr (GSocket) b = NULL;
+  socket_pair (&a, &b);
+  link = reload_dtls_link_new (a, RELOAD_DTLS_LINK_CLIENT, alice_cert, bob_key, ca, &callbacks,
+                               NULL, &error);
+  g_assert_null (link);
+  g_assert_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_INVALID);
+}
+
+static ReloadNodeId
+node_id (guint8 fill_byte)
+{
+  ReloadNodeId id = { 0 };
+  id.len = 16;
+  for (guint i = 0; i < 16; i++)
+    id.id[i] = (guint8) (fill_byte + i);
+  return id;
+}
+
+static ReloadCert *
+issue (ReloadCert *issuer, ReloadKey *issuer_key, ReloadKey **key, const char *user,
+       const ReloadNodeId *ids, guint n)
+{
+  g_autoptr (GError) error = NULL;
+  *key = reload_key_generate (RELOAD_KEY_ECDSA_P256, &error);
+  g_assert_no_error (error);
+  ReloadCert *cert =
+      reload_credentials_issue_peer (issuer, issuer_key, *key, user, OVERLAY, ids, n, 0, &error);
+  g_assert_no_error (error);
+  return cert;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_autoptr (GError) error = NULL;
+  ca = reload_credentials_create_root_ca (OVERLAY, RELOAD_KEY_ECDSA_P256, 0, &ca_key, &error);
+  g_assert_no_error (error);
+  other_ca =
+      reload_credentials_create_root_ca (OVERLAY, RELOAD_KEY_ECDSA_P256, 0, &other_ca_key, &error);
+  g_assert_no_error (error);
+  alice_ids[0] = node_id (0xa0);
+  alice_ids[1] = node_id (0x10);
+  bob_ids[0] = node_id (0xb0);
+  mallory_ids[0] = node_id (0xee);
+  alice_cert = issue (ca, ca_key, &alice_key, "alice@" OVERLAY, alice_ids, 2);
+  bob_cert = issue (ca, ca_key, &bob_key, "bob@" OVERLAY, bob_ids, 1);
+  mallory_cert = issue (other_ca, other_ca_key, &mallory_key, "mallory@" OVERLAY, mallory_ids, 1);
+  loop = g_main_loop_new (NULL, FALSE);
+
+  g_test_add_func ("/net/dtls-link/handshake", test_handshake);
+  g_test_add_func ("/net/dtls-link/messages", test_messages);
+  g_test_add_func ("/net/dtls-link/data-loss", test_data_loss);
+  g_test_add_func ("/net/dtls-link/ack-loss", test_ack_loss);
+  g_test_add_func ("/net/dtls-link/peer-silent", test_peer_silent);
+  g_test_add_func ("/net/dtls-link/untrusted", test_untrusted);
+  g_test_add_func ("/net/dtls-link/too-large", test_too_large);
+  g_test_add_func ("/net/dtls-link/bad-socket", test_bad_socket);
+  int ret = g_test_run ();
+
+  g_main_loop_unref (loop);
+  reload_cert_unref (alice_cert);
+  reload_cert_unref (bob_cert);
+  reload_cert_unref (mallory_cert);
+  reload_key_free (alice_key);
+  reload_key_free (bob_key);
+  reload_key_free (mallory_key);
+  reload_cert_unref (ca);
+  reload_cert_unref (other_ca);
+  reload_key_free (ca_key);
+  reload_key_free (other_ca_key);
+  return ret;
+}
