@@ -15,6 +15,8 @@
  */
 #include "reload-dtls-link.h"
 
+#include "reload-link-auth.h"
+
 #include <errno.h>
 #include <gnutls/dtls.h>
 #include <gnutls/gnutls.h>
@@ -525,42 +527,17 @@ static int
 verify_peer (gnutls_session_t session)
 {
   ReloadDtlsLink *link = gnutls_session_get_ptr (session);
-  g_autoptr (GError) error = NULL;
-  unsigned int n = 0;
-  const gnutls_datum_t *certs = gnutls_certificate_get_peers (session, &n);
-  if (certs == NULL || n == 0)
-    {
-      g_set_error (&link->verify_error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_NOT_TRUSTED,
-                   "the peer presented no certificate");
-      return -1;
-    }
-  g_autoptr (GBytes) der = g_bytes_new (certs[0].data, certs[0].size);
-  g_autoptr (ReloadCert) cert = reload_cert_new_from_der (der, &error);
-  if (cert == NULL || !reload_cert_verify (cert, link->root, &error))
-    {
-      g_set_error (&link->verify_error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_NOT_TRUSTED,
-                   "the peer's certificate is not trusted: %s", error->message);
-      return -1;
-    }
-  ReloadCertIdentity *id = reload_cert_get_identity (cert, &error);
-  if (id == NULL)
-    {
-      g_set_error (&link->verify_error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_NOT_TRUSTED,
-                   "the peer's certificate is not a RELOAD peer certificate: %s", error->message);
-      return -1;
-    }
-  if (g_strcmp0 (id->overlay_name, link->own_identity->overlay_name) != 0)
-    {
-      g_set_error (&link->verify_error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_NOT_TRUSTED,
-                   "the peer's certificate is for overlay \"%s\", not \"%s\"", id->overlay_name,
-                   link->own_identity->overlay_name);
-      reload_cert_identity_free (id);
-      return -1;
-    }
+  ReloadCert *cert = NULL;
+  ReloadCertIdentity *id = NULL;
+  g_clear_error (&link->verify_error);
+  if (!reload_link_auth_check_peer (session, link->root, link->own_identity->overlay_name,
+                                    RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_NOT_TRUSTED,
+                                    &cert, &id, &link->verify_error))
+    return -1;
   g_clear_pointer (&link->peer_identity, reload_cert_identity_free);
   g_clear_pointer (&link->peer_cert, reload_cert_unref);
   link->peer_identity = id;
-  link->peer_cert = g_steal_pointer (&cert);
+  link->peer_cert = cert;
   return 0;
 }
 
