@@ -107,6 +107,46 @@ reload_kind_table_lookup (const ReloadKindTable *t, guint32 id)
   return g_hash_table_lookup (t->kinds, GUINT_TO_POINTER (id));
 }
 
+static gint
+compare_u32 (gconstpointer a, gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  return x < y ? -1 : x > y;
+}
+
+const ReloadKindDef *
+reload_kind_table_lookup_name (const ReloadKindTable *t, const char *name)
+{
+  g_return_val_if_fail (t != NULL && name != NULL, NULL);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, t->kinds);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    {
+      const ReloadKindDef *d = v;
+      if (d->name != NULL && g_ascii_strcasecmp (d->name, name) == 0)
+        return d;
+    }
+  return NULL;
+}
+
+GArray *
+reload_kind_table_ids (const ReloadKindTable *t)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init (&it, t->kinds);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    {
+      guint32 id = GPOINTER_TO_UINT (k);
+      g_array_append_val (ids, id);
+    }
+  g_array_sort (ids, (GCompareFunc) compare_u32);
+  return ids;
+}
+
 ReloadDataModel
 reload_kind_table_model (guint32 kind_id, gpointer table)
 {

@@ -46,6 +46,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadKindTable, reload_kind_table_unref)
 /* Adds or replaces a kind (a kind-block of the configuration). */
 void reload_kind_table_add (ReloadKindTable *t, const ReloadKindDef *def);
 const ReloadKindDef *reload_kind_table_lookup (const ReloadKindTable *t, guint32 id);
+/* The kind named @name (as in the configuration's kind-block, case
+ * insensitive), or NULL. */
+const ReloadKindDef *reload_kind_table_lookup_name (const ReloadKindTable *t, const char *name);
+/* The Kind-IDs of the table, ascending (a GArray of guint32). */
+GArray *reload_kind_table_ids (const ReloadKindTable *t);
 /* Suitable for RwOptions.kind_model, with the table as user data. */
 ReloadDataModel reload_kind_table_model (guint32 kind_id, gpointer table);
 

@@ -1,0 +1,1179 @@
+/* reload-peer-shell.c: the I/O shell of one RELOAD peer (see the header).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "chorus-peer"
+
+#include "reload-peer-shell.h"
+
+#include <string.h>
+
+#include "reload-link.h"
+#include "reload-tls-link.h"
+#include "reload-x509-signer.h"
+
+G_DEFINE_QUARK (reload - peer - shell - error - quark, reload_peer_shell_error)
+
+/* A node that has not joined this long after its start (or its last
+ * bootstrap attempt) starts over with a fresh node: the bootstrap peer
+ * may have gone, or the network with it. */
+#define JOIN_WATCHDOG_MS 30000
+/* A joined node left without any link this long has lost the network:
+ * it joins again through the bootstrap nodes. */
+#define ISOLATION_WATCHDOG_MS 10000
+
+typedef enum
+{
+  LINK_ATTACH,    /* opened for the node's connect() */
+  LINK_INBOUND,   /* accepted */
+  LINK_BOOTSTRAP, /* opened to a bootstrap node to join (§11.4) */
+  LINK_PARTITION, /* opened to a bootstrap node for §10.7.4.4 */
+} LinkKind;
+
+typedef struct
+{
+  ReloadPeerShell *shell;
+  guint64 id;
+  LinkKind kind;
+  ReloadTlsLink *tls;
+  GCancellable *connecting; /* while TCP connects */
+  GPtrArray *targets;       /* GInetSocketAddress to try, in order */
+  guint next_target;
+  gboolean up;
+  gboolean given_to_node; /* the node knows it (link_up / start called) */
+  gboolean have_expected;
+  ReloadNodeId expected; /* §6.5.1.11: the Node-ID that sent the AttachReqAns */
+  ReloadNodeId peer;
+  char *address;
+} Link;
+
+typedef struct
+{
+  ReloadPeerShell *shell;
+  ChordId peer;
+  ReloadNodeId peer_id;
+  GPtrArray *targets;
+  GSource *timer;
+} GlareWait;
+
+struct _ReloadPeerShell
+{
+  GMainContext *context;
+  ReloadCert *ca;
+  ReloadCert *cert;
+  ReloadKey *key;
+  ReloadCertIdentity *identity;
+  ReloadX509Signer *signer;
+  ReloadKindTable *kinds;
+
+  ReloadNodeConfig node_cfg;
+  ReloadIceCandidate candidate;
+  ReloadIceExtension tcptype;
+  guint8 foundation[1];
+  ReloadNode *node;
+  gsize max_message_size;
+
+  GSocket *listener;
+  GSource *accept_source;
+  GInetSocketAddress *listen_address;
+  GSocketClient *client;
+  GCancellable *cancellable;
+
+  GPtrArray *bootstrap; /* GInetSocketAddress, without ourselves */
+  gboolean is_bootstrap_node;
+  guint bootstrap_index;
+  guint bootstrap_backoff_ms;
+  guint64 bootstrap_link;
+  GSource *bootstrap_timer;
+  GSource *partition_timer;
+  GSource *watchdog_timer;
+  gint64 attempt_started_ms;
+  gint64 isolated_since_ms;
+
+  GHashTable *links; /* guint64 id -> Link */
+  GHashTable *glare; /* ChordId -> GlareWait */
+  guint64 next_link_id;
+  guint n_handshaking;
+
+  GSource *timer;
+  gint64 timer_at;
+  gint64 started_monotonic_us;
+  gboolean started;
+  gboolean node_started;
+  gboolean joined;
+  gboolean leaving;
+  GSource *leave_timer;
+  GSourceFunc leave_done;
+  gpointer leave_data;
+
+  void (*joined_cb) (gpointer user_data);
+  gpointer user_data;
+};
+
+static void schedule_bootstrap (ReloadPeerShell *s, guint delay_ms);
+static void link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node);
+static void try_next_target (ReloadPeerShell *s, Link *l);
+
+gint64
+reload_peer_shell_now (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static char *
+hex_id (const ReloadNodeId *id)
+{
+  return g_strdup_printf ("%.8s…", chord_id_to_hex (chord_id_from_node_id (id), (char[33]){ 0 }));
+}
+
+/* ---------------------------------------------------------------- addresses */
+
+GInetSocketAddress *
+reload_peer_shell_parse_address (const char *text, GError **error)
+{
+  g_autofree char *host = NULL;
+  const char *port_text;
+  if (text == NULL || *text == '\0')
+    goto bad;
+  if (text[0] == '[')
+    {
+      const char *end = strchr (text, ']');
+      if (end == NULL || end[1] != ':')
+        goto bad;
+      host = g_strndup (text + 1, (gsize) (end - text - 1));
+      port_text = end + 2;
+    }
+  else
+    {
+      const char *colon = strrchr (text, ':');
+      if (colon == NULL || strchr (text, ':') != colon)
+        goto bad;
+      host = g_strndup (text, (gsize) (colon - text));
+      port_text = colon + 1;
+    }
+  guint64 port;
+  if (!g_ascii_string_to_unsigned (port_text, 10, 0, 65535, &port, NULL))
+    goto bad;
+  g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (host);
+  if (addr == NULL)
+    goto bad;
+  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (addr, (guint16) port));
+bad:
+  g_set_error (error, RELOAD_PEER_SHELL_ERROR, RELOAD_PEER_SHELL_ERROR_INVALID,
+               "“%s” is not ADDRESS:PORT (a numeric IPv4 address, or [IPv6]:PORT)",
+               text ? text : "");
+  return NULL;
+}
+
+char *
+reload_peer_shell_format_address (GInetSocketAddress *address)
+{
+  GInetAddress *a = g_inet_socket_address_get_address (address);
+  g_autofree char *host = g_inet_address_to_string (a);
+  guint16 port = g_inet_socket_address_get_port (address);
+  if (g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", host, port);
+  return g_strdup_printf ("%s:%u", host, port);
+}
+
+static gboolean
+same_address (GInetSocketAddress *a, GInetSocketAddress *b)
+{
+  return g_inet_socket_address_get_port (a) == g_inet_socket_address_get_port (b)
+         && g_inet_address_equal (g_inet_socket_address_get_address (a),
+                                  g_inet_socket_address_get_address (b));
+}
+
+/* An ICE candidate's address as a socket address; NULL for other types. */
+static GInetSocketAddress *
+candidate_address (const ReloadIceCandidate *c)
+{
+  GInetAddress *a = NULL;
+  if (c->addr_port.type == RELOAD_ADDRESS_IPV4)
+    a = g_inet_address_new_from_bytes (c->addr_port.addr, G_SOCKET_FAMILY_IPV4);
+  else if (c->addr_port.type == RELOAD_ADDRESS_IPV6)
+    a = g_inet_address_new_from_bytes (c->addr_port.addr, G_SOCKET_FAMILY_IPV6);
+  if (a == NULL || c->addr_port.port == 0)
+    {
+      g_clear_object (&a);
+      return NULL;
+    }
+  GSocketAddress *sa = g_inet_socket_address_new (a, c->addr_port.port);
+  g_object_unref (a);
+  return G_INET_SOCKET_ADDRESS (sa);
+}
+
+/* ---------------------------------------------------------------- the timer */
+
+static gboolean
+timer_dispatch (gpointer data)
+{
+  ReloadPeerShell *s = data;
+  s->timer_at = G_MAXINT64;
+  reload_node_expire (s->node, reload_peer_shell_now ());
+  reload_peer_shell_poke (s);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+reload_peer_shell_poke (ReloadPeerShell *s)
+{
+  if (s->node == NULL || s->timer == NULL)
+    return;
+  gint64 at = reload_node_next_expiry (s->node);
+  if (at == s->timer_at)
+    return;
+  s->timer_at = at;
+  if (at == G_MAXINT64)
+    {
+      g_source_set_ready_time (s->timer, -1);
+      return;
+    }
+  gint64 delay_ms = MAX (0, at - reload_peer_shell_now ());
+  g_source_set_ready_time (s->timer, g_get_monotonic_time () + delay_ms * 1000);
+}
+
+/* A source that only has a ready time: dispatch calls the callback. */
+static gboolean
+timer_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  return callback (data);
+}
+
+static GSourceFuncs timer_source_funcs = {
+  .dispatch = timer_source_dispatch,
+};
+
+static GSource *
+timeout_source (ReloadPeerShell *s, guint ms, GSourceFunc func, gpointer data)
+{
+  GSource *src = g_timeout_source_new (ms);
+  g_source_set_callback (src, func, data, NULL);
+  g_source_attach (src, s->context);
+  return src;
+}
+
+static void
+clear_source (GSource **src)
+{
+  if (*src == NULL)
+    return;
+  g_source_destroy (*src);
+  g_source_unref (*src);
+  *src = NULL;
+}
+
+/* ---------------------------------------------------------------- the node's shell */
+
+static Link *
+link_by_peer (ReloadPeerShell *s, ChordId peer, gboolean up_only, Link *except)
+{
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, s->links);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    {
+      Link *l = v;
+      if (l == except)
+        continue;
+      if (l->up && chord_id_equal (chord_id_from_node_id (&l->peer), peer))
+        return l;
+      if (!up_only && !l->up && l->have_expected
+          && chord_id_equal (chord_id_from_node_id (&l->expected), peer))
+        return l;
+    }
+  return NULL;
+}
+
+static void
+node_send (gpointer shell, guint64 link, const guint8 *data, gsize len)
+{
+  ReloadPeerShell *s = shell;
+  Link *l = g_hash_table_lookup (s->links, &link);
+  if (l == NULL || l->tls == NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  if (!reload_tls_link_send (l->tls, data, len, &error))
+    g_debug ("link %" G_GUINT64_FORMAT " to %s: message of %" G_GSIZE_FORMAT " bytes dropped: %s",
+             link, l->address, len, error->message);
+}
+
+static Link *
+link_new (ReloadPeerShell *s, LinkKind kind)
+{
+  Link *l = g_new0 (Link, 1);
+  l->shell = s;
+  l->id = ++s->next_link_id;
+  l->kind = kind;
+  g_hash_table_insert (s->links, &l->id, l);
+  return l;
+}
+
+/* Opens an outbound link of @kind to the first of @targets that answers. */
+static Link *
+open_link (ReloadPeerShell *s, LinkKind kind, GPtrArray *targets, const ReloadNodeId *expected)
+{
+  if (g_hash_table_size (s->links) >= RELOAD_PEER_SHELL_MAX_LINKS)
+    {
+      g_message ("not opening a link: %u links already", RELOAD_PEER_SHELL_MAX_LINKS);
+      return NULL;
+    }
+  Link *l = link_new (s, kind);
+  l->targets = g_ptr_array_ref (targets);
+  if (expected != NULL)
+    {
+      l->have_expected = TRUE;
+      l->expected = *expected;
+    }
+  try_next_target (s, l);
+  return g_hash_table_lookup (s->links, &l->id) ? l : NULL;
+}
+
+static void
+start_attach_link (ReloadPeerShell *s, const ReloadNodeId *peer_id, GPtrArray *targets)
+{
+  ChordId peer = chord_id_from_node_id (peer_id);
+  if (link_by_peer (s, peer, FALSE, NULL) != NULL)
+    return;
+  open_link (s, LINK_ATTACH, targets, peer_id);
+}
+
+static void
+glare_wait_free (gpointer data)
+{
+  GlareWait *w = data;
+  clear_source (&w->timer);
+  g_ptr_array_unref (w->targets);
+  g_free (w);
+}
+
+static gboolean
+glare_wait_expired (gpointer data)
+{
+  GlareWait *w = data;
+  ReloadPeerShell *s = w->shell;
+  ReloadNodeId id = w->peer_id;
+  g_autoptr (GPtrArray) targets = g_ptr_array_ref (w->targets);
+  g_hash_table_remove (s->glare, &w->peer); /* frees w */
+  start_attach_link (s, &id, targets);
+  return G_SOURCE_REMOVE;
+}
+
+/* ReloadNodeShell.connect: both ends of an Attach call this, the answerer
+ * with the requester's candidates and the requester with the answerer's.
+ * Over TLS/TCP only one of them should open the connection (§6.5.1.2
+ * resolves glare between two Attaches by Node-ID in the same spirit): the
+ * peer with the lower Node-ID connects at once, the other connects only if
+ * no link came up after RELOAD_PEER_SHELL_GLARE_WAIT_MS (the first one's
+ * connection may have failed, or its Attach answer never arrived). */
+static void
+node_connect (gpointer shell, const ReloadNodeId *peer_id, const ReloadIceCandidate *candidates,
+              guint n_candidates)
+{
+  ReloadPeerShell *s = shell;
+  if (s->leaving)
+    return;
+  ChordId peer = chord_id_from_node_id (peer_id);
+  if (link_by_peer (s, peer, FALSE, NULL) != NULL || g_hash_table_contains (s->glare, &peer))
+    return;
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n_candidates; i++)
+    {
+      /* §6.5.1.11: No-ICE candidates; ICE ones need an ICE agent */
+      if (candidates[i].overlay_link != RELOAD_OVERLAY_LINK_TLS_TCP_FH_NO_ICE)
+        continue;
+      GInetSocketAddress *a = candidate_address (&candidates[i]);
+      if (a != NULL)
+        g_ptr_array_add (targets, a);
+    }
+  if (targets->len == 0)
+    {
+      g_autofree char *h = hex_id (peer_id);
+      g_message ("attach to %s: no TLS-TCP-FH-NO-ICE candidate to connect to", h);
+      return;
+    }
+  ChordId self = reload_node_get_id (s->node);
+  if (chord_id_cmp (self, peer) < 0)
+    {
+      start_attach_link (s, peer_id, targets);
+      return;
+    }
+  GlareWait *w = g_new0 (GlareWait, 1);
+  w->shell = s;
+  w->peer = peer;
+  w->peer_id = *peer_id;
+  w->targets = g_ptr_array_ref (targets);
+  w->timer = timeout_source (s, RELOAD_PEER_SHELL_GLARE_WAIT_MS, glare_wait_expired, w);
+  g_hash_table_insert (s->glare, &w->peer, w);
+}
+
+static void
+node_close (gpointer shell, guint64 link)
+{
+  ReloadPeerShell *s = shell;
+  Link *l = g_hash_table_lookup (s->links, &link);
+  if (l == NULL)
+    return;
+  /* the node forgot the link already: it must not hear of it again */
+  l->given_to_node = FALSE;
+  if (l->tls != NULL && l->up)
+    reload_tls_link_close (l->tls);
+  else
+    link_destroy (s, l, FALSE);
+}
+
+static gboolean partition_check (gpointer data);
+
+static void
+node_joined (gpointer shell)
+{
+  ReloadPeerShell *s = shell;
+  if (s->joined)
+    return;
+  s->joined = TRUE;
+  char hex[33];
+  g_message ("joined the overlay %s as %s with %u links", s->identity->overlay_name,
+             chord_id_to_hex (reload_node_get_id (s->node), hex), reload_node_n_links (s->node));
+  if (s->bootstrap->len > 0 && s->partition_timer == NULL)
+    s->partition_timer =
+        timeout_source (s, RELOAD_PEER_SHELL_PARTITION_CHECK_S * 1000, partition_check, s);
+  if (s->joined_cb)
+    s->joined_cb (s->user_data);
+}
+
+static const ReloadNodeShell peer_shell_ops = {
+  .send = node_send,
+  .connect = node_connect,
+  .close = node_close,
+  .joined = node_joined,
+};
+
+/* ---------------------------------------------------------------- links */
+
+static void
+link_free_all (gpointer data)
+{
+  Link *l = data;
+  if (l->connecting != NULL)
+    {
+      g_cancellable_cancel (l->connecting);
+      g_object_unref (l->connecting);
+    }
+  g_clear_pointer (&l->tls, reload_tls_link_free);
+  g_clear_pointer (&l->targets, g_ptr_array_unref);
+  g_free (l->address);
+  g_free (l);
+}
+
+static void
+link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node)
+{
+  guint64 id = l->id;
+  if (l->tls != NULL && !l->up && l->kind == LINK_INBOUND && s->n_handshaking > 0)
+    s->n_handshaking--;
+  gboolean was_given = l->given_to_node;
+  gboolean was_bootstrap = id == s->bootstrap_link;
+  g_hash_table_steal (s->links, &id);
+  link_free_all (l);
+  if (tell_node && was_given && s->node != NULL)
+    {
+      reload_node_link_down (s->node, id, reload_peer_shell_now ());
+      reload_peer_shell_poke (s);
+    }
+  if (was_bootstrap)
+    s->bootstrap_link = 0;
+  if (s->leaving && g_hash_table_size (s->links) == 0 && s->leave_done != NULL)
+    {
+      GSourceFunc done = s->leave_done;
+      s->leave_done = NULL;
+      clear_source (&s->leave_timer);
+      done (s->leave_data);
+    }
+}
+
+/* The preferred of two links between the same two peers (glare): the one
+ * that the peer with the lower Node-ID opened.  Both ends agree. */
+static gboolean
+link_is_preferred (ReloadPeerShell *s, const Link *l)
+{
+  ChordId self = reload_node_get_id (s->node);
+  ChordId peer = chord_id_from_node_id (&l->peer);
+  gboolean outbound = l->kind != LINK_INBOUND;
+  return outbound == (chord_id_cmp (self, peer) < 0);
+}
+
+static void
+tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_data)
+{
+  Link *l = user_data;
+  ReloadPeerShell *s = l->shell;
+  gint64 now = reload_peer_shell_now ();
+  if (l->kind == LINK_INBOUND && s->n_handshaking > 0)
+    s->n_handshaking--;
+  l->up = TRUE;
+  l->peer = identity->node_ids[0];
+  if (l->have_expected)
+    {
+      /* §6.5.1.11: "The certificate exchanged during the TLS or DTLS
+       * handshake MUST match the node which sent the AttachReqAns, and if
+       * it does not, the connection MUST be closed." */
+      gboolean match = FALSE;
+      for (guint i = 0; i < identity->n_node_ids && !match; i++)
+        match = chord_id_equal (chord_id_from_node_id (&identity->node_ids[i]),
+                                chord_id_from_node_id (&l->expected));
+      if (!match)
+        {
+          g_autofree char *h = hex_id (&l->expected);
+          g_message ("link to %s: the certificate of %s does not hold Node-ID %s: closed",
+                     l->address, identity->user_name, h);
+          link_destroy (s, l, FALSE);
+          return;
+        }
+      l->peer = l->expected;
+    }
+  ChordId peer = chord_id_from_node_id (&l->peer);
+  if (chord_id_equal (peer, reload_node_get_id (s->node)))
+    {
+      /* a bootstrap address that is our own under another name */
+      g_debug ("link to %s is to ourselves: closed", l->address);
+      gboolean rebootstrap = l->kind == LINK_BOOTSTRAP && !s->node_started;
+      link_destroy (s, l, FALSE);
+      if (rebootstrap)
+        schedule_bootstrap (s, 0);
+      return;
+    }
+  g_autofree char *h = hex_id (&l->peer);
+  g_debug ("link %" G_GUINT64_FORMAT " up: %s %s (%s)", l->id,
+           l->kind == LINK_INBOUND ? "from" : "to", l->address, h);
+
+  Link *other = link_by_peer (s, peer, TRUE, l);
+  if (l->kind == LINK_PARTITION)
+    {
+      guint64 use = l->id;
+      if (other != NULL)
+        {
+          use = other->id;
+          link_destroy (s, l, FALSE);
+        }
+      else
+        l->given_to_node = TRUE;
+      reload_node_check_partition (s->node, use, other ? &other->peer : &l->peer, now);
+      reload_peer_shell_poke (s);
+      return;
+    }
+  if (other != NULL)
+    {
+      /* two links to one peer: keep the one both ends prefer */
+      if (!link_is_preferred (s, l))
+        {
+          g_debug ("second link to %s closed (glare)", h);
+          link_destroy (s, l, FALSE);
+          return;
+        }
+      g_debug ("second link to %s preferred over the first (glare)", h);
+      if (other->tls != NULL)
+        reload_tls_link_close (other->tls);
+      if (other->given_to_node)
+        {
+          other->given_to_node = FALSE;
+          reload_node_link_down (s->node, other->id, now);
+        }
+    }
+  g_hash_table_remove (s->glare, &peer);
+  l->given_to_node = TRUE;
+  if (l->kind == LINK_BOOTSTRAP && !s->node_started)
+    {
+      s->node_started = TRUE;
+      s->bootstrap_backoff_ms = RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MS;
+      g_message ("joining through bootstrap node %s (%s)", l->address, h);
+      reload_node_start (s->node, l->id, &l->peer, now);
+    }
+  else
+    reload_node_link_up (s->node, l->id, &l->peer, now);
+  reload_peer_shell_poke (s);
+}
+
+static void
+tls_message (ReloadTlsLink *tls, const guint8 *data, gsize len, gpointer user_data)
+{
+  Link *l = user_data;
+  ReloadPeerShell *s = l->shell;
+  if (!l->given_to_node || s->node == NULL)
+    return;
+  reload_node_receive (s->node, l->id, data, len, reload_peer_shell_now ());
+  reload_peer_shell_poke (s);
+}
+
+static void
+tls_down (ReloadTlsLink *tls, const GError *error, gpointer user_data)
+{
+  Link *l = user_data;
+  ReloadPeerShell *s = l->shell;
+  gboolean was_up = l->up;
+  LinkKind kind = l->kind;
+  if (was_up && l->given_to_node)
+    {
+      g_autofree char *h = hex_id (&l->peer);
+      if (error != NULL)
+        g_message ("link to %s (%s) failed: %s", h, l->address, error->message);
+      else
+        g_debug ("link to %s (%s) closed", h, l->address);
+    }
+  else if (!was_up && error != NULL && l->kind != LINK_INBOUND)
+    g_debug ("link to %s: handshake failed: %s", l->address, error->message);
+  else if (!was_up && error != NULL)
+    g_debug ("link from %s refused: %s", l->address, error->message);
+  gboolean retry_target =
+      !was_up && l->kind != LINK_INBOUND && l->targets != NULL && l->next_target < l->targets->len;
+  if (retry_target)
+    {
+      g_clear_pointer (&l->tls, reload_tls_link_free);
+      try_next_target (s, l);
+      return;
+    }
+  link_destroy (s, l, TRUE);
+  if (kind == LINK_BOOTSTRAP && !was_up && !s->node_started)
+    schedule_bootstrap (s, 0);
+}
+
+static const ReloadTlsLinkCallbacks tls_callbacks = {
+  .up = tls_up,
+  .message = tls_message,
+  .down = tls_down,
+};
+
+typedef struct
+{
+  ReloadPeerShell *shell;
+  guint64 link;
+} ConnectOp;
+
+static void
+connected (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ConnectOp *op = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketConnection) conn =
+      g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_free (op);
+      return; /* the link or the shell is gone */
+    }
+  ReloadPeerShell *s = op->shell;
+  Link *l = g_hash_table_lookup (s->links, &op->link);
+  g_free (op);
+  if (l == NULL)
+    return;
+  g_clear_object (&l->connecting);
+  if (conn == NULL)
+    {
+      g_debug ("link to %s: %s", l->address, error->message);
+      tls_down (NULL, error, l);
+      return;
+    }
+  l->tls = reload_tls_link_new_for_connection (conn, RELOAD_TLS_LINK_CLIENT, s->cert, s->key, s->ca,
+                                               s->max_message_size, &tls_callbacks, l, &error);
+  if (l->tls == NULL)
+    {
+      g_message ("link to %s: %s", l->address, error->message);
+      link_destroy (s, l, TRUE);
+    }
+}
+
+static void
+try_next_target (ReloadPeerShell *s, Link *l)
+{
+  if (l->next_target >= l->targets->len)
+    {
+      link_destroy (s, l, TRUE);
+      return;
+    }
+  GInetSocketAddress *a = l->targets->pdata[l->next_target++];
+  g_free (l->address);
+  l->address = reload_peer_shell_format_address (a);
+  l->connecting = g_cancellable_new ();
+  ConnectOp *op = g_new0 (ConnectOp, 1);
+  op->shell = s;
+  op->link = l->id;
+  g_socket_client_connect_async (s->client, G_SOCKET_CONNECTABLE (a), l->connecting, connected, op);
+}
+
+static gboolean
+accept_ready (GSocket *listener, GIOCondition cond, gpointer data)
+{
+  ReloadPeerShell *s = data;
+  for (;;)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GSocket) sock = g_socket_accept (listener, NULL, &error);
+      if (sock == NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_message ("accept: %s", error->message);
+          break;
+        }
+      g_autoptr (GSocketAddress) remote = g_socket_get_remote_address (sock, NULL);
+      g_autofree char *from =
+          remote ? reload_peer_shell_format_address (G_INET_SOCKET_ADDRESS (remote))
+                 : g_strdup ("?");
+      /* hostile input: a flood of half-open handshakes must not take every
+       * link of this peer */
+      if (s->leaving || g_hash_table_size (s->links) >= RELOAD_PEER_SHELL_MAX_LINKS
+          || s->n_handshaking >= RELOAD_PEER_SHELL_MAX_HANDSHAKING)
+        {
+          g_debug ("connection from %s refused: %u links, %u handshaking", from,
+                   g_hash_table_size (s->links), s->n_handshaking);
+          g_socket_close (sock, NULL);
+          continue;
+        }
+      Link *l = link_new (s, LINK_INBOUND);
+      l->address = g_steal_pointer (&from);
+      l->tls = reload_tls_link_new (sock, RELOAD_TLS_LINK_SERVER, s->cert, s->key, s->ca,
+                                    s->max_message_size, &tls_callbacks, l, &error);
+      if (l->tls == NULL)
+        {
+          g_message ("link from %s: %s", l->address, error->message);
+          link_destroy (s, l, FALSE);
+          continue;
+        }
+      s->n_handshaking++;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---------------------------------------------------------------- bootstrap */
+
+static gboolean
+bootstrap_step (gpointer data)
+{
+  ReloadPeerShell *s = data;
+  clear_source (&s->bootstrap_timer);
+  if (s->node_started || s->leaving)
+    return G_SOURCE_REMOVE;
+  if (s->bootstrap->len == 0 || (s->is_bootstrap_node && s->bootstrap_index >= s->bootstrap->len))
+    {
+      /* no bootstrap node but ourselves answered: the first node forms
+       * the overlay (§10.5: "If the joining node is the first node in the
+       * overlay") */
+      s->node_started = TRUE;
+      g_message ("no other bootstrap node reachable: forming the overlay %s as its first node",
+                 s->identity->overlay_name);
+      reload_node_start (s->node, 0, NULL, reload_peer_shell_now ());
+      reload_peer_shell_poke (s);
+      return G_SOURCE_REMOVE;
+    }
+  if (s->bootstrap_index >= s->bootstrap->len)
+    {
+      /* a round without answer: wait, longer each time */
+      s->bootstrap_index = 0;
+      guint wait = s->bootstrap_backoff_ms;
+      s->bootstrap_backoff_ms =
+          MIN (s->bootstrap_backoff_ms * 2, (guint) RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MAX_MS);
+      g_message ("no bootstrap node reachable; trying again in %u ms", wait);
+      schedule_bootstrap (s, wait);
+      return G_SOURCE_REMOVE;
+    }
+  g_autoptr (GPtrArray) one = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (one, g_object_ref (s->bootstrap->pdata[s->bootstrap_index++]));
+  Link *l = open_link (s, LINK_BOOTSTRAP, one, NULL);
+  if (l != NULL)
+    s->bootstrap_link = l->id;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_bootstrap (ReloadPeerShell *s, guint delay_ms)
+{
+  clear_source (&s->bootstrap_timer);
+  s->bootstrap_timer = timeout_source (s, delay_ms, bootstrap_step, s);
+}
+
+static gboolean
+partition_check (gpointer data)
+{
+  ReloadPeerShell *s = data;
+  if (s->leaving || !s->joined || s->bootstrap->len == 0)
+    return G_SOURCE_CONTINUE;
+  /* §10.7.4.4: through a bootstrap node chosen at random */
+  g_autoptr (GPtrArray) one = g_ptr_array_new_with_free_func (g_object_unref);
+  guint i = g_random_int_range (0, (gint) s->bootstrap->len);
+  g_ptr_array_add (one, g_object_ref (s->bootstrap->pdata[i]));
+  open_link (s, LINK_PARTITION, one, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---------------------------------------------------------------- the node */
+
+static gboolean
+make_node (ReloadPeerShell *s, GError **error)
+{
+  if (s->node != NULL)
+    {
+      reload_node_free (s->node);
+      s->node = NULL;
+    }
+  g_clear_pointer (&s->signer, reload_x509_signer_free);
+  s->signer = reload_x509_signer_new (s->ca, s->cert, s->key, error);
+  if (s->signer == NULL)
+    return FALSE;
+  ReloadNodeConfig cfg = s->node_cfg;
+  cfg.node_id = s->identity->node_ids[0];
+  cfg.user_name = s->identity->user_name;
+  cfg.overlay_name = s->identity->overlay_name;
+  cfg.kinds = s->kinds;
+  cfg.candidates = &s->candidate;
+  cfg.n_candidates = 1;
+  cfg.security = reload_x509_security_ops ();
+  cfg.security_data = s->signer;
+  cfg.seed = (guint64) g_random_int () << 32 | g_random_int ();
+  s->node = reload_node_new (&cfg, &peer_shell_ops, s);
+  s->timer_at = G_MAXINT64;
+  return TRUE;
+}
+
+/* Starts over: every link closed, a fresh node (same identity), the
+ * bootstrap from the first address. */
+static void
+restart (ReloadPeerShell *s, const char *why)
+{
+  g_message ("joining again: %s", why);
+  GList *links = g_hash_table_get_values (s->links);
+  for (GList *i = links; i; i = i->next)
+    link_destroy (s, i->data, FALSE);
+  g_list_free (links);
+  g_hash_table_remove_all (s->glare);
+  clear_source (&s->partition_timer);
+  g_autoptr (GError) error = NULL;
+  if (!make_node (s, &error))
+    {
+      g_warning ("cannot make a node: %s", error->message);
+      return;
+    }
+  s->node_started = FALSE;
+  s->joined = FALSE;
+  s->bootstrap_index = 0;
+  s->bootstrap_link = 0;
+  s->attempt_started_ms = reload_peer_shell_now ();
+  s->isolated_since_ms = -1;
+  schedule_bootstrap (s, 0);
+}
+
+static gboolean
+watchdog (gpointer data)
+{
+  ReloadPeerShell *s = data;
+  if (s->leaving || s->bootstrap->len == 0)
+    return G_SOURCE_CONTINUE;
+  gint64 now = reload_peer_shell_now ();
+  if (!s->joined)
+    {
+      if (s->node_started && now - s->attempt_started_ms > JOIN_WATCHDOG_MS)
+        restart (s, "not joined in time");
+      return G_SOURCE_CONTINUE;
+    }
+  if (reload_node_n_links (s->node) > 0)
+    {
+      s->isolated_since_ms = -1;
+      return G_SOURCE_CONTINUE;
+    }
+  if (s->isolated_since_ms < 0)
+    s->isolated_since_ms = now;
+  else if (now - s->isolated_since_ms > ISOLATION_WATCHDOG_MS && !s->is_bootstrap_node)
+    restart (s, "no link to any peer");
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---------------------------------------------------------------- API */
+
+static guint
+chord_id_hash_func (gconstpointer p)
+{
+  const ChordId *id = p;
+  return (guint) (id->lo ^ id->hi);
+}
+
+static gboolean
+chord_id_equal_func (gconstpointer a, gconstpointer b)
+{
+  return chord_id_equal (*(const ChordId *) a, *(const ChordId *) b);
+}
+
+static gboolean
+bind_listener (ReloadPeerShell *s, const char *listen, GError **error)
+{
+  g_autoptr (GInetSocketAddress) want =
+      reload_peer_shell_parse_address (listen ? listen : "127.0.0.1:0", error);
+  if (want == NULL)
+    return FALSE;
+  GSocketFamily family = g_socket_address_get_family (G_SOCKET_ADDRESS (want));
+  s->listener = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (s->listener == NULL)
+    return FALSE;
+  g_socket_set_blocking (s->listener, FALSE);
+  if (!g_socket_bind (s->listener, G_SOCKET_ADDRESS (want), TRUE, error)
+      || !g_socket_listen (s->listener, error))
+    {
+      g_prefix_error (error, "listening on %s: ", listen);
+      if (error != NULL && *error != NULL)
+        {
+          (*error)->domain = RELOAD_PEER_SHELL_ERROR;
+          (*error)->code = RELOAD_PEER_SHELL_ERROR_LISTEN;
+        }
+      return FALSE;
+    }
+  GSocketAddress *bound = g_socket_get_local_address (s->listener, error);
+  if (bound == NULL)
+    return FALSE;
+  s->listen_address = G_INET_SOCKET_ADDRESS (bound);
+  GInetAddress *a = g_inet_socket_address_get_address (s->listen_address);
+  if (g_inet_address_get_is_any (a))
+    {
+      g_set_error (error, RELOAD_PEER_SHELL_ERROR, RELOAD_PEER_SHELL_ERROR_INVALID,
+                   "listen on a specific address, not %s: it is the candidate peers connect to",
+                   listen);
+      return FALSE;
+    }
+  /* §6.5.1.1, §6.6.5: our one candidate, a passive TLS-TCP-FH-NO-ICE
+   * host candidate */
+  ReloadIceCandidate *c = &s->candidate;
+  gsize n = g_inet_address_get_native_size (a);
+  c->addr_port.type = n == 4 ? RELOAD_ADDRESS_IPV4 : RELOAD_ADDRESS_IPV6;
+  memcpy (c->addr_port.addr, g_inet_address_to_bytes (a), n);
+  c->addr_port.port = g_inet_socket_address_get_port (s->listen_address);
+  c->overlay_link = RELOAD_OVERLAY_LINK_TLS_TCP_FH_NO_ICE;
+  s->foundation[0] = '1';
+  c->foundation = (RwBytes){ s->foundation, 1 };
+  c->priority = (126u << 24) | (65535u << 8) | 255u; /* RFC 8445 §5.1.2.1, host */
+  c->type = RELOAD_CAND_HOST;
+  s->tcptype.name = (RwBytes){ (const guint8 *) "tcptype", 7 };
+  s->tcptype.value = (RwBytes){ (const guint8 *) "passive", 7 };
+  c->extensions = &s->tcptype;
+  c->n_extensions = 1;
+  return TRUE;
+}
+
+ReloadPeerShell *
+reload_peer_shell_new (const ReloadCredentials *creds, const ReloadPeerShellConfig *config,
+                       GError **error)
+{
+  g_return_val_if_fail (creds != NULL && config != NULL, NULL);
+  if (creds->cert == NULL || creds->key == NULL)
+    {
+      g_set_error (error, RELOAD_PEER_SHELL_ERROR, RELOAD_PEER_SHELL_ERROR_INVALID,
+                   "the profile has no certificate and key of this peer");
+      return NULL;
+    }
+  g_autoptr (ReloadPeerShell) s = g_new0 (ReloadPeerShell, 1);
+  s->context = g_main_context_ref_thread_default ();
+  s->ca = reload_cert_ref (creds->ca);
+  s->cert = reload_cert_ref (creds->cert);
+  s->key = reload_key_copy (creds->key);
+  s->links = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, link_free_all);
+  s->glare = g_hash_table_new_full (chord_id_hash_func, chord_id_equal_func, NULL, glare_wait_free);
+  s->bootstrap = g_ptr_array_new_with_free_func (g_object_unref);
+  s->cancellable = g_cancellable_new ();
+  s->isolated_since_ms = -1;
+  s->bootstrap_backoff_ms = RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MS;
+  s->node_cfg = config->node;
+  s->kinds = config->node.kinds ? reload_kind_table_ref (config->node.kinds)
+                                : reload_kind_table_new_default ();
+  s->max_message_size = config->node.max_message_size ? config->node.max_message_size : 5000;
+  s->joined_cb = config->joined;
+  s->user_data = config->user_data;
+  s->identity = reload_cert_get_identity (s->cert, error);
+  if (s->identity == NULL)
+    return NULL;
+  if (!bind_listener (s, config->listen, error))
+    return NULL;
+  for (guint i = 0; config->bootstrap != NULL && config->bootstrap[i] != NULL; i++)
+    {
+      GInetSocketAddress *a = reload_peer_shell_parse_address (config->bootstrap[i], error);
+      if (a == NULL)
+        return NULL;
+      if (same_address (a, s->listen_address))
+        {
+          s->is_bootstrap_node = TRUE;
+          g_object_unref (a);
+          continue;
+        }
+      g_ptr_array_add (s->bootstrap, a);
+    }
+  s->client = g_socket_client_new ();
+  g_socket_client_set_timeout (s->client, RELOAD_PEER_SHELL_CONNECT_TIMEOUT_S);
+  if (!make_node (s, error))
+    return NULL;
+  return g_steal_pointer (&s);
+}
+
+void
+reload_peer_shell_start (ReloadPeerShell *s)
+{
+  g_return_if_fail (s != NULL && !s->started);
+  s->started = TRUE;
+  s->started_monotonic_us = g_get_monotonic_time ();
+  s->attempt_started_ms = reload_peer_shell_now ();
+  s->timer = g_source_new (&timer_source_funcs, sizeof (GSource));
+  g_source_set_callback (s->timer, timer_dispatch, s, NULL);
+  g_source_set_ready_time (s->timer, -1);
+  g_source_attach (s->timer, s->context);
+  s->accept_source = g_socket_create_source (s->listener, G_IO_IN, s->cancellable);
+  g_source_set_callback (s->accept_source, G_SOURCE_FUNC (accept_ready), s, NULL);
+  g_source_attach (s->accept_source, s->context);
+  s->watchdog_timer = timeout_source (s, 1000, watchdog, s);
+  g_autofree char *addr = reload_peer_shell_format_address (s->listen_address);
+  char hex[33];
+  g_message ("peer %s (%s) of overlay %s listening on %s (TLS-TCP-FH-NO-ICE)",
+             chord_id_to_hex (reload_node_get_id (s->node), hex), s->identity->user_name,
+             s->identity->overlay_name, addr);
+  schedule_bootstrap (s, 0);
+}
+
+static gboolean
+leave_timeout (gpointer data)
+{
+  ReloadPeerShell *s = data;
+  g_source_unref (s->leave_timer);
+  s->leave_timer = NULL;
+  GSourceFunc done = s->leave_done;
+  s->leave_done = NULL;
+  if (done != NULL)
+    done (s->leave_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+reload_peer_shell_leave (ReloadPeerShell *s, guint timeout_ms, GSourceFunc done, gpointer user_data)
+{
+  g_return_if_fail (s != NULL);
+  s->leaving = TRUE;
+  s->leave_done = done;
+  s->leave_data = user_data;
+  clear_source (&s->bootstrap_timer);
+  clear_source (&s->partition_timer);
+  g_hash_table_remove_all (s->glare);
+  if (s->joined)
+    {
+      /* §10.9 */
+      reload_node_leave (s->node, reload_peer_shell_now ());
+      reload_peer_shell_poke (s);
+    }
+  /* every link flushes what is queued (the Leave) and closes */
+  GList *links = g_hash_table_get_values (s->links);
+  for (GList *i = links; i; i = i->next)
+    {
+      Link *l = i->data;
+      l->given_to_node = FALSE;
+      if (l->tls != NULL && l->up)
+        reload_tls_link_close (l->tls);
+      else
+        link_destroy (s, l, FALSE);
+    }
+  g_list_free (links);
+  if (g_hash_table_size (s->links) == 0)
+    {
+      s->leave_done = NULL;
+      if (done != NULL)
+        s->leave_timer = timeout_source (s, 0, leave_timeout, s);
+      s->leave_done = done;
+      return;
+    }
+  s->leave_timer = timeout_source (s, timeout_ms, leave_timeout, s);
+}
+
+void
+reload_peer_shell_free (ReloadPeerShell *s)
+{
+  if (s == NULL)
+    return;
+  if (s->cancellable != NULL)
+    g_cancellable_cancel (s->cancellable);
+  clear_source (&s->bootstrap_timer);
+  clear_source (&s->partition_timer);
+  clear_source (&s->watchdog_timer);
+  clear_source (&s->leave_timer);
+  clear_source (&s->accept_source);
+  clear_source (&s->timer);
+  g_clear_pointer (&s->glare, g_hash_table_unref);
+  /* links first: their callbacks must not reach a freed node */
+  g_clear_pointer (&s->links, g_hash_table_unref);
+  g_clear_pointer (&s->node, reload_node_free);
+  g_clear_pointer (&s->signer, reload_x509_signer_free);
+  g_clear_object (&s->client);
+  if (s->listener != NULL)
+    g_socket_close (s->listener, NULL);
+  g_clear_object (&s->listener);
+  g_clear_object (&s->listen_address);
+  g_clear_object (&s->cancellable);
+  g_clear_pointer (&s->bootstrap, g_ptr_array_unref);
+  g_clear_pointer (&s->identity, reload_cert_identity_free);
+  g_clear_pointer (&s->kinds, reload_kind_table_unref);
+  g_clear_pointer (&s->ca, reload_cert_unref);
+  g_clear_pointer (&s->cert, reload_cert_unref);
+  g_clear_pointer (&s->key, reload_key_free);
+  g_clear_pointer (&s->context, g_main_context_unref);
+  g_free (s);
+}
+
+ReloadNode *
+reload_peer_shell_get_node (ReloadPeerShell *s)
+{
+  return s->node;
+}
+
+GInetSocketAddress *
+reload_peer_shell_get_listen_address (ReloadPeerShell *s)
+{
+  return s->listen_address;
+}
+
+const ReloadCertIdentity *
+reload_peer_shell_get_identity (ReloadPeerShell *s)
+{
+  return s->identity;
+}
+
+static void
+link_info_clear (gpointer data)
+{
+  ReloadPeerShellLinkInfo *i = data;
+  g_free (i->address);
+}
+
+GArray *
+reload_peer_shell_list_links (ReloadPeerShell *s)
+{
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (ReloadPeerShellLinkInfo));
+  g_array_set_clear_func (out, link_info_clear);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, s->links);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    {
+      Link *l = v;
+      ReloadPeerShellLinkInfo info = { 0 };
+      info.link = l->id;
+      info.peer = l->peer;
+      info.up = l->up;
+      info.outbound = l->kind != LINK_INBOUND;
+      info.bootstrap = l->kind == LINK_BOOTSTRAP || l->kind == LINK_PARTITION;
+      info.address = g_strdup (l->address ? l->address : "");
+      if (l->tls != NULL)
+        {
+          ReloadTlsLinkStats st;
+          reload_tls_link_get_stats (l->tls, &st);
+          info.bytes_sent = st.wire_bytes_sent;
+          info.bytes_received = st.wire_bytes_recv;
+        }
+      g_array_append_val (out, info);
+    }
+  return out;
+}
+
+gint64
+reload_peer_shell_get_uptime_s (ReloadPeerShell *s)
+{
+  if (!s->started)
+    return 0;
+  return (g_get_monotonic_time () - s->started_monotonic_us) / G_USEC_PER_SEC;
+}

@@ -1,0 +1,125 @@
+/* reload-peer-shell.h: the I/O shell of one RELOAD peer on a real
+ * network.  It owns the sans-I/O node (reload-node.h) and gives it:
+ *   - a TCP listener and TLS links with the framing header
+ *     (TLS-TCP-FH-NO-ICE, RFC 6940 §6.6.5), one per neighbour;
+ *   - the links of Attach (§6.5.1) under No-ICE (§6.5.1.11): the TLS
+ *     handshake is the connectivity check, and the certificate of the peer
+ *     must hold the Node-ID that sent the AttachReqAns or the link is
+ *     closed;
+ *   - bootstrap links (§11.4) straight to the configured bootstrap
+ *     addresses, the join through the first one that answers, and the
+ *     first node's own ring when no other bootstrap node can be reached
+ *     (§6.4.2.1, §10.5);
+ *   - the periodic partition check of §10.7.4.4 through a bootstrap node;
+ *   - the node's timer, as one GSource.
+ *
+ * Everything runs from the thread-default GMainContext of the thread that
+ * calls reload_peer_shell_new(): the shell is not thread-safe (ChorusPeer
+ * runs it in a thread of its own and talks to it through that context).
+ *
+ * The node's clock is the wall clock in milliseconds since 1970, because
+ * the node writes it into storage_time (§7: "the time in milliseconds
+ * since the epoch"); the timer is armed on the monotonic clock with the
+ * same delay.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "reload-credentials.h"
+#include "reload-node.h"
+
+G_BEGIN_DECLS
+
+#define RELOAD_PEER_SHELL_ERROR (reload_peer_shell_error_quark ())
+GQuark reload_peer_shell_error_quark (void);
+
+typedef enum
+{
+  RELOAD_PEER_SHELL_ERROR_FAILED,
+  RELOAD_PEER_SHELL_ERROR_INVALID, /* a bad address, certificate or key */
+  RELOAD_PEER_SHELL_ERROR_LISTEN,  /* the listening socket could not be made */
+} ReloadPeerShellError;
+
+/* Limits, named (hostile input: one peer must not use them all). */
+#define RELOAD_PEER_SHELL_MAX_LINKS 256      /* links, all kinds together */
+#define RELOAD_PEER_SHELL_MAX_HANDSHAKING 32 /* inbound links before `up` */
+#define RELOAD_PEER_SHELL_GLARE_WAIT_MS 3000 /* §6.5.1.2: see connect() */
+#define RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MS 1000
+#define RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MAX_MS 30000
+#define RELOAD_PEER_SHELL_PARTITION_CHECK_S 60 /* §10.7.4.4 */
+#define RELOAD_PEER_SHELL_CONNECT_TIMEOUT_S 10
+
+typedef struct _ReloadPeerShell ReloadPeerShell;
+
+typedef struct
+{
+  /* The node's parameters (§11.1), without node_id, user_name,
+   * overlay_name, candidates or security: the shell fills those from the
+   * credentials and the listening socket. */
+  ReloadNodeConfig node;
+  /* Where to listen: "ADDR:PORT" ("[ADDR]:PORT" for IPv6); port 0 picks
+   * one.  NULL: 127.0.0.1:0. */
+  const char *listen;
+  /* Bootstrap nodes, "ADDR:PORT", NULL-terminated (§11.4).  An address
+   * this shell listens on is itself and skipped. */
+  const char *const *bootstrap;
+  /* Events, on the shell's context; all optional. */
+  void (*joined) (gpointer user_data);
+  gpointer user_data;
+} ReloadPeerShellConfig;
+
+/* A shell for the peer whose credentials are @creds (ca, cert and key
+ * set; referenced, not copied): binds the listening socket (so that the
+ * port is known at once) and makes the node, but does not start it. */
+ReloadPeerShell *reload_peer_shell_new (const ReloadCredentials *creds,
+                                        const ReloadPeerShellConfig *config, GError **error);
+void reload_peer_shell_free (ReloadPeerShell *shell);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadPeerShell, reload_peer_shell_free)
+
+/* Starts listening and joining: through the bootstrap nodes, or as the
+ * first node when there is none but itself (§10.5). */
+void reload_peer_shell_start (ReloadPeerShell *shell);
+/* §10.9: sends Leave to the neighbours, then closes every link once its
+ * queue is flushed.  @done runs (from the context) when every link is
+ * down or after @timeout_ms. */
+void reload_peer_shell_leave (ReloadPeerShell *shell, guint timeout_ms, GSourceFunc done,
+                              gpointer user_data);
+
+/* The node, for requests.  After calling into it, call
+ * reload_peer_shell_poke() so that the timer follows. */
+ReloadNode *reload_peer_shell_get_node (ReloadPeerShell *shell);
+void reload_peer_shell_poke (ReloadPeerShell *shell);
+/* The node's clock (ms since 1970). */
+gint64 reload_peer_shell_now (void);
+
+/* The address the listener is bound to (owned by the shell). */
+GInetSocketAddress *reload_peer_shell_get_listen_address (ReloadPeerShell *shell);
+const ReloadCertIdentity *reload_peer_shell_get_identity (ReloadPeerShell *shell);
+
+typedef struct
+{
+  guint64 link;
+  ReloadNodeId peer; /* valid when up */
+  gboolean up;
+  gboolean outbound;
+  gboolean bootstrap;
+  char *address; /* "ADDR:PORT" of the other end */
+  guint64 bytes_sent;
+  guint64 bytes_received;
+} ReloadPeerShellLinkInfo;
+
+/* The links now, as an array of ReloadPeerShellLinkInfo (free with
+ * g_array_unref: the strings go with it). */
+GArray *reload_peer_shell_list_links (ReloadPeerShell *shell);
+/* Seconds since reload_peer_shell_start(). */
+gint64 reload_peer_shell_get_uptime_s (ReloadPeerShell *shell);
+
+/* Parses "ADDR:PORT" or "[ADDR]:PORT" (numeric addresses only). */
+GInetSocketAddress *reload_peer_shell_parse_address (const char *text, GError **error);
+/* "ADDR:PORT", "[ADDR]:PORT" for IPv6. */
+char *reload_peer_shell_format_address (GInetSocketAddress *address);
+
+G_END_DECLS

@@ -1,0 +1,779 @@
+/* chorus-peer.c: ChorusPeer, one RELOAD peer in a thread of its own.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "chorus-peer"
+
+#include "chorus-peer.h"
+
+#include <string.h>
+
+#include "chord-id.h"
+#include "reload-credentials.h"
+#include "reload-datastore.h"
+#include "reload-message.h"
+#include "reload-peer-shell.h"
+#include "reload-storage.h"
+
+G_DEFINE_QUARK (chorus - peer - error - quark, chorus_peer_error)
+
+/* How long a graceful stop waits for the Leave to go out (§10.9). */
+#define STOP_TIMEOUT_MS 3000
+/* Lifetime of what `store` writes (§7: lifetime in seconds). */
+#define STORE_LIFETIME_S 86400
+
+enum
+{
+  SIGNAL_JOINED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+struct _ChorusPeer
+{
+  GObject parent_instance;
+
+  /* set at construction, read-only after */
+  char *profile_dir;
+  char *listen;
+  GStrv bootstrap;
+  ReloadCredentials *creds;
+  GMainContext *owner_context;
+
+  /* the thread; `shell` and everything in it belong to it alone */
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  ReloadPeerShell *shell;
+  GTask *start_task;
+  char *listen_address; /* written by the thread before start completes */
+};
+
+G_DEFINE_FINAL_TYPE (ChorusPeer, chorus_peer, G_TYPE_OBJECT)
+
+static void
+chorus_peer_dispose (GObject *object)
+{
+  ChorusPeer *self = CHORUS_PEER (object);
+  if (self->thread != NULL)
+    {
+      g_main_loop_quit (self->loop);
+      g_thread_join (self->thread);
+      self->thread = NULL;
+    }
+  G_OBJECT_CLASS (chorus_peer_parent_class)->dispose (object);
+}
+
+static void
+chorus_peer_finalize (GObject *object)
+{
+  ChorusPeer *self = CHORUS_PEER (object);
+  g_free (self->profile_dir);
+  g_free (self->listen);
+  g_strfreev (self->bootstrap);
+  g_clear_pointer (&self->creds, reload_credentials_free);
+  g_clear_pointer (&self->owner_context, g_main_context_unref);
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->listen_address);
+  G_OBJECT_CLASS (chorus_peer_parent_class)->finalize (object);
+}
+
+static void
+chorus_peer_class_init (ChorusPeerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  object_class->dispose = chorus_peer_dispose;
+  object_class->finalize = chorus_peer_finalize;
+
+  /**
+   * ChorusPeer::joined:
+   *
+   * The peer has joined the overlay (§10.5), or formed it.  Emitted on the
+   * context that was thread-default when the peer was created.
+   */
+  signals[SIGNAL_JOINED] = g_signal_new ("joined", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+chorus_peer_init (ChorusPeer *self)
+{
+}
+
+ChorusPeer *
+chorus_peer_new (const char *profile_dir, const char *listen, const char *const *bootstrap,
+                 GError **error)
+{
+  g_return_val_if_fail (profile_dir != NULL, NULL);
+  g_autoptr (ReloadCredentials) creds = reload_credentials_load (profile_dir, error);
+  if (creds == NULL)
+    return NULL;
+  if (creds->cert == NULL)
+    {
+      g_set_error (error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID,
+                   "%s holds the overlay's root but no peer certificate (cert.pem, key.pem)",
+                   profile_dir);
+      return NULL;
+    }
+  ChorusPeer *self = g_object_new (CHORUS_TYPE_PEER, NULL);
+  self->profile_dir = g_strdup (profile_dir);
+  self->listen = g_strdup (listen);
+  self->bootstrap = g_strdupv ((char **) bootstrap);
+  self->creds = g_steal_pointer (&creds);
+  self->owner_context = g_main_context_ref_thread_default ();
+  return self;
+}
+
+/* ---------------------------------------------------------------- the thread */
+
+static gboolean
+emit_joined (gpointer data)
+{
+  ChorusPeer *self = data;
+  g_signal_emit (self, signals[SIGNAL_JOINED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+shell_joined (gpointer user_data)
+{
+  ChorusPeer *self = user_data;
+  /* the reference keeps the peer alive until the owner's context runs it */
+  g_main_context_invoke_full (self->owner_context, G_PRIORITY_DEFAULT, emit_joined,
+                              g_object_ref (self), g_object_unref);
+}
+
+static gpointer
+thread_main (gpointer data)
+{
+  ChorusPeer *self = data;
+  g_main_context_push_thread_default (self->context);
+  ReloadPeerShellConfig cfg = { 0 };
+  cfg.node.chord_reactive = TRUE;
+  cfg.listen = self->listen;
+  cfg.bootstrap = (const char *const *) self->bootstrap;
+  cfg.joined = shell_joined;
+  cfg.user_data = self;
+  GError *error = NULL;
+  GTask *start = g_steal_pointer (&self->start_task);
+  self->shell = reload_peer_shell_new (self->creds, &cfg, &error);
+  if (self->shell == NULL)
+    {
+      g_task_return_error (start, error);
+      g_object_unref (start);
+      g_main_context_pop_thread_default (self->context);
+      return NULL;
+    }
+  self->listen_address =
+      reload_peer_shell_format_address (reload_peer_shell_get_listen_address (self->shell));
+  reload_peer_shell_start (self->shell);
+  g_task_return_boolean (start, TRUE);
+  g_object_unref (start);
+
+  g_main_loop_run (self->loop);
+
+  /* pending requests end with CANCELLED as the node goes */
+  g_clear_pointer (&self->shell, reload_peer_shell_free);
+  /* let what was invoked on the context run (and fail: not running) */
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+void
+chorus_peer_start_async (ChorusPeer *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self));
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chorus_peer_start_async);
+  if (self->thread != NULL || self->context != NULL)
+    {
+      g_task_return_new_error (task, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_FAILED,
+                               "the peer was started already");
+      return;
+    }
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->start_task = g_object_ref (task);
+  self->thread = g_thread_new ("chorus-peer", thread_main, self);
+}
+
+gboolean
+chorus_peer_start_finish (ChorusPeer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+const char *
+chorus_peer_get_listen_address (ChorusPeer *self)
+{
+  return self->listen_address;
+}
+
+/* ---------------------------------------------------------------- operations */
+
+typedef enum
+{
+  OP_STOP,
+  OP_STATUS,
+  OP_STORE,
+  OP_FETCH,
+  OP_STAT,
+  OP_FIND,
+  OP_PING,
+} OpKind;
+
+typedef struct
+{
+  ChorusPeer *peer; /* the task holds the reference */
+  GTask *task;
+  OpKind kind;
+  char *kind_name;
+  char *name;
+  char *value;
+  gint64 sent_ms;
+  guint8 target[16];
+  gboolean target_is_node;
+} Op;
+
+static void
+op_free (Op *op)
+{
+  g_clear_object (&op->task);
+  g_free (op->kind_name);
+  g_free (op->name);
+  g_free (op->value);
+  g_free (op);
+}
+
+static void op_run_in_thread (Op *op);
+
+static gboolean
+op_dispatch (gpointer data)
+{
+  op_run_in_thread (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+op_submit (ChorusPeer *self, OpKind kind, gpointer source_tag, GCancellable *cancellable,
+           GAsyncReadyCallback callback, gpointer user_data, Op **out)
+{
+  Op *op = g_new0 (Op, 1);
+  op->peer = self;
+  op->kind = kind;
+  op->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (op->task, source_tag);
+  *out = op;
+}
+
+static void
+op_go (ChorusPeer *self, Op *op)
+{
+  if (self->context == NULL || self->thread == NULL)
+    {
+      g_task_return_new_error (op->task, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_NOT_RUNNING,
+                               "the peer is not running");
+      op_free (op);
+      return;
+    }
+  g_main_context_invoke (self->context, op_dispatch, op);
+}
+
+static void
+op_return_error (Op *op, GError *error)
+{
+  g_task_return_error (op->task, error);
+  op_free (op);
+}
+
+static void
+op_return_json (Op *op, JsonNode *node)
+{
+  g_task_return_pointer (op->task, node, (GDestroyNotify) json_node_unref);
+  op_free (op);
+}
+
+/* -- status -- */
+
+static JsonNode *
+id_list (const ChordId *ids, guint n)
+{
+  JsonArray *a = json_array_new ();
+  for (guint i = 0; i < n; i++)
+    {
+      char hex[33];
+      json_array_add_string_element (a, chord_id_to_hex (ids[i], hex));
+    }
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, a);
+  return node;
+}
+
+static JsonNode *
+build_status (ChorusPeer *self)
+{
+  ReloadPeerShell *s = self->shell;
+  ReloadNode *node = reload_peer_shell_get_node (s);
+  const ChordTable *t = reload_node_table (node);
+  const ReloadCertIdentity *id = reload_peer_shell_get_identity (s);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  char hex[33];
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "node_id");
+  json_builder_add_string_value (b, chord_id_to_hex (reload_node_get_id (node), hex));
+  json_builder_set_member_name (b, "user");
+  json_builder_add_string_value (b, id->user_name);
+  json_builder_set_member_name (b, "overlay");
+  json_builder_add_string_value (b, id->overlay_name);
+  json_builder_set_member_name (b, "listen");
+  json_builder_add_string_value (b, self->listen_address);
+  json_builder_set_member_name (b, "joined");
+  json_builder_add_boolean_value (b, reload_node_is_joined (node));
+  /* nearest first: the table keeps them by distance */
+  json_builder_set_member_name (b, "predecessors");
+  json_builder_add_value (b, id_list (t->pred, t->n_pred));
+  json_builder_set_member_name (b, "successors");
+  json_builder_add_value (b, id_list (t->succ, t->n_succ));
+  json_builder_set_member_name (b, "fingers");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < t->n_fingers; i++)
+    if (t->finger_valid[i])
+      {
+        json_builder_begin_object (b);
+        json_builder_set_member_name (b, "index");
+        json_builder_add_int_value (b, i);
+        json_builder_set_member_name (b, "node_id");
+        json_builder_add_string_value (b, chord_id_to_hex (t->finger[i], hex));
+        json_builder_end_object (b);
+      }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "links");
+  json_builder_begin_array (b);
+  g_autoptr (GArray) links = reload_peer_shell_list_links (s);
+  for (guint i = 0; i < links->len; i++)
+    {
+      ReloadPeerShellLinkInfo *l = &g_array_index (links, ReloadPeerShellLinkInfo, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "peer");
+      if (l->up)
+        json_builder_add_string_value (b, chord_id_to_hex (chord_id_from_node_id (&l->peer), hex));
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "address");
+      json_builder_add_string_value (b, l->address);
+      json_builder_set_member_name (b, "protocol");
+      json_builder_add_string_value (b, "TLS-TCP-FH-NO-ICE");
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b, l->up ? "up" : "connecting");
+      json_builder_set_member_name (b, "direction");
+      json_builder_add_string_value (b, l->outbound ? "out" : "in");
+      json_builder_set_member_name (b, "bytes_sent");
+      json_builder_add_int_value (b, (gint64) l->bytes_sent);
+      json_builder_set_member_name (b, "bytes_received");
+      json_builder_add_int_value (b, (gint64) l->bytes_received);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  ReloadStorage *st = reload_node_storage (node);
+  json_builder_set_member_name (b, "stored_items");
+  json_builder_add_int_value (b, (gint64) reload_storage_n_values (st));
+  json_builder_set_member_name (b, "stored_resources");
+  json_builder_add_int_value (b, reload_storage_n_resources (st));
+  json_builder_set_member_name (b, "uptime_s");
+  json_builder_add_int_value (b, reload_peer_shell_get_uptime_s (s));
+  const ReloadNodeCounters *c = reload_node_counters (node);
+  json_builder_set_member_name (b, "counters");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "messages_sent");
+  json_builder_add_int_value (b, (gint64) c->messages_sent);
+  json_builder_set_member_name (b, "bytes_sent");
+  json_builder_add_int_value (b, (gint64) c->bytes_sent);
+  json_builder_set_member_name (b, "forwarded");
+  json_builder_add_int_value (b, (gint64) c->forwarded);
+  json_builder_set_member_name (b, "dropped");
+  json_builder_add_int_value (b, (gint64) c->dropped);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* -- requests -- */
+
+static GError *
+translate_error (const GError *error)
+{
+  ChorusPeerError code = CHORUS_PEER_ERROR_FAILED;
+  if (error->domain == RELOAD_NODE_ERROR)
+    switch ((ReloadNodeError) error->code)
+      {
+      case RELOAD_NODE_ERROR_TIMEOUT:
+        code = CHORUS_PEER_ERROR_TIMEOUT;
+        break;
+      case RELOAD_NODE_ERROR_RESPONSE:
+        code = CHORUS_PEER_ERROR_RESPONSE;
+        break;
+      case RELOAD_NODE_ERROR_NO_ROUTE:
+        code = CHORUS_PEER_ERROR_NO_ROUTE;
+        break;
+      case RELOAD_NODE_ERROR_CANCELLED:
+        code = CHORUS_PEER_ERROR_NOT_RUNNING;
+        break;
+      }
+  return g_error_new_literal (CHORUS_PEER_ERROR, code, error->message);
+}
+
+static void
+request_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer,
+              const GError *error)
+{
+  Op *op = user_data;
+  if (answer == NULL)
+    {
+      op_return_error (
+          op, error ? translate_error (error)
+                    : g_error_new (CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_FAILED, "no answer"));
+      return;
+    }
+  const RwOptions *options = reload_storage_options (reload_node_storage (node));
+  g_autoptr (GError) json_error = NULL;
+  g_autoptr (JsonNode) whole = reload_message_to_json (answer, options, &json_error);
+  if (whole == NULL)
+    {
+      op_return_error (op, g_error_new (CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_FAILED,
+                                        "the answer does not convert to JSON: %s",
+                                        json_error->message));
+      return;
+    }
+  JsonObject *o = json_node_get_object (whole);
+  JsonNode *body = json_object_get_member (o, "body");
+  JsonNode *result = body ? json_node_copy (body) : json_node_new (JSON_NODE_NULL);
+  if (op->kind == OP_PING && JSON_NODE_HOLDS_OBJECT (result))
+    {
+      JsonObject *r = json_node_get_object (result);
+      json_object_set_int_member (r, "rtt_ms", reload_peer_shell_now () - op->sent_ms);
+    }
+  op_return_json (op, result);
+}
+
+static gboolean
+resolve_kind (ReloadNode *node, const char *text, const ReloadKindDef **out, GError **error)
+{
+  ReloadStorage *st = reload_node_storage (node);
+  const RwOptions *options = reload_storage_options (st);
+  ReloadKindTable *kinds = options->kind_model_data;
+  guint64 id;
+  const ReloadKindDef *d = NULL;
+  if (g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT32, &id, NULL))
+    d = reload_kind_table_lookup (kinds, (guint32) id);
+  else
+    d = reload_kind_table_lookup_name (kinds, text);
+  if (d == NULL)
+    {
+      g_set_error (error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID,
+                   "the overlay has no kind “%s”", text);
+      return FALSE;
+    }
+  *out = d;
+  return TRUE;
+}
+
+static void
+resource_id_of (const char *name, guint8 out[16])
+{
+  /* §10.2: the Resource-ID is the hash of the resource name, truncated */
+  chord_id_to_bytes (chord_id_hash (name, strlen (name)), out);
+}
+
+static gboolean
+parse_target (Op *op, GError **error)
+{
+  ChordId id;
+  if (strlen (op->name) == 32 && chord_id_from_hex (op->name, &id))
+    {
+      chord_id_to_bytes (id, op->target);
+      op->target_is_node = TRUE;
+      return TRUE;
+    }
+  if (*op->name == '\0')
+    {
+      g_set_error (error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID,
+                   "a Node-ID is 32 hex digits");
+      return FALSE;
+    }
+  resource_id_of (op->name, op->target);
+  op->target_is_node = FALSE;
+  return TRUE;
+}
+
+static void
+run_request (ChorusPeer *self, Op *op)
+{
+  ReloadNode *node = reload_peer_shell_get_node (self->shell);
+  gint64 now = reload_peer_shell_now ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RwArena) arena = rw_arena_new (0);
+  const ReloadKindDef *def = NULL;
+  guint8 rid[16];
+  ReloadDestination d = { 0 };
+  op->sent_ms = now;
+
+  if (op->kind == OP_PING)
+    {
+      if (!parse_target (op, &error))
+        {
+          op_return_error (op, g_steal_pointer (&error));
+          return;
+        }
+      if (op->target_is_node)
+        {
+          d.type = RELOAD_DESTINATION_NODE;
+          d.node_id.len = 16;
+          memcpy (d.node_id.id, op->target, 16);
+        }
+      else
+        {
+          d.type = RELOAD_DESTINATION_RESOURCE;
+          d.resource_id = (RwBytes){ op->target, 16 };
+        }
+      ReloadPingReq ping = { 0 };
+      reload_node_request (node, &d, RELOAD_PING_REQ, &ping, request_done, op, now);
+      reload_peer_shell_poke (self->shell);
+      return;
+    }
+
+  if (op->kind_name != NULL && !resolve_kind (node, op->kind_name, &def, &error))
+    {
+      op_return_error (op, g_steal_pointer (&error));
+      return;
+    }
+  resource_id_of (op->name, rid);
+  d.type = RELOAD_DESTINATION_RESOURCE;
+  d.resource_id = (RwBytes){ rid, 16 };
+
+  if (op->kind == OP_STORE)
+    {
+      if (reload_kind_is_typed (def->id))
+        {
+          op_return_error (op, g_error_new (CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID,
+                                            "kind %s has a structured value, which its usage "
+                                            "stores; `store` writes opaque values",
+                                            def->name));
+          return;
+        }
+      ReloadStoredData *sd = rw_arena_alloc0 (arena, sizeof *sd);
+      sd->storage_time = (guint64) now;
+      sd->lifetime = STORE_LIFETIME_S;
+      const char *value = op->value;
+      if (def->model == RELOAD_DATA_MODEL_ARRAY)
+        sd->value.index = RELOAD_ARRAY_INDEX_APPEND;
+      else if (def->model == RELOAD_DATA_MODEL_DICTIONARY)
+        {
+          const char *eq = strchr (op->value, '=');
+          if (eq == NULL || eq == op->value)
+            {
+              op_return_error (op, g_error_new (CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID,
+                                                "kind %s is a dictionary: the value is KEY=VALUE",
+                                                def->name));
+              return;
+            }
+          sd->value.key = (RwBytes){ (const guint8 *) op->value, (gsize) (eq - op->value) };
+          value = eq + 1;
+        }
+      sd->value.value.exists = TRUE;
+      sd->value.value.value = (RwBytes){ (const guint8 *) value, strlen (value) };
+      reload_node_sign_stored_data (node, d.resource_id, def->id, sd, arena);
+      ReloadStoreKindData kd = { 0 };
+      kd.kind = def->id;
+      kd.values = sd;
+      kd.n_values = 1;
+      ReloadStoreReq req = { 0 };
+      req.resource = d.resource_id;
+      req.kind_data = &kd;
+      req.n_kind_data = 1;
+      reload_node_request (node, &d, RELOAD_STORE_REQ, &req, request_done, op, now);
+      reload_peer_shell_poke (self->shell);
+      return;
+    }
+
+  if (op->kind == OP_FIND)
+    {
+      ReloadFindReq f = { 0 };
+      f.resource = d.resource_id;
+      /* no kind given: every kind of the overlay */
+      g_autoptr (GArray) ids = NULL;
+      if (def != NULL)
+        {
+          ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+          g_array_append_val (ids, def->id);
+        }
+      else
+        ids = reload_kind_table_ids (
+            reload_storage_options (reload_node_storage (node))->kind_model_data);
+      f.kinds = (guint32 *) ids->data;
+      f.n_kinds = ids->len;
+      reload_node_request (node, &d, RELOAD_FIND_REQ, &f, request_done, op, now);
+      reload_peer_shell_poke (self->shell);
+      return;
+    }
+
+  /* Fetch and Stat: everything of the kind (§7.4.2.1) */
+  ReloadStoredDataSpecifier spec = { 0 };
+  ReloadArrayRange all = { 0, RELOAD_ARRAY_INDEX_LAST };
+  spec.kind = def->id;
+  if (def->model == RELOAD_DATA_MODEL_ARRAY)
+    {
+      spec.indices = &all;
+      spec.n_indices = 1;
+    }
+  ReloadFetchReq f = { 0 };
+  f.resource = d.resource_id;
+  f.specifiers = &spec;
+  f.n_specifiers = 1;
+  reload_node_request (node, &d, op->kind == OP_FETCH ? RELOAD_FETCH_REQ : RELOAD_STAT_REQ, &f,
+                       request_done, op, now);
+  reload_peer_shell_poke (self->shell);
+}
+
+static gboolean
+stop_done (gpointer data)
+{
+  Op *op = data;
+  g_main_loop_quit (op->peer->loop);
+  g_task_return_boolean (op->task, TRUE);
+  op_free (op);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+op_run_in_thread (Op *op)
+{
+  ChorusPeer *self = op->peer;
+  if (self->shell == NULL)
+    {
+      op_return_error (op, g_error_new (CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_NOT_RUNNING,
+                                        "the peer is not running"));
+      return;
+    }
+  switch (op->kind)
+    {
+    case OP_STOP:
+      reload_peer_shell_leave (self->shell, STOP_TIMEOUT_MS, stop_done, op);
+      return;
+    case OP_STATUS:
+      op_return_json (op, build_status (self));
+      return;
+    default:
+      run_request (self, op);
+      return;
+    }
+}
+
+/* ---------------------------------------------------------------- public API */
+
+void
+chorus_peer_stop_async (ChorusPeer *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                        gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self));
+  Op *op;
+  op_submit (self, OP_STOP, chorus_peer_stop_async, cancellable, callback, user_data, &op);
+  op_go (self, op);
+}
+
+gboolean
+chorus_peer_stop_finish (ChorusPeer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), error);
+  if (ok && self->thread != NULL)
+    {
+      g_thread_join (self->thread);
+      self->thread = NULL;
+    }
+  return ok;
+}
+
+void
+chorus_peer_get_status_async (ChorusPeer *self, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self));
+  Op *op;
+  op_submit (self, OP_STATUS, chorus_peer_get_status_async, cancellable, callback, user_data, &op);
+  op_go (self, op);
+}
+
+JsonNode *
+chorus_peer_get_status_finish (ChorusPeer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+submit_request (ChorusPeer *self, OpKind kind, const char *kind_name, const char *name,
+                const char *value, GCancellable *cancellable, GAsyncReadyCallback callback,
+                gpointer user_data)
+{
+  Op *op;
+  op_submit (self, kind, chorus_peer_request_finish, cancellable, callback, user_data, &op);
+  op->kind_name = g_strdup (kind_name);
+  op->name = g_strdup (name);
+  op->value = g_strdup (value);
+  op_go (self, op);
+}
+
+void
+chorus_peer_store_async (ChorusPeer *self, const char *kind, const char *resource_name,
+                         const char *value, GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self) && kind && resource_name && value);
+  submit_request (self, OP_STORE, kind, resource_name, value, cancellable, callback, user_data);
+}
+
+void
+chorus_peer_fetch_async (ChorusPeer *self, const char *kind, const char *resource_name,
+                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self) && kind && resource_name);
+  submit_request (self, OP_FETCH, kind, resource_name, NULL, cancellable, callback, user_data);
+}
+
+void
+chorus_peer_stat_async (ChorusPeer *self, const char *kind, const char *resource_name,
+                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self) && kind && resource_name);
+  submit_request (self, OP_STAT, kind, resource_name, NULL, cancellable, callback, user_data);
+}
+
+void
+chorus_peer_find_async (ChorusPeer *self, const char *kind, const char *resource_name,
+                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self) && resource_name);
+  submit_request (self, OP_FIND, kind, resource_name, NULL, cancellable, callback, user_data);
+}
+
+void
+chorus_peer_ping_async (ChorusPeer *self, const char *target, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self) && target);
+  submit_request (self, OP_PING, NULL, target, NULL, cancellable, callback, user_data);
+}
+
+JsonNode *
+chorus_peer_request_finish (ChorusPeer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

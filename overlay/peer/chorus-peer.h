@@ -1,0 +1,98 @@
+/* chorus-peer.h: one RELOAD peer, running in a thread of its own.
+ *
+ * A ChorusPeer owns the peer's shell (reload-peer-shell.h: the node, its
+ * links and timers) and runs it in its own thread with its own
+ * GMainContext.  Nothing of the node is shared: every request travels to
+ * that thread by g_main_context_invoke(), and every result comes back as
+ * a GTask completed on the context that was thread-default when the call
+ * was made (GIO's async pattern).  Signals are emitted on the context
+ * that was thread-default when the peer was created.
+ *
+ * Results of the overlay operations are JSON (json-glib), in the shapes
+ * that `chorus-peer ctl` prints and the README documents: answer bodies
+ * exactly as the wire codec writes them (reload-storage.h), so the tool,
+ * the tests and chorus-wire agree on one form.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define CHORUS_PEER_ERROR (chorus_peer_error_quark ())
+GQuark chorus_peer_error_quark (void);
+
+typedef enum
+{
+  CHORUS_PEER_ERROR_FAILED,
+  CHORUS_PEER_ERROR_INVALID,     /* bad argument: kind, Node-ID, value */
+  CHORUS_PEER_ERROR_NOT_RUNNING, /* not started, or stopped */
+  CHORUS_PEER_ERROR_RESPONSE,    /* the overlay answered with an error: the message is
+                                    its name (Error_Forbidden, …) */
+  CHORUS_PEER_ERROR_TIMEOUT,     /* no answer (§6.2.1) */
+  CHORUS_PEER_ERROR_NO_ROUTE,    /* not joined, no peer to send to */
+} ChorusPeerError;
+
+#define CHORUS_TYPE_PEER (chorus_peer_get_type ())
+G_DECLARE_FINAL_TYPE (ChorusPeer, chorus_peer, CHORUS, PEER, GObject)
+
+/* A peer for the profile in @profile_dir (ca.pem, cert.pem, key.pem),
+ * listening on @listen ("ADDR:PORT"; NULL: 127.0.0.1 with a free port),
+ * joining through @bootstrap (NULL-terminated "ADDR:PORT" list; NULL or
+ * empty: it forms a new overlay).  Reads the profile; fails when it is
+ * missing or inconsistent. */
+ChorusPeer *chorus_peer_new (const char *profile_dir, const char *listen,
+                             const char *const *bootstrap, GError **error);
+
+/* Starts the thread: binds the listening socket and begins to join.
+ * Completes once it listens (not once it has joined: see ::joined). */
+void chorus_peer_start_async (ChorusPeer *peer, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean chorus_peer_start_finish (ChorusPeer *peer, GAsyncResult *result, GError **error);
+/* After start: where it listens ("ADDR:PORT"). */
+const char *chorus_peer_get_listen_address (ChorusPeer *peer);
+
+/* Leaves the overlay gracefully (§10.9) and ends the thread. */
+void chorus_peer_stop_async (ChorusPeer *peer, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data);
+gboolean chorus_peer_stop_finish (ChorusPeer *peer, GAsyncResult *result, GError **error);
+
+/* {"node_id", "user", "overlay", "listen", "joined", "predecessors",
+ *  "successors", "fingers", "links", "stored_items", "stored_resources",
+ *  "uptime_s", "counters"} */
+void chorus_peer_get_status_async (ChorusPeer *peer, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+JsonNode *chorus_peer_get_status_finish (ChorusPeer *peer, GAsyncResult *result, GError **error);
+
+/* Stores @value at the resource named @resource_name (Resource-ID as
+ * §10.2 hashes it) under @kind (a name of the overlay's kinds, or a
+ * number), signed as this peer: a single value, an appended array entry,
+ * or for a dictionary @value is "KEY=VALUE".  The kind's access control
+ * at the responsible peer decides.  Result: the store_ans body. */
+void chorus_peer_store_async (ChorusPeer *peer, const char *kind, const char *resource_name,
+                              const char *value, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+/* Fetch: every value of @kind at the resource (fetch_ans body).  Stat: the
+ * same as metadata (stat_ans).  Find (§7.4.4): @resource_name is where to
+ * start; @kind may be NULL for all kinds (find_ans). */
+void chorus_peer_fetch_async (ChorusPeer *peer, const char *kind, const char *resource_name,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data);
+void chorus_peer_stat_async (ChorusPeer *peer, const char *kind, const char *resource_name,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data);
+void chorus_peer_find_async (ChorusPeer *peer, const char *kind, const char *resource_name,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data);
+/* Ping (§6.5.3) the node @target (32 hex digits) or, with a name
+ * instead, the peer responsible for that resource: the ping_ans body
+ * ({"response_id", "time"}) and "rtt_ms". */
+void chorus_peer_ping_async (ChorusPeer *peer, const char *target, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data);
+/* The result of store, fetch, stat, find and ping. */
+JsonNode *chorus_peer_request_finish (ChorusPeer *peer, GAsyncResult *result, GError **error);
+
+G_END_DECLS
