@@ -270,6 +270,29 @@ rn_send_store_copy (ReloadNode *n, ChordId to, GBytes *rid, guint8 replica_numbe
   rn_send_request (n, &d, 1, RELOAD_STORE_REQ, req, store_done, NULL, TRUE, 0, now);
 }
 
+/* The data of a resource this peer was responsible for and no longer is:
+ * a Store (replica 0) to whoever is responsible now, routed by the
+ * Resource-ID.  §10.5 step 6 hands data to a joining node through its
+ * admitting peer; when several nodes join at once, a Store can land at a
+ * peer that did not know its new predecessor yet, and only this brings
+ * it to the responsible peer (which then replicates it, §10.4). */
+static void
+send_store_handover (ReloadNode *n, GBytes *rid, gint64 now)
+{
+  g_autoptr (RwArena) arena = rw_arena_new (0);
+  RwBytes r = { g_bytes_get_data (rid, NULL), g_bytes_get_size (rid) };
+  ReloadStoreReq *req = reload_storage_export (n->storage, r, 0, now, arena);
+  char b1[33];
+  TRACE (n, "handover of %s to its responsible peer%s",
+         rn_short_id (chord_id_from_resource_id (r), b1), req ? "" : " (nothing to send)");
+  if (req == NULL)
+    return;
+  ReloadDestination d = { 0 };
+  d.type = RELOAD_DESTINATION_RESOURCE;
+  d.resource_id = r;
+  rn_send_request (n, &d, 1, RELOAD_STORE_REQ, req, store_done, NULL, TRUE, 0, now);
+}
+
 /* §10.4 and §10.7.3: new members of the replica set get the data this
  * peer is responsible for; data for which it is no longer responsible
  * nor a replica is dropped. */
@@ -290,7 +313,11 @@ rn_replicate (ReloadNode *n, gint64 now)
       ChordId id = chord_id_from_resource_id (
           (RwBytes){ g_bytes_get_data (rid, NULL), g_bytes_get_size (rid) });
       if (!chord_table_is_responsible (&n->table, id))
-        continue;
+        {
+          if (chord_id_in_open_closed (id, n->replicated_range_start, n->self))
+            send_store_handover (n, rid, now);
+          continue;
+        }
       gboolean newly_responsible =
           !chord_id_in_open_closed (id, n->replicated_range_start, n->self);
       for (guint i = 0; i < nr; i++)
