@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "reload-node-private.h"
+#include "reload-diagnostics.h"
 
 static gboolean stored_data_signature_input (ReloadNode *n, RwBytes resource_id, guint32 kind,
                                              const ReloadStoredData *data, GByteArray *input);
@@ -130,6 +131,60 @@ handle_storage (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 n
     rn_send_answer (n, ctx->from_link, m, RELOAD_ERROR, &err, now);
 }
 
+/* RFC 7851 §4.3, §6.3: PathTrack.  The answer names the next hop this
+ * node would forward a message for the destination to (itself when it is
+ * responsible or is the destination), with the diagnostics asked for that
+ * it can give (§5.3); the initiator walks the path hop by hop. */
+static void
+handle_path_track (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now)
+{
+  const ReloadPathTrackReq *q = m->body;
+  /* §6.3: a request past its expiration gets Error_Message_Expired */
+  if (q->request.expiration != 0 && q->request.expiration < (guint64) now)
+    {
+      rn_send_error (n, ctx->from_link, m, RELOAD_ERROR_MESSAGE_EXPIRED,
+                     "diagnostics request expired", now);
+      return;
+    }
+  ChordId target = q->destination.type == RELOAD_DESTINATION_RESOURCE
+                       ? chord_id_from_resource_id (q->destination.resource_id)
+                       : chord_id_from_node_id (&q->destination.node_id);
+  ChordId next = n->self;
+  if (!chord_id_equal (target, n->self) && !chord_table_is_responsible (&n->table, target))
+    chord_table_next_hop (&n->table, target, &next);
+  ReloadPathTrackAns a = { 0 };
+  a.next_hop.type = RELOAD_DESTINATION_NODE;
+  a.next_hop.node_id = chord_id_to_node_id (next);
+  a.response.expiration = q->request.expiration;
+  a.response.timestamp_initiated = q->request.timestamp_initiated;
+  a.response.timestamp_received = (guint64) now;
+  a.response.hop_counter = (guint8) MIN (m->header.n_via_list, 255u);
+  ReloadDiagnosticInfo info[4];
+  memset (info, 0, sizeof info);
+  guint ni = 0;
+  guint64 flags = q->request.dm_flags;
+  if (flags & RELOAD_DM_FLAG (RELOAD_DIAG_ROUTING_TABLE_SIZE))
+    {
+      ChordId peers[CHORD_MAX_NEIGHBORS * 2 + CHORD_MAX_FINGERS];
+      info[ni].kind = RELOAD_DIAG_ROUTING_TABLE_SIZE;
+      info[ni++].routing_table_size = chord_table_peers (&n->table, peers, G_N_ELEMENTS (peers));
+    }
+  if (flags & RELOAD_DM_FLAG (RELOAD_DIAG_SOFTWARE_VERSION))
+    {
+      static const char version[] = "chorus";
+      info[ni].kind = RELOAD_DIAG_SOFTWARE_VERSION;
+      info[ni++].software_version = (RwBytes){ (const guint8 *) version, sizeof version - 1 };
+    }
+  if (flags & RELOAD_DM_FLAG (RELOAD_DIAG_APP_UPTIME))
+    {
+      info[ni].kind = RELOAD_DIAG_APP_UPTIME;
+      info[ni++].app_uptime = (guint64) MAX (0, (now - n->started_ms) / 1000);
+    }
+  a.response.diagnostic_info_list = info;
+  a.response.n_diagnostic_info_list = ni;
+  rn_send_answer (n, ctx->from_link, m, RELOAD_PATH_TRACK_ANS, &a, now);
+}
+
 void
 rn_handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now)
 {
@@ -212,6 +267,9 @@ rn_handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint6
         a.probe_info = info;
         rn_send_answer (n, ctx->from_link, m, RELOAD_PROBE_ANS, &a, now);
       }
+      break;
+    case RELOAD_PATH_TRACK_REQ:
+      handle_path_track (n, m, ctx, now);
       break;
     case RELOAD_ATTACH_REQ:
       rn_handle_attach_req (n, m, ctx, now);

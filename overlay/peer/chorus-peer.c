@@ -11,6 +11,7 @@
 #include "chord-id.h"
 #include "reload-credentials.h"
 #include "reload-datastore.h"
+#include "reload-diagnostics.h"
 #include "reload-message.h"
 #include "reload-peer-shell.h"
 #include "reload-storage.h"
@@ -226,6 +227,7 @@ typedef enum
   OP_STAT,
   OP_FIND,
   OP_PING,
+  OP_PATH_TRACK,
 } OpKind;
 
 typedef struct
@@ -239,6 +241,9 @@ typedef struct
   gint64 sent_ms;
   guint8 target[16];
   gboolean target_is_node;
+  /* path-track: the hops so far and the node asked now */
+  JsonArray *hops;
+  ChordId asking;
 } Op;
 
 static void
@@ -248,6 +253,7 @@ op_free (Op *op)
   g_free (op->kind_name);
   g_free (op->name);
   g_free (op->value);
+  g_clear_pointer (&op->hops, json_array_unref);
   g_free (op);
 }
 
@@ -511,6 +517,122 @@ parse_target (Op *op, GError **error)
   return TRUE;
 }
 
+/* RFC 7851 §4.3: the path to a node or resource, walked hop by hop: each
+ * PathTrack answer names the next hop, which is asked next, until a node
+ * names itself (it is responsible, or the destination). */
+#define PATH_TRACK_MAX_HOPS 32
+#define PATH_TRACK_EXPIRATION_MS 30000
+
+static void path_track_ask (ChorusPeer *self, Op *op);
+
+static void
+path_track_finish (Op *op, gboolean reached)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "reached");
+  json_builder_add_boolean_value (b, reached);
+  json_builder_set_member_name (b, "hops");
+  JsonNode *hops = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (hops, g_steal_pointer (&op->hops));
+  json_builder_add_value (b, hops);
+  json_builder_end_object (b);
+  op_return_json (op, json_builder_get_root (b));
+}
+
+static void
+path_track_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer,
+                 const GError *error)
+{
+  Op *op = user_data;
+  ChorusPeer *self = op->peer;
+  if (answer == NULL)
+    {
+      if (json_array_get_length (op->hops) == 0)
+        {
+          op_return_error (op, translate_error (error));
+          return;
+        }
+      /* the path so far, and where it stopped */
+      JsonObject *h = json_object_new ();
+      char hex[33];
+      json_object_set_string_member (h, "node_id", chord_id_to_hex (op->asking, hex));
+      json_object_set_string_member (h, "error", error ? error->message : "no answer");
+      json_array_add_object_element (op->hops, h);
+      path_track_finish (op, FALSE);
+      return;
+    }
+  const ReloadPathTrackAns *a = answer->body;
+  char hex[33];
+  JsonObject *h = json_object_new ();
+  json_object_set_string_member (h, "node_id", chord_id_to_hex (op->asking, hex));
+  json_object_set_int_member (h, "rtt_ms", reload_peer_shell_now () - op->sent_ms);
+  for (guint i = 0; i < a->response.n_diagnostic_info_list; i++)
+    {
+      const ReloadDiagnosticInfo *d = &a->response.diagnostic_info_list[i];
+      if (d->kind == RELOAD_DIAG_ROUTING_TABLE_SIZE)
+        json_object_set_int_member (h, "routing_table_size", d->routing_table_size);
+      else if (d->kind == RELOAD_DIAG_APP_UPTIME)
+        json_object_set_int_member (h, "uptime_s", (gint64) d->app_uptime);
+    }
+  json_array_add_object_element (op->hops, h);
+  ChordId next = a->next_hop.type == RELOAD_DESTINATION_NODE
+                     ? chord_id_from_node_id (&a->next_hop.node_id)
+                     : op->asking;
+  ChordId target = chord_id_from_bytes (op->target);
+  if (chord_id_equal (next, op->asking))
+    {
+      path_track_finish (op, !op->target_is_node || chord_id_equal (op->asking, target));
+      return;
+    }
+  if (json_array_get_length (op->hops) >= PATH_TRACK_MAX_HOPS)
+    {
+      path_track_finish (op, FALSE);
+      return;
+    }
+  op->asking = next;
+  path_track_ask (self, op);
+}
+
+static void
+path_track_ask (ChorusPeer *self, Op *op)
+{
+  ReloadNode *node = reload_peer_shell_get_node (self->shell);
+  gint64 now = reload_peer_shell_now ();
+  ReloadPathTrackReq q = { 0 };
+  if (op->target_is_node)
+    {
+      q.destination.type = RELOAD_DESTINATION_NODE;
+      q.destination.node_id.len = 16;
+      memcpy (q.destination.node_id.id, op->target, 16);
+    }
+  else
+    {
+      q.destination.type = RELOAD_DESTINATION_RESOURCE;
+      q.destination.resource_id = (RwBytes){ op->target, 16 };
+    }
+  q.request.expiration = (guint64) (now + PATH_TRACK_EXPIRATION_MS);
+  q.request.timestamp_initiated = (guint64) now;
+  q.request.dm_flags =
+      RELOAD_DM_FLAG (RELOAD_DIAG_ROUTING_TABLE_SIZE) | RELOAD_DM_FLAG (RELOAD_DIAG_APP_UPTIME);
+  ReloadDestination d = { 0 };
+  d.type = RELOAD_DESTINATION_NODE;
+  d.node_id = chord_id_to_node_id (op->asking);
+  op->sent_ms = now;
+  reload_node_request (node, &d, RELOAD_PATH_TRACK_REQ, &q, path_track_done, op, now);
+  reload_peer_shell_poke (self->shell);
+}
+
+static void
+path_track_start (ChorusPeer *self, Op *op)
+{
+  ReloadNode *node = reload_peer_shell_get_node (self->shell);
+  op->hops = json_array_new ();
+  /* the first hop is this node itself: it says where it sends the message */
+  op->asking = reload_node_get_id (node);
+  path_track_ask (self, op);
+}
+
 static void
 run_request (ChorusPeer *self, Op *op)
 {
@@ -523,6 +645,14 @@ run_request (ChorusPeer *self, Op *op)
   ReloadDestination d = { 0 };
   op->sent_ms = now;
 
+  if (op->kind == OP_PATH_TRACK)
+    {
+      if (!parse_target (op, &error))
+        op_return_error (op, g_steal_pointer (&error));
+      else
+        path_track_start (self, op);
+      return;
+    }
   if (op->kind == OP_PING)
     {
       if (!parse_target (op, &error))
@@ -769,6 +899,14 @@ chorus_peer_ping_async (ChorusPeer *self, const char *target, GCancellable *canc
 {
   g_return_if_fail (CHORUS_IS_PEER (self) && target);
   submit_request (self, OP_PING, NULL, target, NULL, cancellable, callback, user_data);
+}
+
+void
+chorus_peer_path_track_async (ChorusPeer *self, const char *target, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self) && target);
+  submit_request (self, OP_PATH_TRACK, NULL, target, NULL, cancellable, callback, user_data);
 }
 
 JsonNode *

@@ -92,7 +92,12 @@ void chorus_peer_find_async (ChorusPeer *peer, const char *kind, const char *res
  * ({"response_id", "time"}) and "rtt_ms". */
 void chorus_peer_ping_async (ChorusPeer *peer, const char *target, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data);
-/* The result of store, fetch, stat, find and ping. */
+/* RFC 7851 PathTrack, hop by hop from this node to @target (a Node-ID
+ * or a resource name): {"reached": bool, "hops": [{"node_id", "rtt_ms",
+ * "routing_table_size", "uptime_s"}...]}, this node first. */
+void chorus_peer_path_track_async (ChorusPeer *peer, const char *target, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+/* The result of store, fetch, stat, find, ping and path-track. */
 JsonNode *chorus_peer_request_finish (ChorusPeer *peer, GAsyncResult *result, GError **error);
 
 G_END_DECLS

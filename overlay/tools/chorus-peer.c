@@ -199,7 +199,8 @@ cmd_ctl (int argc, char **argv)
       "  fetch KIND NAME        fetch every value of KIND at NAME\n"
       "  stat KIND NAME         the same, as metadata\n"
       "  find [KIND] NAME       Find (RFC 6940 §7.4.4) from NAME\n"
-      "  ping NODE              ping a Node-ID (32 hex digits) or a resource name");
+      "  ping NODE              ping a Node-ID (32 hex digits) or a resource name\n"
+      "  path-track NODE        the overlay path to a Node-ID or resource (RFC 7851)");
   g_option_context_add_main_entries (ctx, entries, NULL);
   /* arguments of the command may start with '-' (a value) */
   g_option_context_set_strict_posix (ctx, TRUE);

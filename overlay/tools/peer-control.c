@@ -186,11 +186,13 @@ handle_request (Client *c, const char *text)
     chorus_peer_find_async (peer, n == 2 ? v[0] : NULL, v[n - 1], NULL, request_answered, c);
   else if (g_str_equal (command, "ping") && n == 1)
     chorus_peer_ping_async (peer, v[0], NULL, request_answered, c);
+  else if (g_str_equal (command, "path-track") && n == 1)
+    chorus_peer_path_track_async (peer, v[0], NULL, request_answered, c);
   else
     {
       g_autofree char *msg = g_strdup_printf (
           "unknown command or wrong arguments: %s with %u arguments (status; store KIND NAME "
-          "VALUE; fetch KIND NAME; stat KIND NAME; find [KIND] NAME; ping NODE)",
+          "VALUE; fetch KIND NAME; stat KIND NAME; find [KIND] NAME; ping NODE; path-track NODE)",
           command, n);
       reply_error (c, "invalid_argument", msg);
     }

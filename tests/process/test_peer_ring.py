@@ -77,6 +77,14 @@ with Harness(build_dir) as h:
     target = peers[n - 1].status()["node_id"]
     code, out, err = peers[1].ctl("ping", target)
     check(code == 0 and "rtt_ms" in json.loads(out), "ctl ping answers with rtt_ms")
+    # RFC 7851 PathTrack, hop by hop, by the ctl command
+    code, out, err = peers[1].ctl("path-track", target)
+    pt = json.loads(out) if code == 0 else {}
+    hops = [x["node_id"] for x in pt.get("hops", [])]
+    print(f"# path-track: {len(hops)} hops", flush=True)
+    check(code == 0 and pt["reached"] and hops[0] == peers[1].status()["node_id"]
+          and hops[-1] == target and len(set(hops)) == len(hops),
+          "ctl path-track walks from this node to the target, no node twice")
     # a Node-ID nobody has: Chord routes it to the responsible peer, which
     # is not it: no answer, or an error, never a crash
     code, out, err = peers[1].ctl("fetch", "NO-SUCH-KIND", "x")
