@@ -78,6 +78,7 @@ struct _ReloadTlsLink
   GByteArray *out;
   gsize out_off;
   gsize send_pending;        /* size of a gnutls_record_send that returned EAGAIN */
+  gsize frame_left;          /* bytes of the frame at out_off not yet handed to TLS */
   gboolean recv_wants_write; /* gnutls_record_recv blocked on writing (TLS 1.3 KeyUpdate) */
   gboolean was_up;           /* `up` was reported: the peer identity is valid */
   guint32 next_sequence;
@@ -273,6 +274,27 @@ parse_frames (ReloadTlsLink *link)
   return TRUE;
 }
 
+/* The size of the next TLS record: what is left of the frame at the head
+ * of the queue, at most SEND_CHUNK.  Each frame of §6.6.2 starts a record
+ * of its own, so that a reader that takes one frame per record (Wireshark's
+ * reload-framing dissector over TLS does) sees every frame; an ack costs a
+ * record header, which is cheap next to a lost view of the traffic. */
+static gsize
+next_record_size (ReloadTlsLink *link)
+{
+  gsize avail = out_len (link);
+  if (link->frame_left == 0)
+    {
+      const guint8 *p = link->out->data + link->out_off;
+      if (p[0] == RELOAD_FRAME_DATA && avail >= RELOAD_FRAME_DATA_HEADER_SIZE)
+        link->frame_left =
+            RELOAD_FRAME_DATA_HEADER_SIZE + ((gsize) p[5] << 16 | (gsize) p[6] << 8 | p[7]);
+      else
+        link->frame_left = RELOAD_FRAME_ACK_SIZE;
+    }
+  return MIN (MIN (link->frame_left, avail), SEND_CHUNK);
+}
+
 /* Writes queued bytes until GnuTLS would block.  FALSE when the link went
  * down. */
 static gboolean
@@ -285,7 +307,7 @@ flush_out (ReloadTlsLink *link)
         r = gnutls_record_send (link->session, NULL, 0);
       else
         {
-          gsize chunk = MIN (out_len (link), SEND_CHUNK);
+          gsize chunk = next_record_size (link);
           r = gnutls_record_send (link->session, link->out->data + link->out_off, chunk);
           if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
             link->send_pending = chunk;
@@ -301,6 +323,7 @@ flush_out (ReloadTlsLink *link)
         }
       link->send_pending = 0;
       link->out_off += (gsize) r;
+      link->frame_left -= MIN (link->frame_left, (gsize) r);
       link->stats.wire_bytes_sent += (guint64) r;
     }
   g_byte_array_set_size (link->out, 0);
