@@ -1158,12 +1158,15 @@ reload_peer_shell_list_links (ReloadPeerShell *s)
       info.outbound = l->kind != LINK_INBOUND;
       info.bootstrap = l->kind == LINK_BOOTSTRAP || l->kind == LINK_PARTITION;
       info.address = g_strdup (l->address ? l->address : "");
+      info.rtt_ms = -1;
       if (l->tls != NULL)
         {
           ReloadTlsLinkStats st;
           reload_tls_link_get_stats (l->tls, &st);
           info.bytes_sent = st.wire_bytes_sent;
           info.bytes_received = st.wire_bytes_recv;
+          if (st.rtt_samples > 0)
+            info.rtt_ms = (gint) ((st.srtt_us + 500) / 1000);
         }
       g_array_append_val (out, info);
     }

@@ -109,6 +109,7 @@ typedef struct
   char *address; /* "ADDR:PORT" of the other end */
   guint64 bytes_sent;
   guint64 bytes_received;
+  gint rtt_ms; /* smoothed RTT from the framing's acks (§6.6.5); -1 before a sample */
 } ReloadPeerShellLinkInfo;
 
 /* The links now, as an array of ReloadPeerShellLinkInfo (free with

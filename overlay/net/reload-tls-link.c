@@ -91,6 +91,14 @@ struct _ReloadTlsLink
   guint recent_pos;
 
   gint64 drain_deadline; /* monotonic, STATE_DRAINING */
+
+  /* §6.6.5 RTT and failure detection: send times of data frames in flight,
+   * oldest first (a ring), and the RFC 6298 estimator */
+  guint32 timed_seq[RELOAD_TLS_LINK_TIMED_FRAMES];
+  gint64 timed_at[RELOAD_TLS_LINK_TIMED_FRAMES];
+  guint timed_head, n_timed;
+  gint64 srtt_us, rttvar_us, rto_us;
+  guint failure_timeout_ms;
   ReloadTlsLinkStats stats;
 
   guint busy; /* > 0 while callbacks may run */
@@ -205,6 +213,50 @@ take_ack (ReloadTlsLink *link, guint32 ack_sequence)
   if (link->stats.acks_received == 0 || ack_sequence > link->stats.highest_acked)
     link->stats.highest_acked = ack_sequence;
   link->stats.acks_received++;
+  /* TCP keeps the order: an ack for N covers every frame up to N.  The
+   * frame N itself gives an RTT sample (RFC 6298 §2; there are no
+   * retransmissions over TCP, so Karn's rule has nothing to exclude). */
+  gint64 now = g_get_monotonic_time ();
+  while (link->n_timed > 0)
+    {
+      guint32 seq = link->timed_seq[link->timed_head];
+      if ((gint32) (seq - ack_sequence) > 0)
+        break;
+      if (seq == ack_sequence)
+        {
+          gint64 r = MAX (now - link->timed_at[link->timed_head], 1);
+          if (link->stats.rtt_samples == 0)
+            {
+              link->srtt_us = r;
+              link->rttvar_us = r / 2;
+            }
+          else
+            {
+              link->rttvar_us = (3 * link->rttvar_us + ABS (link->srtt_us - r)) / 4;
+              link->srtt_us = (7 * link->srtt_us + r) / 8;
+            }
+          /* RTO = SRTT + max (G, 4 RTTVAR), at least 1 s (§2.4), at most
+           * 60 s (§2.5) */
+          link->rto_us = CLAMP (link->srtt_us + MAX (1000, 4 * link->rttvar_us), G_USEC_PER_SEC,
+                                60 * G_USEC_PER_SEC);
+          link->stats.rtt_samples++;
+          link->stats.srtt_us = (guint) MIN (link->srtt_us, G_MAXUINT);
+          link->stats.rto_ms = (guint) (link->rto_us / 1000);
+        }
+      link->timed_head = (link->timed_head + 1) % RELOAD_TLS_LINK_TIMED_FRAMES;
+      link->n_timed--;
+    }
+}
+
+/* The monotonic time at which the oldest unacknowledged frame fails the
+ * link, or -1. */
+static gint64
+failure_deadline (const ReloadTlsLink *link)
+{
+  if (link->n_timed == 0)
+    return -1;
+  gint64 wait = MAX (link->rto_us, (gint64) link->failure_timeout_ms * 1000);
+  return link->timed_at[link->timed_head] + wait;
 }
 
 /* Parses the complete frames of the input buffer.  FALSE when the link went
@@ -486,7 +538,18 @@ out:
     {
       if (link->state == STATE_UP && gnutls_record_check_pending (link->session) > 0)
         more = TRUE;
-      g_source_set_ready_time ((GSource *) link->source, more ? 0 : -1);
+      gint64 deadline = link->state == STATE_UP ? failure_deadline (link) : -1;
+      if (deadline >= 0 && g_get_monotonic_time () >= deadline)
+        {
+          GError *e =
+              g_error_new (RELOAD_TLS_LINK_ERROR, RELOAD_TLS_LINK_ERROR_TIMEOUT,
+                           "no ack for frame %u in %" G_GINT64_FORMAT " ms (§6.6.5)",
+                           link->timed_seq[link->timed_head],
+                           (g_get_monotonic_time () - link->timed_at[link->timed_head]) / 1000);
+          link_down (link, e);
+          return;
+        }
+      g_source_set_ready_time ((GSource *) link->source, more ? 0 : deadline);
     }
   update_events (link);
 }
@@ -567,6 +630,14 @@ reload_tls_link_new (GSocket *socket, ReloadTlsLinkRole role, ReloadCert *cert,
    * algorithm with the peer's delayed acks would hold a message back up to
    * 40 ms per hop.  The framing already batches what is queued. */
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  /* a peer that vanished without a FIN, on an idle link */
+  g_socket_set_keepalive (socket, TRUE);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPIDLE, RELOAD_TLS_LINK_KEEPALIVE_IDLE_S, NULL);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPINTVL, 5, NULL);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPCNT, 3, NULL);
+  link->failure_timeout_ms = RELOAD_TLS_LINK_FAILURE_TIMEOUT_MS;
+  link->rto_us = 3 * G_USEC_PER_SEC; /* RFC 6298 §2.1 before any sample */
+  link->stats.rto_ms = 3000;
   link->root = reload_cert_ref (root);
   link->own_identity = own;
   link->max_message_size =
@@ -697,6 +768,13 @@ reload_tls_link_send (ReloadTlsLink *link, const guint8 *data, gsize len, GError
                    out_len (link), RELOAD_TLS_LINK_MAX_QUEUED_BYTES);
       return FALSE;
     }
+  if (link->n_timed < RELOAD_TLS_LINK_TIMED_FRAMES)
+    {
+      guint i = (link->timed_head + link->n_timed) % RELOAD_TLS_LINK_TIMED_FRAMES;
+      link->timed_seq[i] = link->next_sequence;
+      link->timed_at[i] = g_get_monotonic_time ();
+      link->n_timed++;
+    }
   reload_frame_encode_data (link->out, link->next_sequence++, data, len);
   link->stats.frames_sent++;
   link->stats.bytes_sent += len;
@@ -774,6 +852,15 @@ void
 reload_tls_link_get_stats (const ReloadTlsLink *link, ReloadTlsLinkStats *out)
 {
   *out = link->stats;
+}
+
+void
+reload_tls_link_set_failure_timeout (ReloadTlsLink *link, guint ms)
+{
+  g_return_if_fail (link != NULL);
+  link->failure_timeout_ms = ms;
+  if (link->source != NULL)
+    g_source_set_ready_time ((GSource *) link->source, 0);
 }
 
 gsize

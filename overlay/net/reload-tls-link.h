@@ -59,6 +59,7 @@ typedef enum
   RELOAD_TLS_LINK_ERROR_CLOSED,      /* the link is not up (send), or TCP closed without
                                         TLS close_notify */
   RELOAD_TLS_LINK_ERROR_INVALID,     /* bad arguments (own certificate, key, socket) */
+  RELOAD_TLS_LINK_ERROR_TIMEOUT,     /* a data frame stayed unacknowledged (§6.6.5) */
 } ReloadTlsLinkError;
 
 typedef enum
@@ -77,6 +78,18 @@ typedef enum
 /* How long an orderly close waits for the peer's end of the stream after
  * our close_notify before it closes the socket anyway. */
 #define RELOAD_TLS_LINK_CLOSE_TIMEOUT_MS 5000
+/* §6.6.5: the framing's acks measure the RTT and give an RTO (RFC 6298);
+ * "It is RECOMMENDED that such a connection be retained for 30 seconds to
+ * determine if the failure was transient": a data frame unacknowledged for
+ * max(RTO, this) takes the link down with TIMEOUT. */
+#define RELOAD_TLS_LINK_FAILURE_TIMEOUT_MS 30000
+/* Data frames whose send time is remembered for the RTT (the oldest is
+ * what the failure timeout watches; beyond this many in flight, newer
+ * frames are not timed). */
+#define RELOAD_TLS_LINK_TIMED_FRAMES 1024
+/* TCP keep-alive on idle links (a peer that vanished without a FIN):
+ * probes after this many seconds of silence, 3 probes 5 s apart. */
+#define RELOAD_TLS_LINK_KEEPALIVE_IDLE_S 15
 
 typedef struct _ReloadTlsLink ReloadTlsLink;
 
@@ -101,6 +114,9 @@ typedef struct
   guint64 wire_bytes_sent; /* framed bytes handed to TLS */
   guint64 wire_bytes_recv; /* framed bytes read from TLS */
   guint32 highest_acked;   /* valid when acks_received > 0 */
+  guint rtt_samples;       /* acks that timed a frame */
+  guint srtt_us;           /* smoothed RTT (RFC 6298), valid with rtt_samples > 0 */
+  guint rto_ms;            /* current RTO (RFC 6298 §2, at least 1 s) */
 } ReloadTlsLinkStats;
 
 /* A link over @socket (connected TCP; the link takes a reference and
@@ -134,6 +150,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadTlsLink, reload_tls_link_free)
  * close/down, TOO_LARGE over 2^24-1 bytes, QUEUE_FULL over
  * RELOAD_TLS_LINK_MAX_QUEUED_BYTES. */
 gboolean reload_tls_link_send (ReloadTlsLink *link, const guint8 *data, gsize len, GError **error);
+
+/* The failure timeout of the link (default RELOAD_TLS_LINK_FAILURE_TIMEOUT_MS),
+ * for tests and for overlays that want faster detection. */
+void reload_tls_link_set_failure_timeout (ReloadTlsLink *link, guint ms);
 
 /* Orderly close: flushes what is queued, sends TLS close_notify, waits for
  * the peer's end (at most RELOAD_TLS_LINK_CLOSE_TIMEOUT_MS) and then calls

@@ -383,6 +383,11 @@ build_status (ChorusPeer *self)
       json_builder_add_int_value (b, (gint64) l->bytes_sent);
       json_builder_set_member_name (b, "bytes_received");
       json_builder_add_int_value (b, (gint64) l->bytes_received);
+      json_builder_set_member_name (b, "rtt_ms");
+      if (l->rtt_ms >= 0)
+        json_builder_add_int_value (b, l->rtt_ms);
+      else
+        json_builder_add_null_value (b);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -565,6 +565,76 @@ issue (ReloadCert *issuer, ReloadKey *issuer_key, ReloadKey **key, const char *u
   return cert;
 }
 
+static gboolean
+one_is_down (gpointer data)
+{
+  Want *w = data;
+  return w->a->down;
+}
+
+/* §6.6.5: acks give an RTT and an RTO; a peer that stops acknowledging
+ * (its process hangs: TCP still accepts the bytes) takes the link down
+ * with TIMEOUT after the failure timeout. */
+static void
+test_rtt_and_silent_peer (void)
+{
+  Side a, b;
+  side_init (&a);
+  side_init (&b);
+  /* b lives on a context of its own, which stops being run after the
+   * first exchange: a hung process */
+  GMainContext *b_ctx = g_main_context_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) cs = NULL;
+  g_autoptr (GSocket) ss = NULL;
+  socket_pair (&cs, &ss);
+  a.link = reload_tls_link_new (cs, RELOAD_TLS_LINK_CLIENT, alice_cert, alice_key, ca, 0,
+                                &callbacks, &a, &error);
+  g_assert_no_error (error);
+  g_main_context_push_thread_default (b_ctx);
+  b.link = reload_tls_link_new (ss, RELOAD_TLS_LINK_SERVER, bob_cert, bob_key, ca, 0, &callbacks,
+                                &b, &error);
+  g_main_context_pop_thread_default (b_ctx);
+  g_assert_no_error (error);
+  while (!(a.up && b.up))
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_main_context_iteration (b_ctx, FALSE);
+      g_usleep (1000);
+    }
+  static const guint8 hello[] = "ping";
+  for (guint i = 0; i < 5; i++)
+    g_assert_true (reload_tls_link_send (a.link, hello, sizeof hello, NULL));
+  ReloadTlsLinkStats st = { 0 };
+  while (st.rtt_samples < 5)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_main_context_iteration (b_ctx, FALSE);
+      reload_tls_link_get_stats (a.link, &st);
+      g_usleep (1000);
+    }
+  g_assert_cmpuint (b.messages->len, ==, 5);
+  g_assert_cmpuint (st.srtt_us, >, 0);
+  /* RFC 6298 §2.4: never below one second */
+  g_assert_cmpuint (st.rto_ms, >=, 1000);
+  g_assert_false (a.down);
+
+  /* now b hangs: a's next frame is never acknowledged */
+  reload_tls_link_set_failure_timeout (a.link, 200);
+  g_assert_true (reload_tls_link_send (a.link, hello, sizeof hello, NULL));
+  Want w = { &a, &b };
+  run_until (one_is_down, &w);
+  g_assert_true (a.down);
+  g_assert_error (a.down_error, RELOAD_TLS_LINK_ERROR, RELOAD_TLS_LINK_ERROR_TIMEOUT);
+  g_assert_false (b.down);
+
+  g_main_context_push_thread_default (b_ctx);
+  side_clear (&b);
+  g_main_context_pop_thread_default (b_ctx);
+  side_clear (&a);
+  g_main_context_unref (b_ctx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -596,6 +666,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/tls-link/free-in-callback", test_free_in_callback);
   g_test_add_func ("/net/tls-link/queue-full", test_queue_full);
   g_test_add_func ("/net/tls-link/bad-key", test_bad_key);
+  g_test_add_func ("/net/tls-link/rtt-and-silent-peer", test_rtt_and_silent_peer);
   int ret = g_test_run ();
 
   g_main_loop_unref (loop);
