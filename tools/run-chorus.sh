@@ -1,16 +1,47 @@
 #!/bin/sh
-# Installs the dependencies, builds Chorus and runs the most useful program
-# that exists so far: chorus-wire writes an example of every RELOAD message
-# to a capture, and Wireshark's dissector (tshark) reads it back.
+# Installs the dependencies, builds Chorus and runs it.
+#
+# With no overlay configured, the first run creates a home overlay (its root
+# CA and a signed configuration document) and this machine's first peer in
+# ${XDG_DATA_HOME:-~/.local/share}/chorus/home; every run then starts that
+# peer (chorus-peer) in the foreground until Ctrl+C, when it leaves the
+# overlay gracefully.  Other machines join with profiles issued by
+# `chorus-enroll issue --dir <home>/ca ...` and `--bootstrap` this peer.
+#
+#   tools/run-chorus.sh            the home peer
+#   tools/run-chorus.sh --demo     the wire codec against Wireshark, and a
+#                                  200-peer overlay in the simulator
 set -eu
 cd "$(dirname "$0")/.."
 sh tools/install-deps.sh
 [ -f build/build.ninja ] || meson setup build
 meson compile -C build
-out=${TMPDIR:-/tmp}/chorus-samples.pcap
-build/overlay/tools/chorus-wire samples --pcap "$out"
-echo "wrote $out; Wireshark reads it as:"
-tshark -r "$out" -d udp.port==6084,reload-framing
-echo
-echo "a 200-peer overlay in virtual time:"
-build/overlay/sim/chorus-sim --peers 200 --seed 1 --lookups 1000 --stores 100 --duration 5
+tools=build/overlay/tools
+
+if [ "${1:-}" = "--demo" ]; then
+  out=${TMPDIR:-/tmp}/chorus-samples.pcap
+  "$tools/chorus-wire" samples --pcap "$out"
+  echo "wrote $out; Wireshark reads it as:"
+  tshark -r "$out" -d udp.port==6084,reload-framing
+  echo
+  echo "a 200-peer overlay in virtual time:"
+  build/overlay/sim/chorus-sim --peers 200 --seed 1 --lookups 1000 --stores 100 --duration 5
+  exit 0
+fi
+
+home=${XDG_DATA_HOME:-$HOME/.local/share}/chorus/home
+listen=${CHORUS_LISTEN:-127.0.0.1:6084}
+user=$(id -un)@home.chorus
+if [ ! -f "$home/ca/ca-key.pem" ]; then
+  echo "no overlay configured: creating the home overlay home.chorus in $home"
+  "$tools/chorus-enroll" init --overlay home.chorus --dir "$home/ca" \
+    --bootstrap "$listen" --kind 4000:NOTES:array:USER-MATCH:100:1024
+fi
+if [ ! -f "$home/peer/cert.pem" ]; then
+  "$tools/chorus-enroll" issue --dir "$home/ca" --user "$user" --out "$home/peer"
+fi
+echo "starting the peer of $user on $listen (Ctrl+C leaves the overlay); in another terminal:"
+echo "  $tools/chorus-peer ctl --profile $home/peer status"
+echo "  $tools/chorus-peer ctl --profile $home/peer store NOTES $user hello"
+echo "  $tools/chorus-peer ctl --profile $home/peer fetch NOTES $user"
+exec "$tools/chorus-peer" run --profile "$home/peer" --listen "$listen"

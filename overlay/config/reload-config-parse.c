@@ -355,6 +355,11 @@ read_kind_element (ReloadConfigKind *k, xmlNode *kind, GError **error)
             return FALSE;
           k->max_node_multiple = (guint32) v;
         }
+      else if (is_element (c, RELOAD_CONFIG_NS_CHORUS, "name"))
+        {
+          g_free (k->label);
+          k->label = element_text (c);
+        }
       /* elements of other namespaces: extensions, ignored */
     }
   if (!have_model || !have_access)

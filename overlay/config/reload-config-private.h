@@ -56,12 +56,6 @@ char *reload_config_write (const ReloadConfig *cfg, const ReloadConfigSigner *si
 char *reload_config_sign_bytes (const ReloadConfigSigner *signer, const guint8 *data, gsize len,
                                 GError **error);
 
-/* reload-config.c: §11.1 data-model and access-control values. */
-gboolean reload_config_data_model_from_string (const char *s, ReloadDataModel *out);
-const char *reload_config_data_model_to_string (ReloadDataModel m);
-gboolean reload_config_access_from_string (const char *s, ReloadAccessPolicy *out);
-const char *reload_config_access_to_string (ReloadAccessPolicy p);
-
 /* reload-config.c: the lower-case hex form of a Node-ID. */
 char *reload_config_node_id_hex (const ReloadNodeId *id);
 

@@ -111,6 +111,8 @@ write_kind (GString *out, const ReloadConfigKind *k, const ReloadConfigSigner *s
   uint_element (out, I5, "max-size", k->max_size);
   if (k->max_node_multiple != 0)
     uint_element (out, I5, "max-node-multiple", k->max_node_multiple);
+  if (k->label != NULL)
+    text_element (out, I5, "chorus:name", k->label);
   g_string_append (out, I4 "</kind>");
   gsize end = out->len;
   g_string_append_c (out, '\n');
@@ -139,7 +141,8 @@ reload_config_write (const ReloadConfig *cfg, const ReloadConfigSigner *signer, 
   /* §11.1: "it SHOULD contain an encoding declaration" */
   g_string_append (out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                         "<overlay xmlns=\"" RELOAD_CONFIG_NS_BASE "\"\n"
-                        "         xmlns:chord=\"" RELOAD_CONFIG_NS_CHORD "\">\n");
+                        "         xmlns:chord=\"" RELOAD_CONFIG_NS_CHORD "\"\n"
+                        "         xmlns:chorus=\"" RELOAD_CONFIG_NS_CHORUS "\">\n");
   gsize start = out->len + 2;
   g_string_append (out, "  <configuration instance-name=\"");
   append_escaped (out, cfg->instance_name, TRUE);

@@ -193,6 +193,7 @@ reload_config_kind_copy (const ReloadConfigKind *kind)
   ReloadConfigKind *k = g_new0 (ReloadConfigKind, 1);
   *k = *kind;
   k->name = g_strdup (kind->name);
+  k->label = g_strdup (kind->label);
   k->xml = kind->xml != NULL ? g_bytes_ref (kind->xml) : NULL;
   k->signature = kind->signature != NULL ? g_bytes_ref (kind->signature) : NULL;
   return k;
@@ -204,6 +205,7 @@ reload_config_kind_free (ReloadConfigKind *kind)
   if (kind == NULL)
     return;
   g_free (kind->name);
+  g_free (kind->label);
   g_clear_pointer (&kind->xml, g_bytes_unref);
   g_clear_pointer (&kind->signature, g_bytes_unref);
   g_free (kind);
@@ -391,6 +393,13 @@ check_kind (const ReloadConfigKind *k, GError **error)
     }
   else if (id == 0)
     return invalid (error, "kind: Kind-ID 0 is reserved (§14.6)");
+  if (k->label != NULL)
+    {
+      if (!check_text (k->label, "kind label", FALSE, error))
+        return FALSE;
+      if (k->name != NULL || reload_config_kind_id_from_name (k->label) != 0)
+        return invalid (error, "kind %u: a label names a private kind, not \"%s\"", id, k->label);
+    }
   if (reload_config_data_model_to_string (k->data_model) == NULL)
     return invalid (error, "kind %u: unknown data model %d", id, (int) k->data_model);
   if (reload_config_access_to_string (k->access_control) == NULL)
@@ -554,6 +563,8 @@ kind_equal (const ReloadConfigKind *a, const ReloadConfigKind *b)
     return FALSE;
   if (a->name != NULL && g_ascii_strcasecmp (a->name, b->name) != 0)
     return FALSE;
+  if (g_strcmp0 (a->label, b->label) != 0)
+    return FALSE;
   return kind_effective_id (a) == kind_effective_id (b) && a->data_model == b->data_model
          && a->access_control == b->access_control && a->max_count == b->max_count
          && a->max_size == b->max_size && a->max_node_multiple == b->max_node_multiple;
@@ -668,7 +679,7 @@ reload_config_get_kinds (const ReloadConfig *cfg, GError **error)
       guint32 id = kind_effective_id (k);
       ReloadKindDef def = {
         .id = id,
-        .name = k->name,
+        .name = k->name != NULL ? k->name : k->label,
         .model = k->data_model,
         .policy = k->access_control,
         .max_count = k->max_count,

@@ -61,6 +61,11 @@ G_BEGIN_DECLS
 
 #define RELOAD_CONFIG_NS_BASE "urn:ietf:params:xml:ns:p2p:config-base"
 #define RELOAD_CONFIG_NS_CHORD "urn:ietf:params:xml:ns:p2p:config-chord"
+/* Chorus's own extension namespace (§11.1 allows elements of other
+ * namespaces; nodes that do not know it ignore them): <chorus:name> in a
+ * <kind> names a kind of the private space, which §11.1 identifies by id=
+ * alone, so that people can say "NOTES" rather than 4000. */
+#define RELOAD_CONFIG_NS_CHORUS "urn:x-chorus:params:xml:ns:p2p:config-chorus"
 #define RELOAD_CONFIG_MEDIA_TYPE "application/p2p-overlay+xml"
 
 /* §11.1 defaults */
@@ -128,6 +133,9 @@ typedef struct
   guint32 max_count;
   guint32 max_size;
   guint32 max_node_multiple; /* 0: absent (required for NODE-MULTIPLE) */
+  /* <chorus:name>: the administrator's name of a kind given by id=
+   * (RELOAD_CONFIG_NS_CHORUS); NULL when absent */
+  char *label;
 
   /* Set by reload_config_parse(): the exact bytes of <kind>...</kind>
    * in the document, and the decoded SecurityBlock of the
@@ -197,6 +205,14 @@ typedef struct
   GBytes *xml;
   GPtrArray *signatures; /* GBytes * */
 } ReloadConfig;
+
+/* §11.1 data-model ("SINGLE", "ARRAY", "DICTIONARY") and access-control
+ * ("USER-MATCH", "NODE-MATCH", "USER-NODE-MATCH", "NODE-MULTIPLE",
+ * RFC 7374's "NODE-ID-MATCH") values, as the grammar spells them. */
+gboolean reload_config_data_model_from_string (const char *s, ReloadDataModel *out);
+const char *reload_config_data_model_to_string (ReloadDataModel m);
+gboolean reload_config_access_from_string (const char *s, ReloadAccessPolicy *out);
+const char *reload_config_access_to_string (ReloadAccessPolicy p);
 
 /* A configuration holding the §11.1 defaults and no instance-name. */
 ReloadConfig *reload_config_new (void);

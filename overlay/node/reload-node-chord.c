@@ -254,6 +254,108 @@ store_done (gpointer user_data, ReloadNode *n, const ReloadMessage *answer, cons
 {
 }
 
+/* Bytes a message needs beyond its Store body's values: the forwarding
+ * header with a few via entries, the contents' framing, the signature. */
+#define STORE_PART_OVERHEAD 600
+
+static gboolean
+same_bytes (RwBytes a, RwBytes b)
+{
+  return a.len == b.len && (a.len == 0 || memcmp (a.data, b.data, a.len) == 0);
+}
+
+static gsize
+stored_data_size (ReloadNode *n, guint32 kind, ReloadStoredData *v)
+{
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  RwCodec *c = rw_codec_new_encoder (out, reload_storage_options (n->storage));
+  reload_stored_data (c, NULL, kind, v);
+  if (!rw_codec_finish (c, NULL))
+    return 0;
+  return out->len;
+}
+
+static gsize
+certificate_size (ReloadNode *n, const ReloadSignerIdentity *id)
+{
+  if (n->cfg.security->certificate_for == NULL)
+    return 0;
+  g_autoptr (GBytes) der = n->cfg.security->certificate_for (n->cfg.security_data, id);
+  return der != NULL ? g_bytes_get_size (der) + 3 : 0;
+}
+
+/* Sends @req (an export of one resource: §10.4 copies, §10.5 handovers)
+ * as one Store or, when it would exceed max-message-size (§11.1; the
+ * receiver refuses larger messages), as several, each holding some of the
+ * values of one kind with the certificates of their signers (§6.3.4).  A
+ * resource grows value by value, so a copy made as one message would stop
+ * reaching the replicas once the resource outgrew a message. */
+static void
+send_store_in_parts (ReloadNode *n, const ReloadDestination *d, const ReloadStoreReq *req,
+                     gint64 now)
+{
+  gsize own_cert = 0;
+  if (n->cfg.security->certificate != NULL)
+    {
+      g_autoptr (GBytes) der = n->cfg.security->certificate (n->cfg.security_data);
+      own_cert = der != NULL ? g_bytes_get_size (der) + 3 : 0;
+    }
+  gsize budget = n->cfg.max_message_size > STORE_PART_OVERHEAD + own_cert
+                     ? n->cfg.max_message_size - STORE_PART_OVERHEAD - own_cert
+                     : 0;
+  gboolean fits = TRUE;
+  gsize total = 0;
+  for (guint k = 0; k < req->n_kind_data && fits; k++)
+    for (guint v = 0; v < req->kind_data[k].n_values && fits; v++)
+      {
+        total += stored_data_size (n, req->kind_data[k].kind, &req->kind_data[k].values[v])
+                 + certificate_size (n, &req->kind_data[k].values[v].signature.identity);
+        fits = total <= budget;
+      }
+  if (fits)
+    {
+      rn_send_request (n, d, 1, RELOAD_STORE_REQ, (gpointer) req, store_done, NULL, TRUE, 0, now);
+      return;
+    }
+  for (guint k = 0; k < req->n_kind_data; k++)
+    {
+      const ReloadStoreKindData *kd = &req->kind_data[k];
+      guint first = 0;
+      while (first < kd->n_values)
+        {
+          /* as many values as fit, at least one */
+          gsize used = 0;
+          guint last = first;
+          GPtrArray *signers = g_ptr_array_new ();
+          for (; last < kd->n_values; last++)
+            {
+              ReloadStoredData *v = &kd->values[last];
+              gsize need = stored_data_size (n, kd->kind, v);
+              gboolean known = FALSE;
+              for (guint i = 0; i < signers->len && !known; i++)
+                known = same_bytes (((ReloadSignerIdentity *) signers->pdata[i])->hash,
+                                    v->signature.identity.hash);
+              if (!known)
+                need += certificate_size (n, &v->signature.identity);
+              if (last > first && used + need > budget)
+                break;
+              used += need;
+              if (!known)
+                g_ptr_array_add (signers, &v->signature.identity);
+            }
+          g_ptr_array_unref (signers);
+          ReloadStoreKindData part = *kd;
+          part.values = &kd->values[first];
+          part.n_values = last - first;
+          ReloadStoreReq one = *req;
+          one.kind_data = &part;
+          one.n_kind_data = 1;
+          rn_send_request (n, d, 1, RELOAD_STORE_REQ, &one, store_done, NULL, TRUE, 0, now);
+          first = last;
+        }
+    }
+}
+
 void
 rn_send_store_copy (ReloadNode *n, ChordId to, GBytes *rid, guint8 replica_number, gint64 now)
 {
@@ -267,7 +369,7 @@ rn_send_store_copy (ReloadNode *n, ChordId to, GBytes *rid, guint8 replica_numbe
   if (req == NULL)
     return;
   ReloadDestination d = rn_dest_node (to);
-  rn_send_request (n, &d, 1, RELOAD_STORE_REQ, req, store_done, NULL, TRUE, 0, now);
+  send_store_in_parts (n, &d, req, now);
 }
 
 /* The data of a resource this peer was responsible for and no longer is:
@@ -290,7 +392,7 @@ send_store_handover (ReloadNode *n, GBytes *rid, gint64 now)
   ReloadDestination d = { 0 };
   d.type = RELOAD_DESTINATION_RESOURCE;
   d.resource_id = r;
-  rn_send_request (n, &d, 1, RELOAD_STORE_REQ, req, store_done, NULL, TRUE, 0, now);
+  send_store_in_parts (n, &d, req, now);
 }
 
 /* §10.4 and §10.7.3: new members of the replica set get the data this

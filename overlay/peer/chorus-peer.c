@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "chord-id.h"
+#include "reload-config.h"
 #include "reload-credentials.h"
 #include "reload-datastore.h"
 #include "reload-diagnostics.h"
@@ -40,6 +41,8 @@ struct _ChorusPeer
   char *listen;
   GStrv bootstrap;
   ReloadCredentials *creds;
+  ReloadConfig *config;           /* the profile's config.xml, verified; nullable */
+  ReloadNodeConfig node_template; /* §11.1 parameters from it */
   GMainContext *owner_context;
 
   /* the thread; `shell` and everything in it belong to it alone */
@@ -74,6 +77,8 @@ chorus_peer_finalize (GObject *object)
   g_free (self->listen);
   g_strfreev (self->bootstrap);
   g_clear_pointer (&self->creds, reload_credentials_free);
+  g_clear_pointer (&self->node_template.kinds, reload_kind_table_unref);
+  g_clear_pointer (&self->config, reload_config_free);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -103,6 +108,34 @@ chorus_peer_init (ChorusPeer *self)
 {
 }
 
+/* The overlay configuration document of the profile (§11.1), when there
+ * is one: verified against the profile's root CA before anything of it is
+ * used ("Recipients MUST verify the signature prior to accepting the
+ * configuration file"), for the overlay of the peer's certificate. */
+static gboolean
+load_configuration (const char *profile_dir, const ReloadCredentials *creds, ReloadConfig **out,
+                    ReloadNodeConfig *node, GError **error)
+{
+  g_autofree char *path = g_build_filename (profile_dir, CHORUS_PEER_CONFIG_FILE, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      *out = NULL;
+      return TRUE;
+    }
+  g_autoptr (ReloadCertIdentity) identity = reload_cert_get_identity (creds->cert, error);
+  if (identity == NULL)
+    return FALSE;
+  g_autoptr (ReloadConfig) cfg = reload_config_load_file (path, identity->overlay_name, error);
+  if (cfg == NULL || !reload_config_verify (cfg, creds->ca, NULL, error)
+      || !reload_config_apply_to_node (cfg, node, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  *out = g_steal_pointer (&cfg);
+  return TRUE;
+}
+
 ChorusPeer *
 chorus_peer_new (const char *profile_dir, const char *listen, const char *const *bootstrap,
                  GError **error)
@@ -118,11 +151,34 @@ chorus_peer_new (const char *profile_dir, const char *listen, const char *const 
                    profile_dir);
       return NULL;
     }
+  g_autoptr (ReloadConfig) config = NULL;
+  ReloadNodeConfig node_template = { 0 };
+  node_template.chord_reactive = TRUE;
+  if (!load_configuration (profile_dir, creds, &config, &node_template, error))
+    return NULL;
   ChorusPeer *self = g_object_new (CHORUS_TYPE_PEER, NULL);
   self->profile_dir = g_strdup (profile_dir);
   self->listen = g_strdup (listen);
-  self->bootstrap = g_strdupv ((char **) bootstrap);
   self->creds = g_steal_pointer (&creds);
+  self->node_template = node_template;
+  if (bootstrap != NULL && bootstrap[0] != NULL)
+    self->bootstrap = g_strdupv ((char **) bootstrap);
+  else if (config != NULL)
+    {
+      /* no bootstrap peer given: the configuration's (§11.4) */
+      g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+      for (guint i = 0; i < config->bootstrap_nodes->len; i++)
+        {
+          const ReloadConfigBootstrap *n =
+              &g_array_index (config->bootstrap_nodes, ReloadConfigBootstrap, i);
+          g_autofree char *text = strchr (n->address, ':') != NULL
+                                      ? g_strdup_printf ("[%s]:%u", n->address, n->port)
+                                      : g_strdup_printf ("%s:%u", n->address, n->port);
+          g_strv_builder_add (b, text);
+        }
+      self->bootstrap = g_strv_builder_end (b);
+    }
+  self->config = g_steal_pointer (&config);
   self->owner_context = g_main_context_ref_thread_default ();
   return self;
 }
@@ -152,7 +208,7 @@ thread_main (gpointer data)
   ChorusPeer *self = data;
   g_main_context_push_thread_default (self->context);
   ReloadPeerShellConfig cfg = { 0 };
-  cfg.node.chord_reactive = TRUE;
+  cfg.node = self->node_template;
   cfg.listen = self->listen;
   cfg.bootstrap = (const char *const *) self->bootstrap;
   cfg.joined = shell_joined;
@@ -341,6 +397,8 @@ build_status (ChorusPeer *self)
   json_builder_add_string_value (b, self->listen_address);
   json_builder_set_member_name (b, "joined");
   json_builder_add_boolean_value (b, reload_node_is_joined (node));
+  json_builder_set_member_name (b, "configuration_sequence");
+  json_builder_add_int_value (b, self->config ? self->config->sequence : 0);
   /* nearest first: the table keeps them by distance */
   json_builder_set_member_name (b, "predecessors");
   json_builder_add_value (b, id_list (t->pred, t->n_pred));
@@ -451,6 +509,16 @@ request_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answer,
                     : g_error_new (CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_FAILED, "no answer"));
       return;
     }
+  if (answer->message_code == RELOAD_ERROR)
+    {
+      /* an error response answered by this node itself (it is the
+       * responsible peer) arrives as the answer */
+      const ReloadErrorResponse *e = answer->body;
+      const char *name = rw_enum_name (reload_error_code_names, e->error_code);
+      op_return_error (op, g_error_new (CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_RESPONSE, "%s",
+                                        name ? name : "Error_Unknown"));
+      return;
+    }
   const RwOptions *options = reload_storage_options (reload_node_storage (node));
   g_autoptr (GError) json_error = NULL;
   g_autoptr (JsonNode) whole = reload_message_to_json (answer, options, &json_error);
@@ -551,6 +619,18 @@ path_track_done (gpointer user_data, ReloadNode *node, const ReloadMessage *answ
 {
   Op *op = user_data;
   ChorusPeer *self = op->peer;
+  g_autoptr (GError) local_error = NULL;
+  if (answer != NULL && answer->message_code != RELOAD_PATH_TRACK_ANS)
+    {
+      const char *name =
+          answer->message_code == RELOAD_ERROR ? rw_enum_name (
+              reload_error_code_names, ((const ReloadErrorResponse *) answer->body)->error_code)
+                                               : NULL;
+      local_error = g_error_new (RELOAD_NODE_ERROR, RELOAD_NODE_ERROR_RESPONSE, "%s",
+                                 name ? name : "unexpected answer");
+      error = local_error;
+      answer = NULL;
+    }
   if (answer == NULL)
     {
       if (json_array_get_length (op->hops) == 0)

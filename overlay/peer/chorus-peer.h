@@ -39,7 +39,12 @@ typedef enum
 #define CHORUS_TYPE_PEER (chorus_peer_get_type ())
 G_DECLARE_FINAL_TYPE (ChorusPeer, chorus_peer, CHORUS, PEER, GObject)
 
-/* A peer for the profile in @profile_dir (ca.pem, cert.pem, key.pem),
+/* The overlay configuration document in a profile (§11.1). */
+#define CHORUS_PEER_CONFIG_FILE "config.xml"
+
+/* A peer for the profile in @profile_dir (ca.pem, cert.pem, key.pem, and
+ * config.xml when the overlay has one: verified against ca.pem, it gives
+ * the kinds, the §11.1 parameters and the bootstrap peers),
  * listening on @listen ("ADDR:PORT"; NULL: 127.0.0.1 with a free port),
  * joining through @bootstrap (NULL-terminated "ADDR:PORT" list; NULL or
  * empty: it forms a new overlay).  Reads the profile; fails when it is
@@ -60,7 +65,7 @@ void chorus_peer_stop_async (ChorusPeer *peer, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data);
 gboolean chorus_peer_stop_finish (ChorusPeer *peer, GAsyncResult *result, GError **error);
 
-/* {"node_id", "user", "overlay", "listen", "joined", "predecessors",
+/* {"node_id", "user", "overlay", "listen", "joined", "configuration_sequence", "predecessors",
  *  "successors", "fingers", "links", "stored_items", "stored_resources",
  *  "uptime_s", "counters"} */
 void chorus_peer_get_status_async (ChorusPeer *peer, GCancellable *cancellable,

@@ -1,10 +1,16 @@
 /* chorus-enroll: creates an overlay and issues its peers' certificates.
  *
- *   chorus-enroll init --overlay NAME --dir DIR [--rsa]
+ *   chorus-enroll init --overlay NAME --dir DIR [--rsa] [--bootstrap ADDR:PORT ...]
+ *                      [--kind ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]] ...]
  *   chorus-enroll issue --dir DIR --user NAME --out PROFILE [--rsa] [--node-ids N]
  *
  * `init` makes the overlay's root CA (RFC 6940 §11.3: the enrollment
- * server's CA; ECDSA P-256 unless --rsa) in DIR (ca.pem, ca-key.pem 0600).
+ * server's CA; ECDSA P-256 unless --rsa) in DIR (ca.pem, ca-key.pem 0600),
+ * the identity that signs the overlay's configuration (DIR/signer/, a
+ * certificate of the CA whose Node-ID is the configuration-signer and
+ * kind-signer), and the signed configuration document DIR/config.xml
+ * (§11.1): the standard kinds plus the administrator's (--kind, as
+ * kind-blocks), the bootstrap nodes, the CA as root-cert.
  * `issue` makes a peer's key and a certificate for it signed by that CA,
  * with Node-IDs chosen at random by the issuer (§11.3: "the enrollment
  * server ... selects the Node-IDs"), and writes the profile directory a
@@ -17,9 +23,79 @@
 #include <string.h>
 
 #include "chord-id.h"
+#include "reload-config.h"
 #include "reload-credentials.h"
+#include "reload-x509-signer.h"
 
 #define EXIT_USAGE 64
+#define CONFIG_FILE "config.xml"
+#define SIGNER_DIR "signer"
+/* what a kind gets when --kind leaves them out (§11.1 max-count, max-size) */
+#define DEFAULT_KIND_MAX_COUNT 100
+#define DEFAULT_KIND_MAX_SIZE 1024
+
+/* --kind ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]], e.g.
+ * 4000:NOTES:array:USER-MATCH:100:1024 (a kind-block, §11.1; the name goes
+ * in Chorus's extension element, since §11.1 names only IANA kinds). */
+static ReloadConfigKind *
+parse_kind (const char *text, GError **error)
+{
+  g_auto (GStrv) f = g_strsplit (text, ":", -1);
+  guint n = g_strv_length (f);
+  guint64 id = 0, max_count = DEFAULT_KIND_MAX_COUNT, max_size = DEFAULT_KIND_MAX_SIZE;
+  g_autoptr (ReloadConfigKind) k = reload_config_kind_new ();
+  g_autofree char *model = n >= 3 ? g_ascii_strup (f[2], -1) : NULL;
+  g_autofree char *policy = n >= 4 ? g_ascii_strup (f[3], -1) : NULL;
+  if (n < 4 || n > 6 || !g_ascii_string_to_unsigned (f[0], 10, 1, G_MAXUINT32, &id, NULL)
+      || *f[1] == '\0' || !reload_config_data_model_from_string (model, &k->data_model)
+      || !reload_config_access_from_string (policy, &k->access_control)
+      || (n >= 5 && !g_ascii_string_to_unsigned (f[4], 10, 1, G_MAXINT32, &max_count, NULL))
+      || (n >= 6 && !g_ascii_string_to_unsigned (f[5], 10, 1, G_MAXINT32, &max_size, NULL)))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--kind %s: expected ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]] with MODEL "
+                   "single, array or dictionary and POLICY USER-MATCH, NODE-MATCH, "
+                   "USER-NODE-MATCH or NODE-MULTIPLE",
+                   text);
+      return NULL;
+    }
+  k->id = (guint32) id;
+  k->label = g_strdup (f[1]);
+  k->max_count = (guint32) max_count;
+  k->max_size = (guint32) max_size;
+  /* §7.3.4: NODE-MULTIPLE needs its maximum i (§9's TURN-SERVICE uses 20) */
+  if (k->access_control == RELOAD_ACCESS_NODE_MULTIPLE)
+    k->max_node_multiple = 20;
+  return g_steal_pointer (&k);
+}
+
+/* The identity that signs configurations: a certificate of the overlay's
+ * CA, kept in DIR/signer/ (a profile directory). */
+static ReloadX509Signer *
+make_config_signer (ReloadCredentials *ca, const char *overlay, const char *dir, gboolean rsa,
+                    char **out_node_hex, GError **error)
+{
+  ReloadNodeId id = { .len = 16 };
+  if (gnutls_rnd (GNUTLS_RND_RANDOM, id.id, 16) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "no random numbers");
+      return NULL;
+    }
+  g_autoptr (ReloadCredentials) signer = reload_credentials_new ();
+  signer->ca = reload_cert_ref (ca->ca);
+  signer->key = reload_key_generate (rsa ? RELOAD_KEY_RSA_2048 : RELOAD_KEY_ECDSA_P256, error);
+  if (signer->key == NULL)
+    return NULL;
+  g_autofree char *user = g_strdup_printf ("configuration-signer@%s", overlay);
+  signer->cert = reload_credentials_issue_peer (ca->ca, ca->ca_key, signer->key, user, overlay, &id,
+                                                1, 0, error);
+  g_autofree char *signer_dir = g_build_filename (dir, SIGNER_DIR, NULL);
+  if (signer->cert == NULL || !reload_credentials_save (signer, signer_dir, error))
+    return NULL;
+  char hex[33];
+  *out_node_hex = g_strdup (chord_id_to_hex (chord_id_from_node_id (&id), hex));
+  return reload_x509_signer_new (ca->ca, signer->cert, signer->key, error);
+}
 
 static int
 cmd_init (int argc, char **argv)
@@ -27,10 +103,17 @@ cmd_init (int argc, char **argv)
   g_autofree char *overlay = NULL;
   g_autofree char *dir = NULL;
   gboolean rsa = FALSE;
+  g_auto (GStrv) bootstrap = NULL;
+  g_auto (GStrv) kinds = NULL;
   GOptionEntry entries[] = {
     { "overlay", 0, 0, G_OPTION_ARG_STRING, &overlay, "Overlay name (a DNS name)", "NAME" },
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Directory of the overlay's CA", "DIR" },
     { "rsa", 0, 0, G_OPTION_ARG_NONE, &rsa, "RSA-2048 instead of ECDSA P-256", NULL },
+    { "bootstrap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &bootstrap,
+      "A bootstrap node of the configuration (repeatable)", "ADDR:PORT" },
+    { "kind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kinds,
+      "A kind of the overlay (repeatable), e.g. 4000:NOTES:array:USER-MATCH:100:1024",
+      "ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]]" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- create an overlay");
@@ -49,6 +132,46 @@ cmd_init (int argc, char **argv)
                   existing);
       return 1;
     }
+  /* everything the options say is checked before anything is written */
+  g_autoptr (ReloadConfig) cfg = reload_config_new ();
+  cfg->instance_name = g_strdup (overlay);
+  cfg->sequence = 1;
+  for (guint i = 0; kinds != NULL && kinds[i] != NULL; i++)
+    {
+      ReloadConfigKind *k = parse_kind (kinds[i], &error);
+      if (k == NULL)
+        {
+          g_printerr ("chorus-enroll init: %s\n", error->message);
+          return EXIT_USAGE;
+        }
+      g_ptr_array_add (cfg->kinds, k);
+    }
+  for (guint i = 0; bootstrap != NULL && bootstrap[i] != NULL; i++)
+    {
+      const char *colon = strrchr (bootstrap[i], ':');
+      guint64 port = 0;
+      g_autofree char *host =
+          colon ? g_strndup (bootstrap[i], (gsize) (colon - bootstrap[i])) : NULL;
+      if (host != NULL && host[0] == '[' && g_str_has_suffix (host, "]"))
+        {
+          char *inner = g_strndup (host + 1, strlen (host) - 2);
+          g_free (host);
+          host = inner;
+        }
+      if (host == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL)
+          || !reload_config_add_bootstrap_node (cfg, host, (guint16) port, &error))
+        {
+          g_printerr ("chorus-enroll init: --bootstrap %s: %s\n", bootstrap[i],
+                      error ? error->message : "expected ADDR:PORT");
+          return EXIT_USAGE;
+        }
+    }
+  if (!reload_config_validate (cfg, &error))
+    {
+      g_printerr ("chorus-enroll init: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
   g_autoptr (ReloadCredentials) creds = reload_credentials_new ();
   creds->ca = reload_credentials_create_root_ca (
       overlay, rsa ? RELOAD_KEY_RSA_2048 : RELOAD_KEY_ECDSA_P256, 0, &creds->ca_key, &error);
@@ -57,7 +180,26 @@ cmd_init (int argc, char **argv)
       g_printerr ("chorus-enroll init: %s\n", error->message);
       return 1;
     }
-  g_print ("overlay %s created in %s\n", overlay, dir);
+  g_autofree char *signer_hex = NULL;
+  g_autoptr (ReloadX509Signer) signer =
+      make_config_signer (creds, overlay, dir, rsa, &signer_hex, &error);
+  if (signer == NULL)
+    {
+      g_printerr ("chorus-enroll init: %s\n", error->message);
+      return 1;
+    }
+  g_ptr_array_add (cfg->root_certs, reload_cert_ref (creds->ca));
+  g_ptr_array_add (cfg->configuration_signers, g_strdup (signer_hex));
+  g_ptr_array_add (cfg->kind_signers, g_strdup (signer_hex));
+  g_autofree char *xml = reload_config_sign (cfg, reload_x509_security_ops (), signer, &error);
+  g_autofree char *path = g_build_filename (dir, CONFIG_FILE, NULL);
+  if (xml == NULL || !g_file_set_contents (path, xml, -1, &error))
+    {
+      g_printerr ("chorus-enroll init: %s\n", error->message);
+      return 1;
+    }
+  g_print ("overlay %s created in %s (configuration %s, sequence %u, %u kinds of its own)\n",
+           overlay, dir, path, cfg->sequence, cfg->kinds->len);
   return 0;
 }
 
@@ -143,6 +285,18 @@ cmd_issue (int argc, char **argv)
       g_printerr ("chorus-enroll issue: %s\n", error->message);
       return 1;
     }
+  /* the overlay's configuration goes with the profile, byte for byte (its
+   * signatures cover the exact bytes, §11.1) */
+  g_autofree char *config_in = g_build_filename (dir, CONFIG_FILE, NULL);
+  g_autofree char *config_out = g_build_filename (out, CONFIG_FILE, NULL);
+  g_autofree char *config = NULL;
+  gsize config_len = 0;
+  if (g_file_get_contents (config_in, &config, &config_len, NULL)
+      && !g_file_set_contents (config_out, config, (gssize) config_len, &error))
+    {
+      g_printerr ("chorus-enroll issue: %s\n", error->message);
+      return 1;
+    }
   char hex[33];
   g_print ("issued %s, Node-ID %s, overlay %s, into %s\n", user,
            chord_id_to_hex (chord_id_from_node_id (&ids[0]), hex), ca_cn, out);
@@ -155,8 +309,10 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   if (argc < 2)
     {
-      g_printerr ("usage: chorus-enroll init --overlay NAME --dir DIR [--rsa]\n"
-                  "       chorus-enroll issue --dir DIR --user NAME --out PROFILE [--rsa]\n");
+      g_printerr (
+          "usage: chorus-enroll init --overlay NAME --dir DIR [--rsa] "
+          "[--bootstrap ADDR:PORT ...] [--kind ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]] ...]\n"
+          "       chorus-enroll issue --dir DIR --user NAME --out PROFILE [--rsa]\n");
       return EXIT_USAGE;
     }
   if (g_str_equal (argv[1], "init"))
