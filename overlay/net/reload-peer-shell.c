@@ -128,18 +128,18 @@ hex_id (const ReloadNodeId *id)
 
 /* ---------------------------------------------------------------- addresses */
 
-GInetSocketAddress *
-reload_peer_shell_parse_address (const char *text, GError **error)
+static GInetSocketAddress *
+parse_address (const char *text)
 {
   g_autofree char *host = NULL;
   const char *port_text;
   if (text == NULL || *text == '\0')
-    goto bad;
+    return NULL;
   if (text[0] == '[')
     {
       const char *end = strchr (text, ']');
       if (end == NULL || end[1] != ':')
-        goto bad;
+        return NULL;
       host = g_strndup (text + 1, (gsize) (end - text - 1));
       port_text = end + 2;
     }
@@ -147,22 +147,28 @@ reload_peer_shell_parse_address (const char *text, GError **error)
     {
       const char *colon = strrchr (text, ':');
       if (colon == NULL || strchr (text, ':') != colon)
-        goto bad;
+        return NULL;
       host = g_strndup (text, (gsize) (colon - text));
       port_text = colon + 1;
     }
   guint64 port;
   if (!g_ascii_string_to_unsigned (port_text, 10, 0, 65535, &port, NULL))
-    goto bad;
+    return NULL;
   g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (host);
   if (addr == NULL)
-    goto bad;
+    return NULL;
   return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (addr, (guint16) port));
-bad:
-  g_set_error (error, RELOAD_PEER_SHELL_ERROR, RELOAD_PEER_SHELL_ERROR_INVALID,
-               "“%s” is not ADDRESS:PORT (a numeric IPv4 address, or [IPv6]:PORT)",
-               text ? text : "");
-  return NULL;
+}
+
+GInetSocketAddress *
+reload_peer_shell_parse_address (const char *text, GError **error)
+{
+  GInetSocketAddress *a = parse_address (text);
+  if (a == NULL)
+    g_set_error (error, RELOAD_PEER_SHELL_ERROR, RELOAD_PEER_SHELL_ERROR_INVALID,
+                 "“%s” is not ADDRESS:PORT (a numeric IPv4 address, or [IPv6]:PORT)",
+                 text ? text : "");
+  return a;
 }
 
 char *

@@ -90,7 +90,8 @@ struct _ReloadTlsLink
   guint n_recent;
   guint recent_pos;
 
-  gint64 drain_deadline; /* monotonic, STATE_DRAINING */
+  gint64 drain_deadline;     /* monotonic, STATE_DRAINING */
+  gint64 handshake_deadline; /* monotonic, STATE_HANDSHAKE */
 
   /* §6.6.5 RTT and failure detection: send times of data frames in flight,
    * oldest first (a ring), and the RFC 6298 estimator */
@@ -443,6 +444,15 @@ link_pump (ReloadTlsLink *link)
 
   if (link->state == STATE_HANDSHAKE)
     {
+      /* hostile input: a connection that never finishes its handshake
+       * must not hold a handshake slot (and a socket) forever */
+      if (g_get_monotonic_time () >= link->handshake_deadline)
+        {
+          link_down (link, g_error_new (RELOAD_TLS_LINK_ERROR, RELOAD_TLS_LINK_ERROR_TIMEOUT,
+                                        "no TLS handshake in %u ms",
+                                        RELOAD_TLS_LINK_HANDSHAKE_TIMEOUT_MS));
+          return;
+        }
       int r = gnutls_handshake (link->session);
       if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
         goto out;
@@ -549,6 +559,8 @@ out:
           link_down (link, e);
           return;
         }
+      if (link->state == STATE_HANDSHAKE)
+        deadline = link->handshake_deadline;
       g_source_set_ready_time ((GSource *) link->source, more ? 0 : deadline);
     }
   update_events (link);
@@ -636,6 +648,8 @@ reload_tls_link_new (GSocket *socket, ReloadTlsLinkRole role, ReloadCert *cert,
   g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPINTVL, 5, NULL);
   g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPCNT, 3, NULL);
   link->failure_timeout_ms = RELOAD_TLS_LINK_FAILURE_TIMEOUT_MS;
+  link->handshake_deadline =
+      g_get_monotonic_time () + (gint64) RELOAD_TLS_LINK_HANDSHAKE_TIMEOUT_MS * 1000;
   link->rto_us = 3 * G_USEC_PER_SEC; /* RFC 6298 §2.1 before any sample */
   link->stats.rto_ms = 3000;
   link->root = reload_cert_ref (root);

@@ -78,6 +78,10 @@ typedef enum
 /* How long an orderly close waits for the peer's end of the stream after
  * our close_notify before it closes the socket anyway. */
 #define RELOAD_TLS_LINK_CLOSE_TIMEOUT_MS 5000
+/* A link whose TLS handshake is not done this long after its creation goes
+ * down with TIMEOUT (an unauthenticated connection must not hold one of
+ * the peer's handshake slots forever). */
+#define RELOAD_TLS_LINK_HANDSHAKE_TIMEOUT_MS 10000
 /* §6.6.5: the framing's acks measure the RTT and give an RTO (RFC 6298);
  * "It is RECOMMENDED that such a connection be retained for 30 seconds to
  * determine if the failure was transient": a data frame unacknowledged for

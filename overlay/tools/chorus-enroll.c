@@ -243,7 +243,6 @@ cmd_issue (int argc, char **argv)
       g_printerr ("chorus-enroll issue: %s has no CA key (ca-key.pem)\n", dir);
       return 1;
     }
-  g_autoptr (GError) id_error = NULL;
   g_autofree char *ca_cn = NULL;
   /* the overlay's name, from the CA: "<overlay> RELOAD root CA" */
   {
