@@ -63,7 +63,10 @@ struct _ReloadDtlsLink
 {
   ReloadDtlsLinkRole role;
   LinkState state;
-  GSocket *socket;
+  GSocket *socket; /* NULL on a datagram transport */
+  ReloadDtlsTransport transport;
+  gpointer transport_data;
+  GQueue received; /* GBytes *: datagrams the transport gave, not yet read */
   GMainContext *context;
   LinkSource *source;
 
@@ -148,6 +151,13 @@ static ssize_t
 transport_push (gnutls_transport_ptr_t ptr, const void *data, size_t len)
 {
   ReloadDtlsLink *link = ptr;
+  if (link->socket == NULL)
+    {
+      /* a datagram transport: a datagram it does not take is lost, and SR
+       * (or the handshake timer) repeats it */
+      link->transport.send (link->transport_data, data, len);
+      return (ssize_t) len;
+    }
   GError *err = NULL;
   gssize r = g_socket_send (link->socket, data, len, NULL, &err);
   if (r >= 0)
@@ -171,6 +181,22 @@ static ssize_t
 transport_pull (gnutls_transport_ptr_t ptr, void *data, size_t len)
 {
   ReloadDtlsLink *link = ptr;
+  if (link->socket == NULL)
+    {
+      GBytes *d = g_queue_pop_head (&link->received);
+      if (d == NULL)
+        {
+          gnutls_transport_set_errno (link->session, EAGAIN);
+          return -1;
+        }
+      gsize n;
+      const guint8 *bytes = g_bytes_get_data (d, &n);
+      /* a datagram larger than the buffer is truncated, as recv() does */
+      n = MIN (n, len);
+      memcpy (data, bytes, n);
+      g_bytes_unref (d);
+      return (ssize_t) n;
+    }
   GError *err = NULL;
   for (guint i = 0; i < 8; i++)
     {
@@ -197,6 +223,8 @@ static int
 transport_pull_timeout (gnutls_transport_ptr_t ptr, unsigned int ms)
 {
   ReloadDtlsLink *link = ptr;
+  if (link->socket == NULL)
+    return g_queue_is_empty (&link->received) ? 0 : 1;
   struct pollfd pfd = { .fd = g_socket_get_fd (link->socket), .events = POLLIN };
   /* non-blocking: never wait here, the main loop does */
   (void) ms;
@@ -499,6 +527,10 @@ link_pump (ReloadDtlsLink *link)
 out:
   if (link->state == STATE_DOWN || link->free_pending)
     return;
+  /* on a datagram transport nothing else wakes the link for datagrams
+   * still queued (a socket's fd would) */
+  if (link->socket == NULL && !g_queue_is_empty (&link->received))
+    ready = 0;
   g_source_set_ready_time ((GSource *) link->source, ready);
 }
 
@@ -543,21 +575,11 @@ verify_peer (gnutls_session_t session)
 
 /* ---- creation ---- */
 
-ReloadDtlsLink *
-reload_dtls_link_new (GSocket *socket, ReloadDtlsLinkRole role, ReloadCert *cert,
-                      const ReloadKey *key, ReloadCert *root,
-                      const ReloadDtlsLinkCallbacks *callbacks, gpointer user_data, GError **error)
+static ReloadDtlsLink *
+link_new (GSocket *socket, const ReloadDtlsTransport *transport, gpointer transport_data,
+          ReloadDtlsLinkRole role, ReloadCert *cert, const ReloadKey *key, ReloadCert *root,
+          const ReloadDtlsLinkCallbacks *callbacks, gpointer user_data, GError **error)
 {
-  g_return_val_if_fail (G_IS_SOCKET (socket), NULL);
-  g_return_val_if_fail (cert != NULL && key != NULL && root != NULL, NULL);
-
-  if (g_socket_get_socket_type (socket) != G_SOCKET_TYPE_DATAGRAM
-      || !g_socket_is_connected (socket))
-    {
-      g_set_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_INVALID,
-                   "the socket is not a connected datagram socket");
-      return NULL;
-    }
   if (!reload_cert_matches_key (cert, key))
     {
       g_set_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_INVALID,
@@ -577,7 +599,11 @@ reload_dtls_link_new (GSocket *socket, ReloadDtlsLinkRole role, ReloadCert *cert
   ReloadDtlsLink *link = g_new0 (ReloadDtlsLink, 1);
   link->role = role;
   link->state = STATE_HANDSHAKE;
-  link->socket = g_object_ref (socket);
+  link->socket = socket ? g_object_ref (socket) : NULL;
+  if (transport != NULL)
+    link->transport = *transport;
+  link->transport_data = transport_data;
+  g_queue_init (&link->received);
   link->root = reload_cert_ref (root);
   link->own_identity = own;
   if (callbacks != NULL)
@@ -614,7 +640,8 @@ reload_dtls_link_new (GSocket *socket, ReloadDtlsLinkRole role, ReloadCert *cert
   gnutls_dtls_set_mtu (link->session, RELOAD_DTLS_LINK_MTU);
   gnutls_dtls_set_timeouts (link->session, HANDSHAKE_RETRANS_MS,
                             RELOAD_DTLS_LINK_HANDSHAKE_TIMEOUT_MS);
-  g_socket_set_blocking (socket, FALSE);
+  if (socket != NULL)
+    g_socket_set_blocking (socket, FALSE);
   gnutls_transport_set_ptr (link->session, link);
   gnutls_transport_set_push_function (link->session, transport_push);
   gnutls_transport_set_pull_function (link->session, transport_pull);
@@ -624,17 +651,62 @@ reload_dtls_link_new (GSocket *socket, ReloadDtlsLinkRole role, ReloadCert *cert
   link->source = (LinkSource *) g_source_new (&link_source_funcs, sizeof (LinkSource));
   link->source->link = link;
   g_source_set_name ((GSource *) link->source, "ReloadDtlsLink");
-  link->source->tag =
-      g_source_add_unix_fd ((GSource *) link->source, g_socket_get_fd (socket), G_IO_IN);
+  if (socket != NULL)
+    link->source->tag =
+        g_source_add_unix_fd ((GSource *) link->source, g_socket_get_fd (socket), G_IO_IN);
   g_source_set_ready_time ((GSource *) link->source, 0);
   g_source_attach ((GSource *) link->source, link->context);
   return link;
 
 tls_fail:
   set_tls_error (error, RELOAD_DTLS_LINK_ERROR_TLS, ret, "DTLS setup");
-  link->socket = (g_object_unref (link->socket), NULL); /* not ours to close yet */
+  g_clear_object (&link->socket); /* not ours to close yet */
   link_really_free (link);
   return NULL;
+}
+
+ReloadDtlsLink *
+reload_dtls_link_new (GSocket *socket, ReloadDtlsLinkRole role, ReloadCert *cert,
+                      const ReloadKey *key, ReloadCert *root,
+                      const ReloadDtlsLinkCallbacks *callbacks, gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (G_IS_SOCKET (socket), NULL);
+  g_return_val_if_fail (cert != NULL && key != NULL && root != NULL, NULL);
+  if (g_socket_get_socket_type (socket) != G_SOCKET_TYPE_DATAGRAM
+      || !g_socket_is_connected (socket))
+    {
+      g_set_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_INVALID,
+                   "the socket is not a connected datagram socket");
+      return NULL;
+    }
+  return link_new (socket, NULL, NULL, role, cert, key, root, callbacks, user_data, error);
+}
+
+ReloadDtlsLink *
+reload_dtls_link_new_for_transport (const ReloadDtlsTransport *transport, gpointer transport_data,
+                                    ReloadDtlsLinkRole role, ReloadCert *cert, const ReloadKey *key,
+                                    ReloadCert *root, const ReloadDtlsLinkCallbacks *callbacks,
+                                    gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (transport != NULL && transport->send != NULL, NULL);
+  g_return_val_if_fail (cert != NULL && key != NULL && root != NULL, NULL);
+  return link_new (NULL, transport, transport_data, role, cert, key, root, callbacks, user_data,
+                   error);
+}
+
+void
+reload_dtls_link_receive (ReloadDtlsLink *link, const guint8 *data, gsize len)
+{
+  g_return_if_fail (link != NULL && link->socket == NULL);
+  if (link->state == STATE_DOWN || link->free_pending)
+    return;
+  /* hostile input: a peer that floods datagrams faster than they are read
+   * loses the excess, as a socket buffer would */
+  if (g_queue_get_length (&link->received) >= RELOAD_DTLS_LINK_MAX_RECEIVED)
+    return;
+  g_queue_push_tail (&link->received, g_bytes_new (data, len));
+  if (link->source != NULL)
+    g_source_set_ready_time ((GSource *) link->source, 0);
 }
 
 static void
@@ -654,6 +726,7 @@ link_really_free (ReloadDtlsLink *link)
   g_clear_error (&link->verify_error);
   g_ptr_array_unref (link->in_flight);
   g_queue_clear_full (&link->pending, (GDestroyNotify) g_bytes_unref);
+  g_queue_clear_full (&link->received, (GDestroyNotify) g_bytes_unref);
   g_free (link);
 }
 

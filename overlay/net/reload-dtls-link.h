@@ -143,6 +143,30 @@ ReloadDtlsLink *reload_dtls_link_new (GSocket *socket, ReloadDtlsLinkRole role, 
                                       const ReloadDtlsLinkCallbacks *callbacks, gpointer user_data,
                                       GError **error);
 
+/* A datagram transport instead of a socket: the selected pair of an ICE
+ * agent (RFC 6940 §6.5.1: "DTLS or TLS on the selected pair").  @send
+ * sends one datagram (one that cannot be sent is lost: SR repeats it); the
+ * owner of the transport hands each datagram received to
+ * reload_dtls_link_receive(), from the link's context. */
+typedef struct
+{
+  void (*send) (gpointer transport_data, const guint8 *data, gsize len);
+} ReloadDtlsTransport;
+
+/* Datagrams received on a transport and not yet read, beyond which more
+ * are dropped (a socket's buffer does the same). */
+#define RELOAD_DTLS_LINK_MAX_RECEIVED 256
+
+/* The same as reload_dtls_link_new() over @transport. */
+ReloadDtlsLink *reload_dtls_link_new_for_transport (const ReloadDtlsTransport *transport,
+                                                    gpointer transport_data,
+                                                    ReloadDtlsLinkRole role, ReloadCert *cert,
+                                                    const ReloadKey *key, ReloadCert *root,
+                                                    const ReloadDtlsLinkCallbacks *callbacks,
+                                                    gpointer user_data, GError **error);
+/* A datagram the transport received for this link. */
+void reload_dtls_link_receive (ReloadDtlsLink *link, const guint8 *data, gsize len);
+
 /* Closes the socket if still open; calls no callback.  May be called from
  * inside a callback of this link. */
 void reload_dtls_link_free (ReloadDtlsLink *link);
