@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "rw-codec.h"
+#include "rw-codec-private.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -10,138 +10,6 @@
 /* clang-format off */
 G_DEFINE_QUARK (reload-wire-error-quark, reload_wire_error)
 /* clang-format on */
-
-/* RELOAD structures nest a dozen levels at most (a StoredData inside a
- * StoreKindData inside a StoreReq inside MessageContents...): a deeper
- * nesting can only come from a bug, never from input, since every level is
- * a visit function and not a recursion driven by the data. */
-#define RW_MAX_DEPTH 48
-
-/* ---------------------------------------------------------------- arena */
-
-typedef struct RwChunk
-{
-  struct RwChunk *next;
-  gsize size;
-  gsize used;
-  guint8 data[];
-} RwChunk;
-
-struct RwArena
-{
-  RwChunk *chunks;
-  gsize limit;
-  gsize total;
-};
-
-RwArena *
-rw_arena_new (gsize limit)
-{
-  RwArena *a = g_new0 (RwArena, 1);
-  a->limit = limit;
-  return a;
-}
-
-void
-rw_arena_free (RwArena *arena)
-{
-  if (arena == NULL)
-    return;
-  RwChunk *ch = arena->chunks;
-  while (ch != NULL)
-    {
-      RwChunk *next = ch->next;
-      g_free (ch);
-      ch = next;
-    }
-  g_free (arena);
-}
-
-void
-rw_arena_reset (RwArena *arena)
-{
-  /* keep the newest chunk for the next use, free the rest */
-  RwChunk *keep = arena->chunks;
-  if (keep == NULL)
-    return;
-  RwChunk *ch = keep->next;
-  while (ch != NULL)
-    {
-      RwChunk *next = ch->next;
-      g_free (ch);
-      ch = next;
-    }
-  keep->next = NULL;
-  keep->used = 0;
-  arena->total = 0;
-}
-
-gsize
-rw_arena_used (const RwArena *arena)
-{
-  return arena->total;
-}
-
-gpointer
-rw_arena_alloc0 (RwArena *arena, gsize size)
-{
-  size = (size + 7) & ~(gsize) 7;
-  if (size == 0)
-    size = 8;
-  if (arena->limit != 0 && (size > arena->limit || arena->total > arena->limit - size))
-    return NULL;
-  RwChunk *ch = arena->chunks;
-  if (ch == NULL || ch->size - ch->used < size)
-    {
-      gsize chunk_size = MAX (size, 4096 - sizeof (RwChunk));
-      ch = g_malloc (sizeof (RwChunk) + chunk_size);
-      ch->size = chunk_size;
-      ch->used = 0;
-      ch->next = arena->chunks;
-      arena->chunks = ch;
-    }
-  gpointer p = ch->data + ch->used;
-  ch->used += size;
-  arena->total += size;
-  memset (p, 0, size);
-  return p;
-}
-
-/* ---------------------------------------------------------------- codec */
-
-typedef struct
-{
-  const char *name;
-  gint index; /* list element index, or -1 */
-} RwPathFrame;
-
-struct RwCodec
-{
-  RwMode mode;
-  RwOptions opts;
-  GError *error;
-  RwArena *arena;
-
-  /* decode */
-  const guint8 *data;
-  gsize pos;
-  gsize end;
-  /* the field read last, so that a check made right after reading it
-   * reports the offset where it starts */
-  const char *last_name;
-  gsize last_start;
-
-  /* encode */
-  GByteArray *out;
-
-  /* JSON */
-  JsonBuilder *builder;
-  JsonNode *jstack[RW_MAX_DEPTH];
-  guint jdepth;
-
-  RwPathFrame path[RW_MAX_DEPTH];
-  guint pdepth;
-};
 
 static RwCodec *
 codec_new (RwMode mode, const RwOptions *options)
@@ -251,23 +119,23 @@ rw_remaining (const RwCodec *c)
 
 /* ---------------------------------------------------------------- errors */
 
-static void
-path_push (RwCodec *c, const char *name, gint index)
+void
+rw_path_push (RwCodec *c, const char *name, gint index)
 {
   if (c->pdepth < RW_MAX_DEPTH)
     c->path[c->pdepth] = (RwPathFrame){ name, index };
   c->pdepth++;
 }
 
-static void
-path_pop (RwCodec *c)
+void
+rw_path_pop (RwCodec *c)
 {
   g_assert (c->pdepth > 0);
   c->pdepth--;
 }
 
-static char *
-path_string (RwCodec *c, const char *name)
+char *
+rw_path_string (RwCodec *c, const char *name)
 {
   GString *s = g_string_new (NULL);
   guint depth = MIN (c->pdepth, RW_MAX_DEPTH);
@@ -303,7 +171,7 @@ rw_fail (RwCodec *c, ReloadWireError code, const char *name, const char *format,
   va_start (args, format);
   g_autofree char *msg = g_strdup_vprintf (format, args);
   va_end (args);
-  g_autofree char *path = path_string (c, name);
+  g_autofree char *path = rw_path_string (c, name);
   gsize at = c->pos;
   if (name != NULL && c->last_name != NULL && g_str_equal (name, c->last_name))
     at = c->last_start;
@@ -325,7 +193,7 @@ rw_alloc (RwCodec *c, gsize size)
   if (p == NULL)
     rw_fail (c, RELOAD_WIRE_ERROR_TOO_LARGE, NULL,
              "decoded structures would exceed the %" G_GSIZE_FORMAT " bytes allowed",
-             c->arena->limit);
+             rw_arena_get_limit (c->arena));
   return p;
 }
 
@@ -381,186 +249,6 @@ rw_peek_u8 (RwCodec *c, const char *name)
   return c->data[c->pos];
 }
 
-/* ---------------------------------------------------------------- JSON */
-
-JsonBuilder *
-rw_json_builder (RwCodec *c)
-{
-  return c->builder;
-}
-
-static JsonNode *
-json_top (RwCodec *c)
-{
-  return c->jdepth > 0 ? c->jstack[c->jdepth - 1] : NULL;
-}
-
-JsonNode *
-rw_json_member (RwCodec *c, const char *name, gboolean required)
-{
-  if (c->error != NULL)
-    return NULL;
-  JsonNode *top = json_top (c);
-  if (name == NULL)
-    return top;
-  if (top == NULL || !JSON_NODE_HOLDS_OBJECT (top))
-    {
-      rw_fail (c, RELOAD_WIRE_ERROR_JSON, name, "expected an object around this member");
-      return NULL;
-    }
-  JsonObject *o = json_node_get_object (top);
-  JsonNode *n = json_object_get_member (o, name);
-  if (n == NULL && required)
-    rw_fail (c, RELOAD_WIRE_ERROR_JSON, name, "member is missing");
-  return n;
-}
-
-gboolean
-rw_json_has (RwCodec *c, const char *name)
-{
-  if (c->mode != RW_FROM_JSON)
-    return TRUE;
-  return rw_json_member (c, name, FALSE) != NULL;
-}
-
-static void
-json_push (RwCodec *c, JsonNode *n)
-{
-  if (c->jdepth >= RW_MAX_DEPTH)
-    {
-      rw_fail (c, RELOAD_WIRE_ERROR_JSON, NULL, "nested too deeply");
-      return;
-    }
-  c->jstack[c->jdepth++] = n;
-}
-
-static void
-json_pop (RwCodec *c)
-{
-  if (c->jdepth > 1)
-    c->jdepth--;
-}
-
-static void
-json_name (RwCodec *c, const char *name)
-{
-  if (name != NULL)
-    json_builder_set_member_name (c->builder, name);
-}
-
-/* Reads an unsigned integer of at most @max from a JSON number or a
- * decimal string (u64 beyond 2^63 is written as a string). */
-static gboolean
-json_read_uint (RwCodec *c, const char *name, guint64 max, guint64 *out)
-{
-  JsonNode *n = rw_json_member (c, name, TRUE);
-  if (n == NULL)
-    return FALSE;
-  if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64)
-    {
-      gint64 v = json_node_get_int (n);
-      if (v < 0 || (guint64) v > max)
-        {
-          rw_fail (c, RELOAD_WIRE_ERROR_JSON, name, "%" G_GINT64_FORMAT " is out of range", v);
-          return FALSE;
-        }
-      *out = (guint64) v;
-      return TRUE;
-    }
-  if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
-    {
-      guint64 v;
-      if (!g_ascii_string_to_unsigned (json_node_get_string (n), 10, 0, max, &v, NULL))
-        {
-          rw_fail (c, RELOAD_WIRE_ERROR_JSON, name, "\"%s\" is not an integer in range",
-                   json_node_get_string (n));
-          return FALSE;
-        }
-      *out = v;
-      return TRUE;
-    }
-  rw_fail (c, RELOAD_WIRE_ERROR_JSON, name, "expected an integer");
-  return FALSE;
-}
-
-static void
-json_write_uint (RwCodec *c, const char *name, guint64 v)
-{
-  json_name (c, name);
-  if (v <= G_MAXINT64)
-    json_builder_add_int_value (c->builder, (gint64) v);
-  else
-    {
-      char buf[32];
-      g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, v);
-      json_builder_add_string_value (c->builder, buf);
-    }
-}
-
-static char *
-to_hex (const guint8 *data, gsize len)
-{
-  static const char digits[] = "0123456789abcdef";
-  char *s = g_malloc (len * 2 + 1);
-  for (gsize i = 0; i < len; i++)
-    {
-      s[2 * i] = digits[data[i] >> 4];
-      s[2 * i + 1] = digits[data[i] & 15];
-    }
-  s[len * 2] = '\0';
-  return s;
-}
-
-static gboolean
-from_hex (RwCodec *c, const char *name, const char *hex, RwBytes *out)
-{
-  gsize n = strlen (hex);
-  if (n % 2 != 0)
-    {
-      rw_fail (c, RELOAD_WIRE_ERROR_JSON, name, "hex string of odd length");
-      return FALSE;
-    }
-  guint8 *buf = rw_alloc (c, n / 2 + 1);
-  if (buf == NULL)
-    return FALSE;
-  for (gsize i = 0; i < n / 2; i++)
-    {
-      int hi = g_ascii_xdigit_value (hex[2 * i]);
-      int lo = g_ascii_xdigit_value (hex[2 * i + 1]);
-      if (hi < 0 || lo < 0)
-        {
-          rw_fail (c, RELOAD_WIRE_ERROR_JSON, name, "not a hex string");
-          return FALSE;
-        }
-      buf[i] = (guint8) (hi << 4 | lo);
-    }
-  out->data = buf;
-  out->len = n / 2;
-  return TRUE;
-}
-
-static gboolean
-json_read_hex (RwCodec *c, const char *name, RwBytes *out)
-{
-  JsonNode *n = rw_json_member (c, name, TRUE);
-  if (n == NULL)
-    return FALSE;
-  if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    {
-      rw_fail (c, RELOAD_WIRE_ERROR_JSON, name, "expected a hex string");
-      return FALSE;
-    }
-  return from_hex (c, name, json_node_get_string (n), out);
-}
-
-static void
-json_write_hex (RwCodec *c, const char *name, const guint8 *data, gsize len)
-{
-  g_autofree char *hex = to_hex (data, len);
-  json_name (c, name);
-  json_builder_add_string_value (c->builder, hex);
-}
-
 /* ---------------------------------------------------------------- scalars */
 
 static void
@@ -579,10 +267,10 @@ rw_uint (RwCodec *c, const char *name, guint64 *v, guint n)
       write_be (c->out, *v, n);
       break;
     case RW_TO_JSON:
-      json_write_uint (c, name, *v);
+      rw_json_write_uint (c, name, *v);
       break;
     case RW_FROM_JSON:
-      json_read_uint (c, name, max, v);
+      rw_json_read_uint (c, name, max, v);
       break;
     }
 }
@@ -639,7 +327,7 @@ rw_u64_hex (RwCodec *c, const char *name, guint64 *v)
     {
       char buf[17];
       g_snprintf (buf, sizeof buf, "%016" G_GINT64_MODIFIER "x", *v);
-      json_name (c, name);
+      rw_json_name (c, name);
       json_builder_add_string_value (c->builder, buf);
       return;
     }
@@ -688,7 +376,7 @@ rw_boolean (RwCodec *c, const char *name, gboolean *v)
       }
       break;
     case RW_TO_JSON:
-      json_name (c, name);
+      rw_json_name (c, name);
       json_builder_add_boolean_value (c->builder, *v);
       break;
     case RW_FROM_JSON:
@@ -738,10 +426,10 @@ rw_enum (RwCodec *c, const char *name, guint64 *v, guint n, const RwEnumName *na
       const char *s = rw_enum_name (names, (guint) *v);
       if (s == NULL)
         {
-          json_write_uint (c, name, *v);
+          rw_json_write_uint (c, name, *v);
           return;
         }
-      json_name (c, name);
+      rw_json_name (c, name);
       json_builder_add_string_value (c->builder, s);
       return;
     }
@@ -801,12 +489,12 @@ rw_fixed (RwCodec *c, const char *name, guint8 *buf, gsize n)
       g_byte_array_append (c->out, buf, n);
       break;
     case RW_TO_JSON:
-      json_write_hex (c, name, buf, n);
+      rw_json_write_hex (c, name, buf, n);
       break;
     case RW_FROM_JSON:
       {
         RwBytes b;
-        if (!json_read_hex (c, name, &b))
+        if (!rw_json_read_hex (c, name, &b))
           return;
         if (b.len != n)
           {
@@ -896,10 +584,10 @@ rw_opaque (RwCodec *c, const char *name, guint len_bytes, gsize max, RwBytes *v)
         }
       break;
     case RW_TO_JSON:
-      json_write_hex (c, name, v->data, v->len);
+      rw_json_write_hex (c, name, v->data, v->len);
       break;
     case RW_FROM_JSON:
-      if (json_read_hex (c, name, v))
+      if (rw_json_read_hex (c, name, v))
         check_encode_length (c, name, len_bytes, max, v->len);
       break;
     }
@@ -916,13 +604,13 @@ rw_text (RwCodec *c, const char *name, guint len_bytes, gsize max, RwBytes *v)
         {
           g_autofree char *s =
               v->len > 0 ? g_strndup ((const char *) v->data, v->len) : g_strdup ("");
-          json_name (c, name);
+          rw_json_name (c, name);
           json_builder_add_string_value (c->builder, s);
         }
       else
         {
-          g_autofree char *hex = to_hex (v->data, v->len);
-          json_name (c, name);
+          g_autofree char *hex = rw_to_hex (v->data, v->len);
+          rw_json_name (c, name);
           json_builder_begin_object (c->builder);
           json_builder_set_member_name (c->builder, "hex");
           json_builder_add_string_value (c->builder, hex);
@@ -948,9 +636,9 @@ rw_text (RwCodec *c, const char *name, guint len_bytes, gsize max, RwBytes *v)
         }
       else if (JSON_NODE_HOLDS_OBJECT (n))
         {
-          json_push (c, n);
-          json_read_hex (c, "hex", v);
-          json_pop (c);
+          rw_json_push (c, n);
+          rw_json_read_hex (c, "hex", v);
+          rw_json_pop (c);
         }
       else
         {
@@ -980,10 +668,10 @@ rw_rest (RwCodec *c, const char *name, RwBytes *v)
         g_byte_array_append (c->out, v->data, v->len);
       break;
     case RW_TO_JSON:
-      json_write_hex (c, name, v->data, v->len);
+      rw_json_write_hex (c, name, v->data, v->len);
       break;
     case RW_FROM_JSON:
-      json_read_hex (c, name, v);
+      rw_json_read_hex (c, name, v);
       break;
     }
 }
@@ -993,12 +681,12 @@ rw_rest (RwCodec *c, const char *name, RwBytes *v)
 void
 rw_object_begin (RwCodec *c, const char *name)
 {
-  path_push (c, name, -1);
+  rw_path_push (c, name, -1);
   if (c->error != NULL)
     return;
   if (c->mode == RW_TO_JSON)
     {
-      json_name (c, name);
+      rw_json_name (c, name);
       json_builder_begin_object (c->builder);
     }
   else if (c->mode == RW_FROM_JSON)
@@ -1008,25 +696,25 @@ rw_object_begin (RwCodec *c, const char *name)
         return;
       if (!JSON_NODE_HOLDS_OBJECT (n))
         {
-          path_pop (c);
+          rw_path_pop (c);
           rw_fail (c, RELOAD_WIRE_ERROR_JSON, name, "expected an object");
-          path_push (c, name, -1);
+          rw_path_push (c, name, -1);
           return;
         }
-      json_push (c, n);
+      rw_json_push (c, n);
     }
 }
 
 void
 rw_object_end (RwCodec *c)
 {
-  path_pop (c);
+  rw_path_pop (c);
   if (c->error != NULL)
     return;
   if (c->mode == RW_TO_JSON)
     json_builder_end_object (c->builder);
   else if (c->mode == RW_FROM_JSON)
-    json_pop (c);
+    rw_json_pop (c);
 }
 
 /* ---------------------------------------------------------------- blocks */
@@ -1054,7 +742,7 @@ rw_block_reserve (RwCodec *c, const char *name, guint len_bytes, RwBlock *b)
 void
 rw_block_open (RwCodec *c, RwBlock *b)
 {
-  path_push (c, b->name, -1);
+  rw_path_push (c, b->name, -1);
   b->active = TRUE;
   if (c->error != NULL)
     return;
@@ -1084,11 +772,11 @@ rw_block_begin (RwCodec *c, const char *name, guint len_bytes, gsize max, RwBloc
     {
       if (!read_length (c, name, len_bytes, max, &b->length))
         {
-          path_push (c, name, -1);
+          rw_path_push (c, name, -1);
           b->active = TRUE;
           return;
         }
-      path_push (c, name, -1);
+      rw_path_push (c, name, -1);
       b->active = TRUE;
       b->saved_end = c->end;
       c->end = c->pos + b->length;
@@ -1099,7 +787,7 @@ rw_block_begin (RwCodec *c, const char *name, guint len_bytes, gsize max, RwBloc
       b->start = c->out->len;
       write_be (c->out, 0, len_bytes);
     }
-  path_push (c, name, -1);
+  rw_path_push (c, name, -1);
   b->active = TRUE;
   if (c->mode == RW_ENCODE)
     b->content_start = c->out->len;
@@ -1134,7 +822,7 @@ rw_block_end (RwCodec *c, RwBlock *b)
             patch_be (c->out, b->start, n, b->len_bytes);
         }
     }
-  path_pop (c);
+  rw_path_pop (c);
 }
 
 gsize
@@ -1237,9 +925,9 @@ list_json_read (RwCodec *c, const char *name, gpointer *items, guint *n_items, g
   for (guint i = 0; i < len && c->error == NULL; i++)
     {
       c->path[MIN (c->pdepth, RW_MAX_DEPTH) - 1].index = (gint) i;
-      json_push (c, json_array_get_element (a, i));
+      rw_json_push (c, json_array_get_element (a, i));
       visit (c, out + (gsize) i * elem_size);
-      json_pop (c);
+      rw_json_pop (c);
     }
   c->path[MIN (c->pdepth, RW_MAX_DEPTH) - 1].index = -1;
   *items = out;
@@ -1267,12 +955,12 @@ rw_list (RwCodec *c, const char *name, guint len_bytes, gsize max_bytes, gpointe
       }
       break;
     case RW_TO_JSON:
-      path_push (c, name, -1);
-      json_name (c, name);
+      rw_path_push (c, name, -1);
+      rw_json_name (c, name);
       json_builder_begin_array (c->builder);
       list_visit_all (c, *items, *n_items, elem_size, visit);
       json_builder_end_array (c->builder);
-      path_pop (c);
+      rw_path_pop (c);
       break;
     case RW_FROM_JSON:
       {
@@ -1281,11 +969,11 @@ rw_list (RwCodec *c, const char *name, guint len_bytes, gsize max_bytes, gpointe
         JsonNode *n = rw_json_member (c, name, TRUE);
         if (n == NULL)
           return;
-        path_push (c, name, -1);
-        json_push (c, n);
+        rw_path_push (c, name, -1);
+        rw_json_push (c, n);
         list_json_read (c, NULL, items, n_items, elem_size, max_items, visit);
-        json_pop (c);
-        path_pop (c);
+        rw_json_pop (c);
+        rw_path_pop (c);
       }
       break;
     }
