@@ -26,31 +26,8 @@ typedef struct
   gsize end;   /* one past the > of the end tag (or of the empty tag) */
 } Span;
 
-static gboolean parse_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-parse_error (GError **error, const char *format, ...)
-{
-  va_list ap;
-  va_start (ap, format);
-  g_autofree char *msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error_literal (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_PARSE, msg);
-  return FALSE;
-}
-
-static gboolean invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-invalid (GError **error, const char *format, ...)
-{
-  va_list ap;
-  va_start (ap, format);
-  g_autofree char *msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error_literal (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_INVALID, msg);
-  return FALSE;
-}
+#define parse_error(error, ...) reload_config_fail (error, RELOAD_CONFIG_ERROR_PARSE, __VA_ARGS__)
+#define invalid(error, ...) reload_config_fail (error, RELOAD_CONFIG_ERROR_INVALID, __VA_ARGS__)
 
 static gboolean
 has_prefix_at (const char *xml, gsize len, gsize i, const char *prefix)

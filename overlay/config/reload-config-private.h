@@ -52,6 +52,11 @@ typedef struct
 char *reload_config_write (const ReloadConfig *cfg, const ReloadConfigSigner *signer,
                            GError **error);
 
+/* reload-config.c: sets @error (RELOAD_CONFIG_ERROR, @code) and returns
+ * FALSE. */
+gboolean reload_config_fail (GError **error, ReloadConfigError code, const char *format, ...)
+    G_GNUC_PRINTF (3, 4);
+
 /* reload-config-sign.c: the base64 SecurityBlock signing @data. */
 char *reload_config_sign_bytes (const ReloadConfigSigner *signer, const guint8 *data, gsize len,
                                 GError **error);

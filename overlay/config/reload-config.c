@@ -8,7 +8,22 @@
 #include <gio/gio.h>
 #include <string.h>
 
-G_DEFINE_QUARK (reload - config - error - quark, reload_config_error)
+/* clang-format off */
+G_DEFINE_QUARK (reload-config-error-quark, reload_config_error)
+/* clang-format on */
+
+gboolean
+reload_config_fail (GError **error, ReloadConfigError code, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error_literal (error, RELOAD_CONFIG_ERROR, code, msg);
+  return FALSE;
+}
+
+#define invalid(error, ...) reload_config_fail (error, RELOAD_CONFIG_ERROR_INVALID, __VA_ARGS__)
 
 /* ---------------------------------------------------------------- values */
 
@@ -359,19 +374,6 @@ check_string_list (GPtrArray *list, const char *what, GError **error)
     if (!check_text (g_ptr_array_index (list, i), what, FALSE, error))
       return FALSE;
   return TRUE;
-}
-
-static gboolean invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-invalid (GError **error, const char *format, ...)
-{
-  va_list ap;
-  va_start (ap, format);
-  g_autofree char *msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error_literal (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_INVALID, msg);
-  return FALSE;
 }
 
 static gboolean

@@ -12,7 +12,9 @@
 #include "reload-tls-link.h"
 #include "reload-x509-signer.h"
 
-G_DEFINE_QUARK (reload - peer - shell - error - quark, reload_peer_shell_error)
+/* clang-format off */
+G_DEFINE_QUARK (reload-peer-shell-error-quark, reload_peer_shell_error)
+/* clang-format on */
 
 /* A node that has not joined this long after its start (or its last
  * bootstrap attempt) starts over with a fresh node: the bootstrap peer

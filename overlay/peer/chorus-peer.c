@@ -17,7 +17,9 @@
 #include "reload-peer-shell.h"
 #include "reload-storage.h"
 
-G_DEFINE_QUARK (chorus - peer - error - quark, chorus_peer_error)
+/* clang-format off */
+G_DEFINE_QUARK (chorus-peer-error-quark, chorus_peer_error)
+/* clang-format on */
 
 /* How long a graceful stop waits for the Leave to go out (§10.9). */
 #define STOP_TIMEOUT_MS 3000

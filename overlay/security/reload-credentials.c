@@ -13,7 +13,9 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
-G_DEFINE_QUARK (reload - credentials - error - quark, reload_credentials_error)
+/* clang-format off */
+G_DEFINE_QUARK (reload-credentials-error-quark, reload_credentials_error)
+/* clang-format on */
 
 #define OID_SAN "2.5.29.17"
 #define RELOAD_URI_SCHEME "reload://"
