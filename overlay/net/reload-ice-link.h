@@ -1,0 +1,105 @@
+/* reload-ice-link.h: an overlay link made by Attach with full ICE
+ * (RFC 6940 §6.5.1, DTLS-UDP-SR): a libnice agent with one stream of one
+ * component gathers candidates, runs the connectivity checks against the
+ * peer's (RFC 8445; the Attach request's sender is the controlling agent),
+ * and once a pair is selected, a ReloadDtlsLink runs on it (§6.6.4: DTLS
+ * with Simple Reliability; the controlling agent is the DTLS client).
+ *
+ * Life cycle:
+ *   reload_ice_link_new()           gathering starts
+ *   gathered (link)                 the local ufrag, password and candidates
+ *                                   are ready for the Attach
+ *                                   (reload_ice_link_get_local)
+ *   reload_ice_link_set_remote()    the peer's, from its Attach; checks start
+ *   up (link, identity)             DTLS is up on the selected pair
+ *   message (link, data, len)       each message
+ *   down (link, error)              once, whatever the reason (ICE failed,
+ *                                   DTLS failed or closed, timeout)
+ *
+ * UPnP stays off unless the configuration turns it on; loopback addresses
+ * can be given as the only local addresses (tests).  Everything runs from
+ * the thread-default GMainContext of the creating thread.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "reload-credentials.h"
+#include "reload-link.h"
+#include "rw-codec.h"
+
+G_BEGIN_DECLS
+
+#define RELOAD_ICE_LINK_ERROR (reload_ice_link_error_quark ())
+GQuark reload_ice_link_error_quark (void);
+
+typedef enum
+{
+  RELOAD_ICE_LINK_ERROR_FAILED,
+  RELOAD_ICE_LINK_ERROR_INVALID, /* bad configuration or remote candidates */
+  RELOAD_ICE_LINK_ERROR_ICE,     /* the connectivity checks failed */
+  RELOAD_ICE_LINK_ERROR_TIMEOUT, /* no selected pair in time */
+} ReloadIceLinkError;
+
+/* How long gathering plus checks may take before the link gives up. */
+#define RELOAD_ICE_LINK_TIMEOUT_MS 20000
+/* Remote candidates taken from one Attach (hostile input). */
+#define RELOAD_ICE_LINK_MAX_REMOTE_CANDIDATES 32
+
+typedef struct
+{
+  gboolean controlling;
+  /* The only local addresses to gather host candidates on (numeric, e.g.
+   * "127.0.0.1"); NULL: every interface. */
+  const char *const *local_addresses;
+  /* STUN for server-reflexive candidates, TURN (UDP) for relayed ones;
+   * NULL when there is none. */
+  const char *stun_server;
+  guint stun_port;
+  const char *turn_server;
+  guint turn_port;
+  const char *turn_username;
+  const char *turn_password;
+  gboolean upnp; /* default off */
+} ReloadIceLinkConfig;
+
+typedef struct _ReloadIceLink ReloadIceLink;
+
+typedef struct
+{
+  void (*gathered) (ReloadIceLink *link, gpointer user_data);
+  void (*up) (ReloadIceLink *link, const ReloadCertIdentity *peer, gpointer user_data);
+  void (*message) (ReloadIceLink *link, const guint8 *data, gsize len, gpointer user_data);
+  void (*down) (ReloadIceLink *link, const GError *error, gpointer user_data);
+} ReloadIceLinkCallbacks;
+
+ReloadIceLink *reload_ice_link_new (const ReloadIceLinkConfig *config, ReloadCert *cert,
+                                    const ReloadKey *key, ReloadCert *root,
+                                    const ReloadIceLinkCallbacks *callbacks, gpointer user_data,
+                                    GError **error);
+/* Calls no callback; may be called from inside one. */
+void reload_ice_link_free (ReloadIceLink *link);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadIceLink, reload_ice_link_free)
+
+/* After `gathered`: the local ICE credentials and candidates as an Attach
+ * carries them (§6.5.1.1; overlay_link DTLS-UDP-SR, priorities and
+ * foundations from the agent), allocated from @arena. */
+gboolean reload_ice_link_get_local (ReloadIceLink *link, RwArena *arena, RwBytes *ufrag,
+                                    RwBytes *password, ReloadIceCandidate **candidates,
+                                    guint *n_candidates);
+/* The peer's, from its Attach: starts the checks.  Candidates of other
+ * overlay link protocols are ignored; INVALID when none is usable. */
+gboolean reload_ice_link_set_remote (ReloadIceLink *link, RwBytes ufrag, RwBytes password,
+                                     const ReloadIceCandidate *candidates, guint n_candidates,
+                                     GError **error);
+
+gboolean reload_ice_link_send (ReloadIceLink *link, const guint8 *data, gsize len, GError **error);
+void reload_ice_link_close (ReloadIceLink *link);
+gboolean reload_ice_link_is_up (const ReloadIceLink *link);
+/* The selected pair's local and remote candidate types (RELOAD_CAND_*),
+ * after `up`; FALSE before. */
+gboolean reload_ice_link_get_selected_types (ReloadIceLink *link, guint8 *local, guint8 *remote);
+
+G_END_DECLS

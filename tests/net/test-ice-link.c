@@ -1,0 +1,254 @@
+/* test-ice-link.c: ReloadIceLink, the link an Attach makes with full ICE
+ * (RFC 6940 §6.5.1): two links on 127.0.0.1 exchange what an Attach and
+ * its answer carry (ufrag, password, candidates as RELOAD IceCandidates),
+ * run the checks, bring DTLS up on the selected pair and carry messages;
+ * hostile or unusable remote data is refused.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "reload-ice-link.h"
+
+#include <string.h>
+
+#define OVERLAY "chorus.example"
+#define GUARD_SECONDS 30
+
+static ReloadCert *ca;
+static ReloadKey *ca_key;
+static ReloadCert *alice_cert, *bob_cert;
+static ReloadKey *alice_key, *bob_key;
+static ReloadNodeId alice_id, bob_id;
+
+typedef struct
+{
+  ReloadIceLink *link;
+  gboolean gathered, up, down;
+  GError *down_error;
+  ReloadNodeId peer;
+  GPtrArray *messages;
+} Side;
+
+static gboolean
+guard_cb (gpointer data)
+{
+  g_error ("test timed out");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_until (gboolean (*pred) (gpointer), gpointer data)
+{
+  guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_cb, NULL);
+  while (!pred (data))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (guard);
+}
+
+static void
+on_gathered (ReloadIceLink *link, gpointer data)
+{
+  ((Side *) data)->gathered = TRUE;
+}
+
+static void
+on_up (ReloadIceLink *link, const ReloadCertIdentity *peer, gpointer data)
+{
+  Side *s = data;
+  s->up = TRUE;
+  s->peer = peer->node_ids[0];
+}
+
+static void
+on_message (ReloadIceLink *link, const guint8 *bytes, gsize len, gpointer data)
+{
+  g_ptr_array_add (((Side *) data)->messages, g_bytes_new (bytes, len));
+}
+
+static void
+on_down (ReloadIceLink *link, const GError *error, gpointer data)
+{
+  Side *s = data;
+  s->down = TRUE;
+  if (error != NULL)
+    s->down_error = g_error_copy (error);
+}
+
+static const ReloadIceLinkCallbacks callbacks = { on_gathered, on_up, on_message, on_down };
+static const char *const loopback[] = { "127.0.0.1", NULL };
+
+static void
+side_init (Side *s, gboolean controlling, ReloadCert *cert, ReloadKey *key)
+{
+  memset (s, 0, sizeof *s);
+  s->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  ReloadIceLinkConfig cfg = { 0 };
+  cfg.controlling = controlling;
+  cfg.local_addresses = loopback;
+  g_autoptr (GError) error = NULL;
+  s->link = reload_ice_link_new (&cfg, cert, key, ca, &callbacks, s, &error);
+  g_assert_no_error (error);
+}
+
+static void
+side_clear (Side *s)
+{
+  g_clear_pointer (&s->link, reload_ice_link_free);
+  g_clear_error (&s->down_error);
+  g_clear_pointer (&s->messages, g_ptr_array_unref);
+}
+
+static gboolean
+gathered (gpointer data)
+{
+  return ((Side *) data)->gathered;
+}
+
+static gboolean
+both_gathered (gpointer data)
+{
+  Side **s = data;
+  return s[0]->gathered && s[1]->gathered;
+}
+
+static gboolean
+both_up (gpointer data)
+{
+  Side **s = data;
+  g_assert_false (s[0]->down || s[1]->down);
+  return s[0]->up && s[1]->up;
+}
+
+static gboolean
+both_have (gpointer data)
+{
+  Side **s = data;
+  return s[0]->messages->len >= 10 && s[1]->messages->len >= 10;
+}
+
+static gboolean
+both_down (gpointer data)
+{
+  Side **s = data;
+  return s[0]->down && s[1]->down;
+}
+
+/* What an Attach carries from @from to @to (§6.5.1). */
+static void
+attach (Side *from, Side *to)
+{
+  g_autoptr (RwArena) arena = rw_arena_new (0);
+  RwBytes ufrag, pwd;
+  ReloadIceCandidate *cands;
+  guint n;
+  g_assert_true (reload_ice_link_get_local (from->link, arena, &ufrag, &pwd, &cands, &n));
+  g_assert_cmpuint (n, >=, 1);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpuint (cands[i].overlay_link, ==, RELOAD_OVERLAY_LINK_DTLS_UDP_SR);
+      g_assert_cmpuint (cands[i].addr_port.type, ==, RELOAD_ADDRESS_IPV4);
+      g_assert_cmpuint (cands[i].addr_port.addr[0], ==, 127);
+      g_assert_cmpuint (cands[i].type, ==, RELOAD_CAND_HOST);
+    }
+  g_autoptr (GError) error = NULL;
+  g_assert_true (reload_ice_link_set_remote (to->link, ufrag, pwd, cands, n, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_attach_and_messages (void)
+{
+  Side a, b;
+  side_init (&a, TRUE, alice_cert, alice_key);
+  side_init (&b, FALSE, bob_cert, bob_key);
+  Side *both[2] = { &a, &b };
+  run_until (both_gathered, both);
+  attach (&a, &b); /* the Attach request */
+  attach (&b, &a); /* its answer */
+  run_until (both_up, both);
+  g_assert_cmpmem (a.peer.id, 16, bob_id.id, 16);
+  g_assert_cmpmem (b.peer.id, 16, alice_id.id, 16);
+  guint8 lt, rt;
+  g_assert_true (reload_ice_link_get_selected_types (a.link, &lt, &rt));
+  g_assert_cmpuint (lt, ==, RELOAD_CAND_HOST);
+  g_assert_cmpuint (rt, ==, RELOAD_CAND_HOST);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_assert_true (reload_ice_link_send (a.link, (const guint8 *) "to bob", 6, NULL));
+      g_assert_true (reload_ice_link_send (b.link, (const guint8 *) "to alice", 8, NULL));
+    }
+  run_until (both_have, both);
+  reload_ice_link_close (a.link);
+  run_until (both_down, both);
+  g_assert_null (a.down_error);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+static void
+test_bad_remote (void)
+{
+  Side a;
+  side_init (&a, TRUE, alice_cert, alice_key);
+  run_until (gathered, &a);
+  g_autoptr (GError) error = NULL;
+  ReloadIceCandidate c = { 0 };
+  c.addr_port.type = RELOAD_ADDRESS_IPV4;
+  c.addr_port.addr[0] = 127;
+  c.addr_port.addr[3] = 1;
+  c.addr_port.port = 9;
+  c.overlay_link = RELOAD_OVERLAY_LINK_DTLS_UDP_SR;
+  c.type = RELOAD_CAND_HOST;
+  c.priority = 1;
+  RwBytes good_ufrag = { (const guint8 *) "abcd", 4 };
+  RwBytes good_pwd = { (const guint8 *) "0123456789abcdefghijkl", 22 };
+  /* RFC 8445 §5.3: a password shorter than 22 characters */
+  g_assert_false (reload_ice_link_set_remote (
+      a.link, good_ufrag, (RwBytes){ (const guint8 *) "short", 5 }, &c, 1, &error));
+  g_assert_error (error, RELOAD_ICE_LINK_ERROR, RELOAD_ICE_LINK_ERROR_INVALID);
+  g_clear_error (&error);
+  /* only a No-ICE candidate: nothing for ICE */
+  c.overlay_link = RELOAD_OVERLAY_LINK_TLS_TCP_FH_NO_ICE;
+  g_assert_false (reload_ice_link_set_remote (a.link, good_ufrag, good_pwd, &c, 1, &error));
+  g_assert_error (error, RELOAD_ICE_LINK_ERROR, RELOAD_ICE_LINK_ERROR_INVALID);
+  g_clear_error (&error);
+  /* port 0 */
+  c.overlay_link = RELOAD_OVERLAY_LINK_DTLS_UDP_SR;
+  c.addr_port.port = 0;
+  g_assert_false (reload_ice_link_set_remote (a.link, good_ufrag, good_pwd, &c, 1, &error));
+  g_assert_error (error, RELOAD_ICE_LINK_ERROR, RELOAD_ICE_LINK_ERROR_INVALID);
+  side_clear (&a);
+}
+
+static ReloadCert *
+issue (ReloadKey **key, const char *user, ReloadNodeId *id, guint8 fill)
+{
+  g_autoptr (GError) error = NULL;
+  id->len = 16;
+  memset (id->id, fill, 16);
+  *key = reload_key_generate (RELOAD_KEY_ECDSA_P256, &error);
+  g_assert_no_error (error);
+  ReloadCert *c = reload_credentials_issue_peer (ca, ca_key, *key, user, OVERLAY, id, 1, 0, &error);
+  g_assert_no_error (error);
+  return c;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_autoptr (GError) error = NULL;
+  ca = reload_credentials_create_root_ca (OVERLAY, RELOAD_KEY_ECDSA_P256, 0, &ca_key, &error);
+  g_assert_no_error (error);
+  alice_cert = issue (&alice_key, "alice@" OVERLAY, &alice_id, 0xa1);
+  bob_cert = issue (&bob_key, "bob@" OVERLAY, &bob_id, 0xb0);
+  g_test_add_func ("/net/ice-link/attach-and-messages", test_attach_and_messages);
+  g_test_add_func ("/net/ice-link/bad-remote", test_bad_remote);
+  int r = g_test_run ();
+  reload_cert_unref (alice_cert);
+  reload_cert_unref (bob_cert);
+  reload_key_free (alice_key);
+  reload_key_free (bob_key);
+  reload_cert_unref (ca);
+  reload_key_free (ca_key);
+  return r;
+}
