@@ -153,12 +153,27 @@ chord_table_remove (ChordTable *t, ChordId peer)
 {
   gboolean changed = list_remove (t->succ, &t->n_succ, peer);
   changed |= list_remove (t->pred, &t->n_pred, peer);
+  if (changed)
+    t->neighbor_losses++;
   /* §10.7.2: the failed entry leaves the Finger Table; the node searches
    * for a replacement. */
   for (guint i = 0; i < t->n_fingers; i++)
     if (t->finger_valid[i] && chord_id_equal (t->finger[i], peer))
       t->finger_valid[i] = FALSE;
   return changed;
+}
+
+void
+chord_table_set_sizes (ChordTable *t, guint n_succ, guint n_pred, guint n_fingers)
+{
+  t->n_succ_max = CLAMP (n_succ, 1, CHORD_MAX_NEIGHBORS);
+  t->n_pred_max = CLAMP (n_pred, 1, CHORD_MAX_NEIGHBORS);
+  t->n_succ = MIN (t->n_succ, t->n_succ_max);
+  t->n_pred = MIN (t->n_pred, t->n_pred_max);
+  n_fingers = CLAMP (n_fingers, 1, CHORD_MAX_FINGERS);
+  for (guint i = n_fingers; i < CHORD_MAX_FINGERS; i++)
+    t->finger_valid[i] = FALSE;
+  t->n_fingers = n_fingers;
 }
 
 ChordId

@@ -33,6 +33,9 @@ typedef struct
    * i = our i + 1) */
   ChordId finger[CHORD_MAX_FINGERS];
   gboolean finger_valid[CHORD_MAX_FINGERS];
+  /* peers removed (lost) from the Neighbor Table since init: the failures
+   * the self-tuning counts (RFC 7363 §6.3) */
+  guint64 neighbor_losses;
 } ChordTable;
 
 void chord_table_init (ChordTable *t, ChordId self, guint n_succ, guint n_pred, guint n_fingers);
@@ -69,6 +72,12 @@ ChordId chord_table_finger_random_target (const ChordTable *t, guint i, guint64 
  * or -1.  Fingers whose range starts beyond the first successor are
  * counted valid: the successor covers them. */
 gint chord_table_first_invalid_finger (const ChordTable *t);
+
+/* RFC 7363 §6.2: new sizes of the successor and predecessor lists and of
+ * the Finger Table (clamped as at init).  Shrinking drops the farthest
+ * neighbours and the finest fingers; the caller re-adds its peers after
+ * growing. */
+void chord_table_set_sizes (ChordTable *t, guint n_succ, guint n_pred, guint n_fingers);
 
 /* Every distinct peer in the table (neighbors and fingers). */
 guint chord_table_peers (const ChordTable *t, ChordId *out, guint max);

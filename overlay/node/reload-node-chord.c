@@ -34,6 +34,7 @@ static void join_done (gpointer user_data, ReloadNode *n, const ReloadMessage *a
 void
 rn_table_changed (ReloadNode *n, gint64 now)
 {
+  rn_self_tuning_poll (n, now);
   if (n->state != NODE_JOINED)
     return;
   /* §10.7.3: with reactive recovery, an Update to the neighbors after a
@@ -542,6 +543,8 @@ rn_handle_update_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gi
       c->last_correction = now;
       rn_send_update (n, from, RELOAD_CHORD_UPDATE_NEIGHBORS, now);
     }
+  /* RFC 7363 §6.4, §6.5: its uptime and shared estimates */
+  rn_self_tuning_received (n, c, m, now);
 }
 
 void

@@ -11,6 +11,7 @@
 #include "reload-node.h"
 
 #include "reload-datastore.h"
+#include "reload-self-tuning.h"
 
 #include <math.h>
 #include <string.h>
@@ -58,6 +59,11 @@ typedef struct
   /* a peer of the routing table (§10.5 step 4), not only a connection:
    * we attached to it, or it told us it is a peer by an Update */
   gboolean routable;
+  /* RFC 7363 §6.5: the estimates it shared in its last Update */
+  gboolean st_valid;
+  gint64 st_at;
+  ReloadSelfTuningData st;
+  gboolean st_join_checked; /* its first Update was looked at (§6.4) */
 } Conn;
 
 typedef enum
@@ -155,6 +161,16 @@ struct ReloadNode
   ReloadReassembler *reassembler;
   RwArena *scratch;
   ReloadNodeCounters counters;
+
+  /* RFC 7363 self-tuning (reload-node-self-tuning.c) */
+  ReloadSelfTuningHistory st_joins;
+  ReloadSelfTuningHistory st_leaves;
+  guint64 st_losses_seen; /* table.neighbor_losses already recorded */
+  gint64 st_observe_from; /* events count from then on; 0: not joined yet */
+  double st_n;            /* the combined estimates (§6.5) */
+  double st_join_rate;    /* peers/s, overlay-wide */
+  double st_leave_rate;   /* peers/s, overlay-wide */
+  guint st_interval_ms;   /* the stabilization interval (§6.6) */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -217,5 +233,12 @@ void rn_handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, 
 void rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo *signer,
                        gint64 now);
 void rn_send_join (ReloadNode *n, gint64 now);
+/* RFC 7363 (reload-node-self-tuning.c); no-ops unless cfg.self_tuning */
+void rn_self_tuning_poll (ReloadNode *n, gint64 now);
+void rn_self_tuning_attach (ReloadNode *n, ReloadMessage *m);
+void rn_self_tuning_received (ReloadNode *n, Conn *c, const ReloadMessage *m, gint64 now);
+void rn_self_tuning_tick (ReloadNode *n, gint64 now);
+/* the time to the next periodic stabilization (§10.7.4.1, or RFC 7363 §6.6) */
+gint64 rn_stabilize_interval_ms (ReloadNode *n);
 gboolean rn_signer_has (const ReloadSignerInfo *signer, ChordId id);
 void rn_store_certificates (ReloadNode *n, gint64 now);

@@ -467,6 +467,7 @@ rn_send_request (ReloadNode *n, const ReloadDestination *dests, guint n_dests, g
   memcpy (m->header.destination_list, dests, n_dests * sizeof (ReloadDestination));
   m->message_code = code;
   m->body = body;
+  rn_self_tuning_attach (n, m); /* RFC 7363 §5.1, Updates only */
   GBytes *bytes = seal (n, m);
   if (bytes == NULL)
     return 0;
@@ -546,6 +547,7 @@ send_answer_to (ReloadNode *n, guint64 from_link, const ReloadForwardingHeader *
   m->header.n_destination_list = nd;
   m->message_code = code;
   m->body = body;
+  rn_self_tuning_attach (n, m); /* RFC 7363 §5.1, Updates only */
   GBytes *bytes = seal (n, m);
   if (bytes == NULL)
     {
@@ -991,10 +993,12 @@ reload_node_expire (ReloadNode *n, gint64 now)
           n->next_stabilize = G_MAXINT64;
           if (n->state == NODE_JOINED)
             {
-              /* §10.7.4.1 */
+              /* §10.7.4.1; with RFC 7363, the estimates, the table
+               * sizes and the interval are revised first (§5.2, §6) */
+              rn_self_tuning_tick (n, now);
               rn_update_neighbors (n, now);
-              rn_schedule (n, &n->next_stabilize,
-                           now + (gint64) n->cfg.chord_update_interval_s * 1000, TIMER_STABILIZE);
+              rn_schedule (n, &n->next_stabilize, now + rn_stabilize_interval_ms (n),
+                           TIMER_STABILIZE);
             }
           break;
         case TIMER_FINGERS:

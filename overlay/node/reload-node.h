@@ -93,6 +93,15 @@ typedef struct
   guint n_successors;   /* default 3 */
   guint n_predecessors; /* default 3 */
   guint n_fingers;      /* default 16 */
+  /* RFC 7363 (CHORD-SELF-TUNING): the node estimates the overlay size and
+   * the join and leave rates, shares them in its Updates and derives the
+   * stabilization interval (at most chord_update_interval_s) and the
+   * sizes of its lists and Finger Table (n_successors, n_predecessors
+   * become minimums).  FALSE: the fixed parameters above. */
+  gboolean self_tuning;
+  /* the target proportion of stale neighbour entries (RFC 7363 §6.6);
+   * 0: 0.01 */
+  double self_tuning_stale_target;
 
   /* this node's ICE candidates, sent in its Attach requests and answers */
   const ReloadIceCandidate *candidates;
@@ -163,6 +172,13 @@ const ChordTable *reload_node_table (const ReloadNode *node);
 ChordId reload_node_get_id (const ReloadNode *node);
 guint reload_node_n_links (const ReloadNode *node);
 struct ReloadStorage *reload_node_storage (ReloadNode *node);
+/* RFC 7363: the node's current (combined, §6.5) estimates: overlay size,
+ * overlay-wide join and leave rates (peers per second) and the
+ * stabilization interval it derived.  FALSE (and nothing set) when
+ * self-tuning is off.  Any pointer may be NULL. */
+gboolean reload_node_self_tuning_state (const ReloadNode *node, double *n_estimate,
+                                        double *join_rate, double *leave_rate,
+                                        guint *stabilize_interval_ms);
 typedef struct
 {
   guint64 messages_sent;

@@ -3,7 +3,7 @@
  *
  *   chorus-sim --peers N --seed S [--lookups L] [--stores K]
  *              [--churn-median-session MINUTES] [--fail-fraction F]
- *              [--loss P] [--duration MINUTES] --json
+ *              [--loss P] [--duration MINUTES] [--self-tuning] --json
  *
  * Every message is really encoded, signed by the test signer, sent over a
  * simulated link with a modelled delay, decoded and verified.  A run is
@@ -439,7 +439,7 @@ main (int argc, char **argv)
   gint peers = 100, lookups = 1000, stores = 100;
   gint64 seed = 1;
   double churn_median_min = 0, fail_fraction = 0, loss = 0, duration_min = 10;
-  gboolean json = FALSE;
+  gboolean json = FALSE, self_tuning = FALSE;
   GOptionEntry entries[] = {
     { "peers", 0, 0, G_OPTION_ARG_INT, &peers, "Number of peers", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed", "S" },
@@ -451,6 +451,8 @@ main (int argc, char **argv)
       "Fraction of peers that crash at once half-way", "F" },
     { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &loss, "Datagram loss probability", "P" },
     { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &duration_min, "Measured virtual time", "MINUTES" },
+    { "self-tuning", 0, 0, G_OPTION_ARG_NONE, &self_tuning, "RFC 7363 self-tuning in every peer",
+      NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
     { NULL },
   };
@@ -482,6 +484,7 @@ main (int argc, char **argv)
   oc.chord_update_interval_s = 60;
   oc.chord_ping_interval_s = 300;
   oc.chord_reactive = TRUE;
+  oc.self_tuning = self_tuning;
   oc.delivered = on_delivered;
   oc.joined = on_joined;
   oc.user_data = &s;
@@ -541,6 +544,25 @@ main (int argc, char **argv)
     }
   run_to (&s, t0 + dur_us, "measuring");
   gint64 t1 = sim_world_now (s.world);
+  /* RFC 7363: the peers' estimates at the end of the measured phase */
+  double st_size_sum = 0, st_interval_sum = 0, st_join_sum = 0, st_leave_sum = 0;
+  guint st_count = 0;
+  for (guint h = 0; self_tuning && h < s.n_peers; h++)
+    {
+      double est, jr, lr;
+      guint interval_ms;
+      if (sim_overlay_is_joined (s.overlay, h)
+          && reload_node_self_tuning_state (sim_overlay_node (s.overlay, h), &est, &jr, &lr,
+                                            &interval_ms))
+        {
+          st_size_sum += est;
+          st_join_sum += jr;
+          st_leave_sum += lr;
+          st_interval_sum += interval_ms / 1000.0;
+          st_count++;
+        }
+    }
+  guint st_true_size = sim_overlay_n_joined (s.overlay);
   guint64 maint_msgs = maint_total (&s, FALSE) - s.maint_msgs_at_start;
   guint64 maint_bytes = maint_total (&s, TRUE) - s.maint_bytes_at_start;
   SimWorldStats st1;
@@ -629,6 +651,14 @@ main (int argc, char **argv)
   json_builder_set_member_name (b, "ring_consistent");
   json_builder_add_boolean_value (b, consistent);
   J_INT ("ring_inconsistent_peers", bad);
+  if (self_tuning)
+    {
+      J_DBL ("self_tuning_size_estimate_mean", st_count ? st_size_sum / st_count : 0);
+      J_INT ("self_tuning_size_true", st_true_size);
+      J_DBL ("self_tuning_stabilize_interval_s_mean", st_count ? st_interval_sum / st_count : 0);
+      J_DBL ("self_tuning_join_rate_mean", st_count ? st_join_sum / st_count : 0);
+      J_DBL ("self_tuning_leave_rate_mean", st_count ? st_leave_sum / st_count : 0);
+    }
   J_INT ("peak_rss_bytes", sim_peak_rss_bytes ());
   J_DBL ("wall_s", wall);
   J_DBL ("virtual_s", stn.now_us / 1e6);

@@ -270,6 +270,7 @@ create_node (SimOverlay *o, Peer *p, ChordId id)
       o->cfg.chord_update_interval_s ? o->cfg.chord_update_interval_s : 60;
   cfg.chord_ping_interval_s = o->cfg.chord_ping_interval_s ? o->cfg.chord_ping_interval_s : 300;
   cfg.chord_reactive = o->cfg.chord_reactive;
+  cfg.self_tuning = o->cfg.self_tuning;
   cfg.candidates = &p->cand;
   cfg.n_candidates = 1;
   cfg.client_mode = p->client;

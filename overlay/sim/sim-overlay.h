@@ -18,6 +18,9 @@ typedef struct
   guint chord_update_interval_s; /* 0: 60 */
   guint chord_ping_interval_s;   /* 0: 300 */
   gboolean chord_reactive;
+  /* RFC 7363 self-tuning in every node (ReloadNodeConfig.self_tuning);
+   * chord_update_interval_s is then the longest interval */
+  gboolean self_tuning;
   guint8 initial_ttl; /* 0: the default, 100 */
   /* Optional: the signer of the node about to run on @host with @node_id
    * and @user_name (the test signer otherwise); returns the operations and
