@@ -375,10 +375,12 @@ glare_wait_expired (gpointer data)
  * no link came up after RELOAD_PEER_SHELL_GLARE_WAIT_MS (the first one's
  * connection may have failed, or its Attach answer never arrived). */
 static void
-node_connect (gpointer shell, const ReloadNodeId *peer_id, const ReloadIceCandidate *candidates,
-              guint n_candidates)
+node_connect (gpointer shell, const ReloadNodeId *peer_id, const ReloadAttachReqAns *remote,
+              guint64 token)
 {
   ReloadPeerShell *s = shell;
+  const ReloadIceCandidate *candidates = remote->candidates;
+  guint n_candidates = remote->n_candidates;
   if (s->leaving)
     return;
   ChordId peer = chord_id_from_node_id (peer_id);

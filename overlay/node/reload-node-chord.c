@@ -69,6 +69,32 @@ attach_done (gpointer user_data, ReloadNode *n, const ReloadMessage *answer, con
 
 /* Sends an Attach (§6.5.1) towards @target: a node, source-routed through
  * @via when given (§10.6), or a resource id (fingers, the admitting peer). */
+/* The ICE part of an Attach (§6.5.1.1): the shell's, when it prepares
+ * one (full ICE), else this node's configured candidates (No-ICE). */
+static guint64
+fill_attach (ReloadNode *n, gboolean request, RwArena *arena, ReloadAttachReqAns *a)
+{
+  guint64 token = 0;
+  if (n->shell.prepare_attach != NULL
+      && n->shell.prepare_attach (n->shell_data, request, arena, a, &token))
+    return token;
+  a->ufrag = (RwBytes){ (const guint8 *) "chrs", 4 };
+  a->password = (RwBytes){ (const guint8 *) "chorus-sim-password-0", 21 };
+  a->role = request ? (RwBytes){ (const guint8 *) "passive", 7 }
+                    : (RwBytes){ (const guint8 *) "active", 6 };
+  a->candidates = n->candidates;
+  a->n_candidates = n->n_candidates;
+  return 0;
+}
+
+static void
+set_attach_token (ReloadNode *n, guint64 tid, guint64 token)
+{
+  Txn *t = tid != 0 ? g_hash_table_lookup (n->txns, &tid) : NULL;
+  if (t != NULL)
+    t->attach_token = token;
+}
+
 static void
 send_attach (ReloadNode *n, ChordId target, gboolean to_resource, const ChordId *via,
              AttachPurpose purpose, gboolean send_update_flag, gint64 now)
@@ -87,12 +113,9 @@ send_attach (ReloadNode *n, ChordId target, gboolean to_resource, const ChordId 
       g_hash_table_insert (n->attaching, g_memdup2 (&target, sizeof target),
                            GUINT_TO_POINTER (purpose));
     }
+  g_autoptr (RwArena) arena = rw_arena_new (0);
   ReloadAttachReqAns a = { 0 };
-  a.ufrag = (RwBytes){ (const guint8 *) "chrs", 4 };
-  a.password = (RwBytes){ (const guint8 *) "chorus-sim-password-0", 21 };
-  a.role = (RwBytes){ (const guint8 *) "passive", 7 };
-  a.candidates = n->candidates;
-  a.n_candidates = n->n_candidates;
+  guint64 token = fill_attach (n, TRUE, arena, &a);
   a.send_update = send_update_flag;
   ReloadDestination d[2] = { 0 };
   guint nd = 0;
@@ -105,15 +128,17 @@ send_attach (ReloadNode *n, ChordId target, gboolean to_resource, const ChordId 
       d[nd].type = RELOAD_DESTINATION_RESOURCE;
       d[nd].resource_id = (RwBytes){ rid, 16 };
       nd++;
-      rn_send_request (n, d, nd, RELOAD_ATTACH_REQ, &a, attach_done,
-                       g_memdup2 (&target, sizeof target), TRUE, purpose, now);
+      guint64 tid = rn_send_request (n, d, nd, RELOAD_ATTACH_REQ, &a, attach_done,
+                                     g_memdup2 (&target, sizeof target), TRUE, purpose, now);
+      set_attach_token (n, tid, token);
       g_free (rid);
     }
   else
     {
       d[nd++] = rn_dest_node (target);
-      rn_send_request (n, d, nd, RELOAD_ATTACH_REQ, &a, attach_done,
-                       g_memdup2 (&target, sizeof target), TRUE, purpose, now);
+      guint64 tid = rn_send_request (n, d, nd, RELOAD_ATTACH_REQ, &a, attach_done,
+                                     g_memdup2 (&target, sizeof target), TRUE, purpose, now);
+      set_attach_token (n, tid, token);
     }
 }
 
@@ -448,12 +473,9 @@ void
 rn_handle_attach_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now)
 {
   const ReloadAttachReqAns *req = m->body;
+  g_autoptr (RwArena) arena = rw_arena_new (0);
   ReloadAttachReqAns ans = { 0 };
-  ans.ufrag = (RwBytes){ (const guint8 *) "chrs", 4 };
-  ans.password = (RwBytes){ (const guint8 *) "chorus-sim-password-0", 21 };
-  ans.role = (RwBytes){ (const guint8 *) "active", 6 };
-  ans.candidates = n->candidates;
-  ans.n_candidates = n->n_candidates;
+  guint64 token = fill_attach (n, FALSE, arena, &ans);
   rn_send_answer (n, ctx->from_link, m, RELOAD_ATTACH_ANS, &ans, now);
   if (chord_id_equal (ctx->origin, n->self))
     return;
@@ -472,7 +494,7 @@ rn_handle_attach_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gi
                           | 0x100));
   ReloadNodeId peer = chord_id_to_node_id (ctx->origin);
   if (n->shell.connect)
-    n->shell.connect (n->shell_data, &peer, req->candidates, req->n_candidates);
+    n->shell.connect (n->shell_data, &peer, req, token);
 }
 
 static gboolean

@@ -89,6 +89,7 @@ typedef struct
   gpointer user_data;
   gboolean maintenance;
   AttachPurpose purpose; /* for Attach requests */
+  guint64 attach_token;  /* for Attach requests: the shell's prepare_attach token */
 } Txn;
 
 typedef struct

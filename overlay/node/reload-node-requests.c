@@ -352,7 +352,7 @@ rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo 
           if (c != NULL)
             reload_node_link_up (n, c->link, &signer->node_ids[0], now);
           else if (n->shell.connect)
-            n->shell.connect (n->shell_data, &signer->node_ids[0], a->candidates, a->n_candidates);
+            n->shell.connect (n->shell_data, &signer->node_ids[0], a, t->attach_token);
           rn_maybe_schedule_join (n, now);
         }
     }

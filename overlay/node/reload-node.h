@@ -32,11 +32,19 @@ typedef struct
 {
   /* Writes one message on @link (the shell frames it, §6.6.2). */
   void (*send) (gpointer shell, guint64 link, const guint8 *data, gsize len);
-  /* Opens a link to @peer, whose candidates came in an Attach (§6.5.1);
-   * the shell calls reload_node_link_up() when it is up, or
-   * reload_node_connect_failed(). */
-  void (*connect) (gpointer shell, const ReloadNodeId *peer, const ReloadIceCandidate *candidates,
-                   guint n_candidates);
+  /* Opens a link to @peer, whose ICE parameters and candidates came in
+   * @remote, its Attach (§6.5.1); @token is what prepare_attach gave for
+   * this Attach (0 without prepare_attach).  The shell calls
+   * reload_node_link_up() when the link is up. */
+  void (*connect) (gpointer shell, const ReloadNodeId *peer, const ReloadAttachReqAns *remote,
+                   guint64 token);
+  /* Optional: the ICE parameters of a new Attach, a request
+   * (@request TRUE: this node will control ICE) or an answer: fills
+   * @out's ufrag, password, role and candidates (allocated from @arena)
+   * and a @token that comes back with connect().  FALSE, or no callback:
+   * the node sends its configured candidates (No-ICE, §6.5.1.11). */
+  gboolean (*prepare_attach) (gpointer shell, gboolean request, RwArena *arena,
+                              ReloadAttachReqAns *out, guint64 *token);
   void (*close) (gpointer shell, guint64 link);
   /* The node has joined the overlay (§10.5 step 9) or left it. */
   void (*joined) (gpointer shell);

@@ -133,10 +133,12 @@ host_of_candidate (const ReloadIceCandidate *c)
 }
 
 static void
-shell_connect (gpointer shell, const ReloadNodeId *peer_id, const ReloadIceCandidate *cands,
-               guint n)
+shell_connect (gpointer shell, const ReloadNodeId *peer_id, const ReloadAttachReqAns *remote,
+               guint64 token)
 {
   Peer *p = shell;
+  const ReloadIceCandidate *cands = remote->candidates;
+  guint n = remote->n_candidates;
   if (n == 0 || cands[0].addr_port.type != RELOAD_ADDRESS_IPV4 || cands[0].addr_port.addr[0] != 10)
     return;
   guint to = host_of_candidate (&cands[0]);

@@ -105,12 +105,15 @@ cmd_init (int argc, char **argv)
   gboolean rsa = FALSE;
   g_auto (GStrv) bootstrap = NULL;
   g_auto (GStrv) kinds = NULL;
+  gboolean ice = FALSE;
   GOptionEntry entries[] = {
     { "overlay", 0, 0, G_OPTION_ARG_STRING, &overlay, "Overlay name (a DNS name)", "NAME" },
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Directory of the overlay's CA", "DIR" },
     { "rsa", 0, 0, G_OPTION_ARG_NONE, &rsa, "RSA-2048 instead of ECDSA P-256", NULL },
     { "bootstrap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &bootstrap,
       "A bootstrap node of the configuration (repeatable)", "ADDR:PORT" },
+    { "ice", 0, 0, G_OPTION_ARG_NONE, &ice,
+      "Attach with full ICE (DTLS-UDP-SR links); the default is No-ICE (TLS-TCP-FH)", NULL },
     { "kind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kinds,
       "A kind of the overlay (repeatable), e.g. 4000:NOTES:array:USER-MATCH:100:1024",
       "ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]]" },
@@ -136,6 +139,9 @@ cmd_init (int argc, char **argv)
   g_autoptr (ReloadConfig) cfg = reload_config_new ();
   cfg->instance_name = g_strdup (overlay);
   cfg->sequence = 1;
+  /* §6.5.1: "An overlay MUST be either all ICE or all No-ICE"; chorus-peer
+   * links are TLS-TCP-FH-NO-ICE (§6.6.5) unless the overlay asks for ICE */
+  cfg->no_ice = !ice;
   for (guint i = 0; kinds != NULL && kinds[i] != NULL; i++)
     {
       ReloadConfigKind *k = parse_kind (kinds[i], &error);
