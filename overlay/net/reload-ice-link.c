@@ -357,8 +357,8 @@ reload_ice_link_get_local (ReloadIceLink *link, RwArena *arena, RwBytes *ufrag, 
                            ReloadIceCandidate **candidates, guint *n_candidates)
 {
   g_return_val_if_fail (link != NULL && arena != NULL, FALSE);
-  if (!link->gathered)
-    return FALSE;
+  /* host candidates exist as soon as gathering starts; server-reflexive
+   * and relayed ones join them until `gathered` */
   g_autofree gchar *u = NULL, *p = NULL;
   if (!nice_agent_get_local_credentials (link->agent, link->stream, &u, &p))
     return FALSE;
@@ -398,7 +398,7 @@ reload_ice_link_get_local (ReloadIceLink *link, RwArena *arena, RwBytes *ufrag, 
   g_slist_free_full (local, (GDestroyNotify) nice_candidate_free);
   *candidates = out;
   *n_candidates = k;
-  return out != NULL;
+  return out != NULL && k > 0;
 }
 
 gboolean

@@ -83,8 +83,8 @@ ReloadIceLink *reload_ice_link_new (const ReloadIceLinkConfig *config, ReloadCer
 void reload_ice_link_free (ReloadIceLink *link);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadIceLink, reload_ice_link_free)
 
-/* After `gathered`: the local ICE credentials and candidates as an Attach
- * carries them (§6.5.1.1; overlay_link DTLS-UDP-SR, priorities and
+/* The local ICE credentials and candidates as an Attach carries them
+ * (host candidates at once, all of them after `gathered`) (§6.5.1.1; overlay_link DTLS-UDP-SR, priorities and
  * foundations from the agent), allocated from @arena. */
 gboolean reload_ice_link_get_local (ReloadIceLink *link, RwArena *arena, RwBytes *ufrag,
                                     RwBytes *password, ReloadIceCandidate **candidates,

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "reload-ice-link.h"
 #include "reload-link.h"
 #include "reload-tls-link.h"
 #include "reload-x509-signer.h"
@@ -30,6 +31,7 @@ typedef enum
   LINK_INBOUND,   /* accepted */
   LINK_BOOTSTRAP, /* opened to a bootstrap node to join (§11.4) */
   LINK_PARTITION, /* opened to a bootstrap node for §10.7.4.4 */
+  LINK_ICE,       /* an Attach with full ICE (§6.5.1), DTLS on the selected pair */
 } LinkKind;
 
 typedef struct
@@ -38,6 +40,8 @@ typedef struct
   guint64 id;
   LinkKind kind;
   ReloadTlsLink *tls;
+  ReloadIceLink *ice;       /* LINK_ICE */
+  gboolean initiator;       /* LINK_ICE: this end sent the Attach request */
   GCancellable *connecting; /* while TCP connects */
   GPtrArray *targets;       /* GInetSocketAddress to try, in order */
   guint next_target;
@@ -110,9 +114,15 @@ struct _ReloadPeerShell
 
   void (*joined_cb) (gpointer user_data);
   gpointer user_data;
+
+  gboolean ice;      /* Attach with full ICE (the overlay's no-ice is false) */
+  char *ice_address; /* the address ICE gathers host candidates on */
 };
 
 static void schedule_bootstrap (ReloadPeerShell *s, guint delay_ms);
+static gboolean node_prepare_attach (gpointer shell, gboolean request, RwArena *arena,
+                                     ReloadAttachReqAns *out, guint64 *token);
+static void node_release_attach (gpointer shell, guint64 token);
 static void link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node);
 static void try_next_target (ReloadPeerShell *s, Link *l);
 
@@ -298,10 +308,12 @@ node_send (gpointer shell, guint64 link, const guint8 *data, gsize len)
 {
   ReloadPeerShell *s = shell;
   Link *l = g_hash_table_lookup (s->links, &link);
-  if (l == NULL || l->tls == NULL)
+  if (l == NULL || (l->tls == NULL && l->ice == NULL))
     return;
   g_autoptr (GError) error = NULL;
-  if (!reload_tls_link_send (l->tls, data, len, &error))
+  gboolean sent = l->ice != NULL ? reload_ice_link_send (l->ice, data, len, &error)
+                                 : reload_tls_link_send (l->tls, data, len, &error);
+  if (!sent)
     g_debug ("link %" G_GUINT64_FORMAT " to %s: message of %" G_GSIZE_FORMAT " bytes dropped: %s",
              link, l->address, len, error->message);
 }
@@ -367,6 +379,32 @@ glare_wait_expired (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The peer's half of an Attach with ICE: checks start on the agent this
+ * Attach prepared; its certificate must then hold @peer_id (§6.5.1.11 says
+ * so for No-ICE; the same holds for the DTLS on the selected pair). */
+static void
+connect_ice (ReloadPeerShell *s, Link *l, const ReloadNodeId *peer_id,
+             const ReloadAttachReqAns *remote)
+{
+  ChordId peer = chord_id_from_node_id (peer_id);
+  if (link_by_peer (s, peer, TRUE, l) != NULL)
+    {
+      /* a link to that peer came up meanwhile */
+      link_destroy (s, l, FALSE);
+      return;
+    }
+  l->have_expected = TRUE;
+  l->expected = *peer_id;
+  g_autoptr (GError) error = NULL;
+  if (!reload_ice_link_set_remote (l->ice, remote->ufrag, remote->password, remote->candidates,
+                                   remote->n_candidates, &error))
+    {
+      g_autofree char *h = hex_id (peer_id);
+      g_message ("attach to %s: %s", h, error->message);
+      link_destroy (s, l, FALSE);
+    }
+}
+
 /* ReloadNodeShell.connect: both ends of an Attach call this, the answerer
  * with the requester's candidates and the requester with the answerer's.
  * Over TLS/TCP only one of them should open the connection (§6.5.1.2
@@ -384,6 +422,12 @@ node_connect (gpointer shell, const ReloadNodeId *peer_id, const ReloadAttachReq
   if (s->leaving)
     return;
   ChordId peer = chord_id_from_node_id (peer_id);
+  Link *prepared = token != 0 ? g_hash_table_lookup (s->links, &token) : NULL;
+  if (prepared != NULL && prepared->ice != NULL)
+    {
+      connect_ice (s, prepared, peer_id, remote);
+      return;
+    }
   if (link_by_peer (s, peer, FALSE, NULL) != NULL || g_hash_table_contains (s->glare, &peer))
     return;
   g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func (g_object_unref);
@@ -428,6 +472,8 @@ node_close (gpointer shell, guint64 link)
   l->given_to_node = FALSE;
   if (l->tls != NULL && l->up)
     reload_tls_link_close (l->tls);
+  else if (l->ice != NULL && l->up)
+    reload_ice_link_close (l->ice);
   else
     link_destroy (s, l, FALSE);
 }
@@ -456,6 +502,8 @@ static const ReloadNodeShell peer_shell_ops = {
   .connect = node_connect,
   .close = node_close,
   .joined = node_joined,
+  .prepare_attach = node_prepare_attach,
+  .release_attach = node_release_attach,
 };
 
 /* ---------------------------------------------------------------- links */
@@ -470,6 +518,7 @@ link_free_all (gpointer data)
       g_object_unref (l->connecting);
     }
   g_clear_pointer (&l->tls, reload_tls_link_free);
+  g_clear_pointer (&l->ice, reload_ice_link_free);
   g_clear_pointer (&l->targets, g_ptr_array_unref);
   g_free (l->address);
   g_free (l);
@@ -508,7 +557,7 @@ link_is_preferred (ReloadPeerShell *s, const Link *l)
 {
   ChordId self = reload_node_get_id (s->node);
   ChordId peer = chord_id_from_node_id (&l->peer);
-  gboolean outbound = l->kind != LINK_INBOUND;
+  gboolean outbound = l->kind == LINK_ICE ? l->initiator : l->kind != LINK_INBOUND;
   return outbound == (chord_id_cmp (self, peer) < 0);
 }
 
@@ -583,6 +632,8 @@ tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_da
       g_debug ("second link to %s preferred over the first (glare)", h);
       if (other->tls != NULL)
         reload_tls_link_close (other->tls);
+      else if (other->ice != NULL)
+        reload_ice_link_close (other->ice);
       if (other->given_to_node)
         {
           other->given_to_node = FALSE;
@@ -651,6 +702,87 @@ static const ReloadTlsLinkCallbacks tls_callbacks = {
   .message = tls_message,
   .down = tls_down,
 };
+
+/* ICE links report the same events; the link logic is the same */
+static void
+ice_up (ReloadIceLink *ice, const ReloadCertIdentity *identity, gpointer user_data)
+{
+  tls_up (NULL, identity, user_data);
+}
+
+static void
+ice_message (ReloadIceLink *ice, const guint8 *data, gsize len, gpointer user_data)
+{
+  tls_message (NULL, data, len, user_data);
+}
+
+static void
+ice_down (ReloadIceLink *ice, const GError *error, gpointer user_data)
+{
+  tls_down (NULL, error, user_data);
+}
+
+static const ReloadIceLinkCallbacks ice_callbacks = {
+  .up = ice_up,
+  .message = ice_message,
+  .down = ice_down,
+};
+
+/* ReloadNodeShell.release_attach: an ICE session prepared for an Attach
+ * that will not be connected goes at once (it would hold its sockets
+ * until RELOAD_ICE_LINK_TIMEOUT_MS otherwise). */
+static void
+node_release_attach (gpointer shell, guint64 token)
+{
+  ReloadPeerShell *s = shell;
+  /* the node releases its pending Attaches when it is freed, after the
+   * links */
+  Link *l = s->links != NULL ? g_hash_table_lookup (s->links, &token) : NULL;
+  if (l != NULL && l->ice != NULL && !l->up && !l->given_to_node)
+    link_destroy (s, l, FALSE);
+}
+
+/* ReloadNodeShell.prepare_attach: with full ICE (§6.5.1), every Attach,
+ * request or answer, gets an ICE agent of its own whose candidates go in
+ * it; the requester's agent controls (RFC 8445 §6.1.1: the initiating
+ * agent) and becomes the DTLS client.  Host candidates are known at once;
+ * server-reflexive and relayed ones need the STUN/TURN servers this shell
+ * does not configure yet. */
+static gboolean
+node_prepare_attach (gpointer shell, gboolean request, RwArena *arena, ReloadAttachReqAns *out,
+                     guint64 *token)
+{
+  ReloadPeerShell *s = shell;
+  if (!s->ice)
+    return FALSE;
+  /* an overlay is all ICE (§6.5.1): without a free link slot this Attach
+   * carries no candidate rather than a No-ICE one */
+  out->ufrag = (RwBytes){ (const guint8 *) "none", 4 };
+  out->password = (RwBytes){ (const guint8 *) "no-free-link-for-this-attach", 28 };
+  out->role = (RwBytes){ (const guint8 *) (request ? "active" : "passive"), request ? 6 : 7 };
+  *token = 0;
+  if (s->leaving || g_hash_table_size (s->links) >= RELOAD_PEER_SHELL_MAX_LINKS)
+    return TRUE;
+  Link *l = link_new (s, LINK_ICE);
+  l->initiator = request;
+  ReloadIceLinkConfig cfg = { 0 };
+  cfg.controlling = request;
+  const char *addresses[] = { s->ice_address, NULL };
+  cfg.local_addresses = s->ice_address != NULL ? addresses : NULL;
+  g_autoptr (GError) error = NULL;
+  l->ice = reload_ice_link_new (&cfg, s->cert, s->key, s->ca, &ice_callbacks, l, &error);
+  if (l->ice == NULL
+      || !reload_ice_link_get_local (l->ice, arena, &out->ufrag, &out->password, &out->candidates,
+                                     &out->n_candidates))
+    {
+      g_message ("ICE for an Attach: %s", error ? error->message : "no local candidate");
+      link_destroy (s, l, FALSE);
+      return TRUE;
+    }
+  l->address = g_strdup ("ICE");
+  *token = l->id;
+  return TRUE;
+}
 
 typedef struct
 {
@@ -937,6 +1069,7 @@ bind_listener (ReloadPeerShell *s, const char *listen, GError **error)
     return FALSE;
   s->listen_address = G_INET_SOCKET_ADDRESS (bound);
   GInetAddress *a = g_inet_socket_address_get_address (s->listen_address);
+  s->ice_address = g_inet_address_to_string (a);
   if (g_inet_address_get_is_any (a))
     {
       g_set_error (error, RELOAD_PEER_SHELL_ERROR, RELOAD_PEER_SHELL_ERROR_INVALID,
@@ -990,6 +1123,7 @@ reload_peer_shell_new (const ReloadCredentials *creds, const ReloadPeerShellConf
                                 : reload_kind_table_new_default ();
   s->max_message_size = config->node.max_message_size ? config->node.max_message_size : 5000;
   s->joined_cb = config->joined;
+  s->ice = config->ice;
   s->user_data = config->user_data;
   s->identity = reload_cert_get_identity (s->cert, error);
   if (s->identity == NULL)
@@ -1117,6 +1251,7 @@ reload_peer_shell_free (ReloadPeerShell *s)
   g_clear_object (&s->cancellable);
   g_clear_pointer (&s->bootstrap, g_ptr_array_unref);
   g_clear_pointer (&s->identity, reload_cert_identity_free);
+  g_free (s->ice_address);
   g_clear_pointer (&s->kinds, reload_kind_table_unref);
   g_clear_pointer (&s->ca, reload_cert_unref);
   g_clear_pointer (&s->cert, reload_cert_unref);
@@ -1167,6 +1302,9 @@ reload_peer_shell_list_links (ReloadPeerShell *s)
       info.up = l->up;
       info.outbound = l->kind != LINK_INBOUND;
       info.bootstrap = l->kind == LINK_BOOTSTRAP || l->kind == LINK_PARTITION;
+      info.protocol = l->kind == LINK_ICE ? "DTLS-UDP-SR" : "TLS-TCP-FH-NO-ICE";
+      if (l->kind == LINK_ICE)
+        info.outbound = l->initiator;
       info.address = g_strdup (l->address ? l->address : "");
       info.rtt_ms = -1;
       if (l->tls != NULL)

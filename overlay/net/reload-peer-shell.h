@@ -66,6 +66,10 @@ typedef struct
   /* Bootstrap nodes, "ADDR:PORT", NULL-terminated (§11.4).  An address
    * this shell listens on is itself and skipped. */
   const char *const *bootstrap;
+  /* Attach with full ICE (§6.5.1: DTLS-UDP-SR on the pair ICE selects,
+   * host candidates on the listening address) instead of No-ICE TLS
+   * links; an overlay is one or the other (its no-ice element). */
+  gboolean ice;
   /* Events, on the shell's context; all optional. */
   void (*joined) (gpointer user_data);
   gpointer user_data;
@@ -106,7 +110,8 @@ typedef struct
   gboolean up;
   gboolean outbound;
   gboolean bootstrap;
-  char *address; /* "ADDR:PORT" of the other end */
+  const char *protocol; /* "TLS-TCP-FH-NO-ICE" or "DTLS-UDP-SR" (§6.6) */
+  char *address;        /* "ADDR:PORT" of the other end */
   guint64 bytes_sent;
   guint64 bytes_received;
   gint rtt_ms; /* smoothed RTT from the framing's acks (§6.6.5); -1 before a sample */

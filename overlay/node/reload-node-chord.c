@@ -478,10 +478,14 @@ rn_handle_attach_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gi
   guint64 token = fill_attach (n, FALSE, arena, &ans);
   rn_send_answer (n, ctx->from_link, m, RELOAD_ATTACH_ANS, &ans, now);
   if (chord_id_equal (ctx->origin, n->self))
-    return;
+    {
+      rn_release_attach (n, token);
+      return;
+    }
   Conn *c = rn_conn_by_peer (n, ctx->origin);
   if (c != NULL)
     {
+      rn_release_attach (n, token);
       if (req->send_update)
         rn_send_update (n, ctx->origin, RELOAD_CHORD_UPDATE_FULL, now);
       return;

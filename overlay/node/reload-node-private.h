@@ -213,6 +213,8 @@ guint64 rn_send_request (ReloadNode *n, const ReloadDestination *dests, guint n_
                          gpointer body, ReloadRequestDone done, gpointer user_data,
                          gboolean maintenance, AttachPurpose purpose, gint64 now);
 void rn_txn_finish (ReloadNode *n, Txn *t, const ReloadMessage *answer, const GError *error);
+/* Tells the shell that a prepared Attach (token) will not be connected. */
+void rn_release_attach (ReloadNode *n, guint64 token);
 void rn_send_answer (ReloadNode *n, guint64 from_link, const ReloadMessage *req, guint16 code,
                      gpointer body, gint64 now);
 void rn_send_error (ReloadNode *n, guint64 from_link, const ReloadMessage *req, guint16 error_code,

@@ -338,7 +338,9 @@ rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo 
       /* §6.5.1: connect to the answerer with its candidates */
       ChordId peer = chord_id_from_node_id (&signer->node_ids[0]);
       const ReloadAttachReqAns *a = m->body;
-      if (!chord_id_equal (peer, n->self))
+      if (chord_id_equal (peer, n->self))
+        rn_release_attach (n, t->attach_token);
+      else
         {
           AttachPurpose p = GPOINTER_TO_UINT (g_hash_table_lookup (n->attaching, &peer));
           g_hash_table_insert (n->attaching, g_memdup2 (&peer, sizeof peer),
@@ -350,7 +352,10 @@ rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo 
             }
           Conn *c = rn_conn_by_peer (n, peer);
           if (c != NULL)
-            reload_node_link_up (n, c->link, &signer->node_ids[0], now);
+            {
+              rn_release_attach (n, t->attach_token);
+              reload_node_link_up (n, c->link, &signer->node_ids[0], now);
+            }
           else if (n->shell.connect)
             n->shell.connect (n->shell_data, &signer->node_ids[0], a, t->attach_token);
           rn_maybe_schedule_join (n, now);

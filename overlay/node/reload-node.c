@@ -499,10 +499,19 @@ rn_send_request (ReloadNode *n, const ReloadDestination *dests, guint n_dests, g
 }
 
 void
+rn_release_attach (ReloadNode *n, guint64 token)
+{
+  if (token != 0 && n->shell.release_attach != NULL)
+    n->shell.release_attach (n->shell_data, token);
+}
+
+void
 rn_txn_finish (ReloadNode *n, Txn *t, const ReloadMessage *answer, const GError *error)
 {
   ReloadRequestDone done = t->done;
   gpointer user_data = t->user_data;
+  if (error != NULL && t->attach_token != 0)
+    rn_release_attach (n, t->attach_token);
   g_hash_table_steal (n->txns, &t->tid);
   txn_free (t);
   if (done != NULL)

@@ -45,6 +45,10 @@ typedef struct
    * the node sends its configured candidates (No-ICE, §6.5.1.11). */
   gboolean (*prepare_attach) (gpointer shell, gboolean request, RwArena *arena,
                               ReloadAttachReqAns *out, guint64 *token);
+  /* Optional: the Attach of @token will not be connected (it failed, or
+   * a link to its peer exists already): the shell may drop what it
+   * prepared. */
+  void (*release_attach) (gpointer shell, guint64 token);
   void (*close) (gpointer shell, guint64 link);
   /* The node has joined the overlay (§10.5 step 9) or left it. */
   void (*joined) (gpointer shell);

@@ -211,6 +211,7 @@ thread_main (gpointer data)
   g_main_context_push_thread_default (self->context);
   ReloadPeerShellConfig cfg = { 0 };
   cfg.node = self->node_template;
+  cfg.ice = self->config != NULL && !self->config->no_ice;
   cfg.listen = self->listen;
   cfg.bootstrap = (const char *const *) self->bootstrap;
   cfg.joined = shell_joined;
@@ -434,7 +435,7 @@ build_status (ChorusPeer *self)
       json_builder_set_member_name (b, "address");
       json_builder_add_string_value (b, l->address);
       json_builder_set_member_name (b, "protocol");
-      json_builder_add_string_value (b, "TLS-TCP-FH-NO-ICE");
+      json_builder_add_string_value (b, l->protocol);
       json_builder_set_member_name (b, "state");
       json_builder_add_string_value (b, l->up ? "up" : "connecting");
       json_builder_set_member_name (b, "direction");

@@ -17,6 +17,9 @@ from harness import Harness
 
 build_dir = sys.argv[1]
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+# "ice": the overlay attaches with full ICE (DTLS-UDP-SR on the selected
+# pair, §6.5.1) instead of No-ICE TLS links
+ice = len(sys.argv) > 3 and sys.argv[3] == "ice"
 checks = []
 
 
@@ -26,7 +29,7 @@ def check(ok, what):
     return ok
 
 
-with Harness(build_dir) as h:
+with Harness(build_dir, enroll_args=["--ice"] if ice else []) as h:
     peers = [h.add_peer() for _ in range(n)]
     bootstrap = peers[0].listen
     t0 = time.monotonic()
@@ -46,6 +49,11 @@ with Harness(build_dir) as h:
         check(True, f"{n} peers form one consistent ring")
     except AssertionError as e:
         check(False, f"{n} peers form one consistent ring ({report[0]})")
+
+    if ice:
+        protocols = {l["protocol"] for p in peers for l in p.status()["links"] if l["state"] == "up"}
+        check("DTLS-UDP-SR" in protocols,
+              f"Attach links are DTLS-UDP-SR on ICE pairs (link protocols seen: {sorted(protocols)})")
 
     # status has the documented keys
     st = peers[3].status()
