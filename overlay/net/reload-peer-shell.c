@@ -634,6 +634,25 @@ tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_da
         reload_tls_link_close (other->tls);
       else if (other->ice != NULL)
         reload_ice_link_close (other->ice);
+      if (other->given_to_node && other->kind != LINK_BOOTSTRAP)
+        {
+          /* the node keeps its link to the peer: the preferred transport
+           * takes over the link id the node knows, so that the node sees
+           * no loss (it would drop the peer from its table and attach
+           * again, making the next glare) */
+          g_hash_table_steal (s->links, &l->id);
+          g_hash_table_steal (s->links, &other->id);
+          guint64 id = other->id;
+          other->id = l->id;
+          l->id = id;
+          g_hash_table_insert (s->links, &l->id, l);
+          g_hash_table_insert (s->links, &other->id, other);
+          other->given_to_node = FALSE;
+          l->given_to_node = TRUE;
+          g_hash_table_remove (s->glare, &peer);
+          reload_peer_shell_poke (s);
+          return;
+        }
       if (other->given_to_node)
         {
           other->given_to_node = FALSE;
