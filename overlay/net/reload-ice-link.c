@@ -431,7 +431,8 @@ reload_ice_link_set_remote (ReloadIceLink *link, RwBytes ufrag, RwBytes password
       c->stream_id = link->stream;
       c->priority = r->priority;
       gsize fl = MIN (r->foundation.len, (gsize) NICE_CANDIDATE_MAX_FOUNDATION - 1);
-      memcpy (c->foundation, r->foundation.data, fl);
+      if (fl > 0)
+        memcpy (c->foundation, r->foundation.data, fl);
       c->foundation[fl] = '\0';
       if (!address_from_reload (&r->addr_port, &c->addr))
         {
