@@ -4,7 +4,7 @@
  */
 #define G_LOG_DOMAIN "chorus-peer"
 
-#include "reload-peer-shell.h"
+#include "reload-peer-shell-private.h"
 
 #include <string.h>
 
@@ -17,113 +17,9 @@
 G_DEFINE_QUARK (reload-peer-shell-error-quark, reload_peer_shell_error)
 /* clang-format on */
 
-/* A node that has not joined this long after its start (or its last
- * bootstrap attempt) starts over with a fresh node: the bootstrap peer
- * may have gone, or the network with it. */
-#define JOIN_WATCHDOG_MS 30000
-/* A joined node left without any link this long has lost the network:
- * it joins again through the bootstrap nodes. */
-#define ISOLATION_WATCHDOG_MS 10000
-
-typedef enum
-{
-  LINK_ATTACH,    /* opened for the node's connect() */
-  LINK_INBOUND,   /* accepted */
-  LINK_BOOTSTRAP, /* opened to a bootstrap node to join (§11.4) */
-  LINK_PARTITION, /* opened to a bootstrap node for §10.7.4.4 */
-  LINK_ICE,       /* an Attach with full ICE (§6.5.1), DTLS on the selected pair */
-} LinkKind;
-
-typedef struct
-{
-  ReloadPeerShell *shell;
-  guint64 id;
-  LinkKind kind;
-  ReloadTlsLink *tls;
-  ReloadIceLink *ice;       /* LINK_ICE */
-  gboolean initiator;       /* LINK_ICE: this end sent the Attach request */
-  GCancellable *connecting; /* while TCP connects */
-  GPtrArray *targets;       /* GInetSocketAddress to try, in order */
-  guint next_target;
-  gboolean up;
-  gboolean given_to_node; /* the node knows it (link_up / start called) */
-  gboolean have_expected;
-  ReloadNodeId expected; /* §6.5.1.11: the Node-ID that sent the AttachReqAns */
-  ReloadNodeId peer;
-  char *address;
-} Link;
-
-typedef struct
-{
-  ReloadPeerShell *shell;
-  ChordId peer;
-  ReloadNodeId peer_id;
-  GPtrArray *targets;
-  GSource *timer;
-} GlareWait;
-
-struct _ReloadPeerShell
-{
-  GMainContext *context;
-  ReloadCert *ca;
-  ReloadCert *cert;
-  ReloadKey *key;
-  ReloadCertIdentity *identity;
-  ReloadX509Signer *signer;
-  ReloadKindTable *kinds;
-
-  ReloadNodeConfig node_cfg;
-  ReloadIceCandidate candidate;
-  ReloadIceExtension tcptype;
-  guint8 foundation[1];
-  ReloadNode *node;
-  gsize max_message_size;
-
-  GSocket *listener;
-  GSource *accept_source;
-  GInetSocketAddress *listen_address;
-  GSocketClient *client;
-  GCancellable *cancellable;
-
-  GPtrArray *bootstrap; /* GInetSocketAddress, without ourselves */
-  gboolean is_bootstrap_node;
-  guint bootstrap_index;
-  guint bootstrap_backoff_ms;
-  guint64 bootstrap_link;
-  GSource *bootstrap_timer;
-  GSource *partition_timer;
-  GSource *watchdog_timer;
-  gint64 attempt_started_ms;
-  gint64 isolated_since_ms;
-
-  GHashTable *links; /* guint64 id -> Link */
-  GHashTable *glare; /* ChordId -> GlareWait */
-  guint64 next_link_id;
-  guint n_handshaking;
-
-  GSource *timer;
-  gint64 timer_at;
-  gint64 started_monotonic_us;
-  gboolean started;
-  gboolean node_started;
-  gboolean joined;
-  gboolean leaving;
-  GSource *leave_timer;
-  GSourceFunc leave_done;
-  gpointer leave_data;
-
-  void (*joined_cb) (gpointer user_data);
-  gpointer user_data;
-
-  gboolean ice;      /* Attach with full ICE (the overlay's no-ice is false) */
-  char *ice_address; /* the address ICE gathers host candidates on */
-};
-
-static void schedule_bootstrap (ReloadPeerShell *s, guint delay_ms);
 static gboolean node_prepare_attach (gpointer shell, gboolean request, RwArena *arena,
                                      ReloadAttachReqAns *out, guint64 *token);
 static void node_release_attach (gpointer shell, guint64 token);
-static void link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node);
 static void try_next_target (ReloadPeerShell *s, Link *l);
 
 gint64
@@ -262,8 +158,8 @@ static GSourceFuncs timer_source_funcs = {
   .dispatch = timer_source_dispatch,
 };
 
-static GSource *
-timeout_source (ReloadPeerShell *s, guint ms, GSourceFunc func, gpointer data)
+GSource *
+rps_timeout_source (ReloadPeerShell *s, guint ms, GSourceFunc func, gpointer data)
 {
   GSource *src = g_timeout_source_new (ms);
   g_source_set_callback (src, func, data, NULL);
@@ -271,8 +167,8 @@ timeout_source (ReloadPeerShell *s, guint ms, GSourceFunc func, gpointer data)
   return src;
 }
 
-static void
-clear_source (GSource **src)
+void
+rps_clear_source (GSource **src)
 {
   if (*src == NULL)
     return;
@@ -330,8 +226,8 @@ link_new (ReloadPeerShell *s, LinkKind kind)
 }
 
 /* Opens an outbound link of @kind to the first of @targets that answers. */
-static Link *
-open_link (ReloadPeerShell *s, LinkKind kind, GPtrArray *targets, const ReloadNodeId *expected)
+Link *
+rps_open_link (ReloadPeerShell *s, LinkKind kind, GPtrArray *targets, const ReloadNodeId *expected)
 {
   if (g_hash_table_size (s->links) >= RELOAD_PEER_SHELL_MAX_LINKS)
     {
@@ -355,14 +251,14 @@ start_attach_link (ReloadPeerShell *s, const ReloadNodeId *peer_id, GPtrArray *t
   ChordId peer = chord_id_from_node_id (peer_id);
   if (link_by_peer (s, peer, FALSE, NULL) != NULL)
     return;
-  open_link (s, LINK_ATTACH, targets, peer_id);
+  rps_open_link (s, LINK_ATTACH, targets, peer_id);
 }
 
 static void
 glare_wait_free (gpointer data)
 {
   GlareWait *w = data;
-  clear_source (&w->timer);
+  rps_clear_source (&w->timer);
   g_ptr_array_unref (w->targets);
   g_free (w);
 }
@@ -390,7 +286,7 @@ connect_ice (ReloadPeerShell *s, Link *l, const ReloadNodeId *peer_id,
   if (link_by_peer (s, peer, TRUE, l) != NULL)
     {
       /* a link to that peer came up meanwhile */
-      link_destroy (s, l, FALSE);
+      rps_link_destroy (s, l, FALSE);
       return;
     }
   l->have_expected = TRUE;
@@ -401,7 +297,7 @@ connect_ice (ReloadPeerShell *s, Link *l, const ReloadNodeId *peer_id,
     {
       g_autofree char *h = hex_id (peer_id);
       g_message ("attach to %s: %s", h, error->message);
-      link_destroy (s, l, FALSE);
+      rps_link_destroy (s, l, FALSE);
     }
 }
 
@@ -457,7 +353,7 @@ node_connect (gpointer shell, const ReloadNodeId *peer_id, const ReloadAttachReq
   w->peer = peer;
   w->peer_id = *peer_id;
   w->targets = g_ptr_array_ref (targets);
-  w->timer = timeout_source (s, RELOAD_PEER_SHELL_GLARE_WAIT_MS, glare_wait_expired, w);
+  w->timer = rps_timeout_source (s, RELOAD_PEER_SHELL_GLARE_WAIT_MS, glare_wait_expired, w);
   g_hash_table_insert (s->glare, &w->peer, w);
 }
 
@@ -475,10 +371,8 @@ node_close (gpointer shell, guint64 link)
   else if (l->ice != NULL && l->up)
     reload_ice_link_close (l->ice);
   else
-    link_destroy (s, l, FALSE);
+    rps_link_destroy (s, l, FALSE);
 }
-
-static gboolean partition_check (gpointer data);
 
 static void
 node_joined (gpointer shell)
@@ -492,12 +386,12 @@ node_joined (gpointer shell)
              chord_id_to_hex (reload_node_get_id (s->node), hex), reload_node_n_links (s->node));
   if (s->bootstrap->len > 0 && s->partition_timer == NULL)
     s->partition_timer =
-        timeout_source (s, RELOAD_PEER_SHELL_PARTITION_CHECK_S * 1000, partition_check, s);
+        rps_timeout_source (s, RELOAD_PEER_SHELL_PARTITION_CHECK_S * 1000, rps_partition_check, s);
   if (s->joined_cb)
     s->joined_cb (s->user_data);
 }
 
-static const ReloadNodeShell peer_shell_ops = {
+const ReloadNodeShell rps_node_shell_ops = {
   .send = node_send,
   .connect = node_connect,
   .close = node_close,
@@ -524,8 +418,8 @@ link_free_all (gpointer data)
   g_free (l);
 }
 
-static void
-link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node)
+void
+rps_link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node)
 {
   guint64 id = l->id;
   if (l->tls != NULL && !l->up && l->kind == LINK_INBOUND && s->n_handshaking > 0)
@@ -545,7 +439,7 @@ link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node)
     {
       GSourceFunc done = s->leave_done;
       s->leave_done = NULL;
-      clear_source (&s->leave_timer);
+      rps_clear_source (&s->leave_timer);
       done (s->leave_data);
     }
 }
@@ -585,7 +479,7 @@ tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_da
           g_autofree char *h = hex_id (&l->expected);
           g_message ("link to %s: the certificate of %s does not hold Node-ID %s: closed",
                      l->address, identity->user_name, h);
-          link_destroy (s, l, FALSE);
+          rps_link_destroy (s, l, FALSE);
           return;
         }
       l->peer = l->expected;
@@ -596,9 +490,9 @@ tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_da
       /* a bootstrap address that is our own under another name */
       g_debug ("link to %s is to ourselves: closed", l->address);
       gboolean rebootstrap = l->kind == LINK_BOOTSTRAP && !s->node_started;
-      link_destroy (s, l, FALSE);
+      rps_link_destroy (s, l, FALSE);
       if (rebootstrap)
-        schedule_bootstrap (s, 0);
+        rps_schedule_bootstrap (s, 0);
       return;
     }
   g_autofree char *h = hex_id (&l->peer);
@@ -612,7 +506,7 @@ tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_da
       if (other != NULL)
         {
           use = other->id;
-          link_destroy (s, l, FALSE);
+          rps_link_destroy (s, l, FALSE);
         }
       else
         l->given_to_node = TRUE;
@@ -626,7 +520,7 @@ tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_da
       if (!link_is_preferred (s, l))
         {
           g_debug ("second link to %s closed (glare)", h);
-          link_destroy (s, l, FALSE);
+          rps_link_destroy (s, l, FALSE);
           return;
         }
       g_debug ("second link to %s preferred over the first (glare)", h);
@@ -711,9 +605,9 @@ tls_down (ReloadTlsLink *tls, const GError *error, gpointer user_data)
       try_next_target (s, l);
       return;
     }
-  link_destroy (s, l, TRUE);
+  rps_link_destroy (s, l, TRUE);
   if (kind == LINK_BOOTSTRAP && !was_up && !s->node_started)
-    schedule_bootstrap (s, 0);
+    rps_schedule_bootstrap (s, 0);
 }
 
 static const ReloadTlsLinkCallbacks tls_callbacks = {
@@ -758,7 +652,7 @@ node_release_attach (gpointer shell, guint64 token)
    * links */
   Link *l = s->links != NULL ? g_hash_table_lookup (s->links, &token) : NULL;
   if (l != NULL && l->ice != NULL && !l->up && !l->given_to_node)
-    link_destroy (s, l, FALSE);
+    rps_link_destroy (s, l, FALSE);
 }
 
 /* ReloadNodeShell.prepare_attach: with full ICE (§6.5.1), every Attach,
@@ -795,7 +689,7 @@ node_prepare_attach (gpointer shell, gboolean request, RwArena *arena, ReloadAtt
                                      &out->n_candidates))
     {
       g_message ("ICE for an Attach: %s", error ? error->message : "no local candidate");
-      link_destroy (s, l, FALSE);
+      rps_link_destroy (s, l, FALSE);
       return TRUE;
     }
   l->address = g_strdup ("ICE");
@@ -838,7 +732,7 @@ connected (GObject *source, GAsyncResult *result, gpointer data)
   if (l->tls == NULL)
     {
       g_message ("link to %s: %s", l->address, error->message);
-      link_destroy (s, l, TRUE);
+      rps_link_destroy (s, l, TRUE);
     }
 }
 
@@ -847,7 +741,7 @@ try_next_target (ReloadPeerShell *s, Link *l)
 {
   if (l->next_target >= l->targets->len)
     {
-      link_destroy (s, l, TRUE);
+      rps_link_destroy (s, l, TRUE);
       return;
     }
   GInetSocketAddress *a = l->targets->pdata[l->next_target++];
@@ -895,153 +789,11 @@ accept_ready (GSocket *listener, GIOCondition cond, gpointer data)
       if (l->tls == NULL)
         {
           g_message ("link from %s: %s", l->address, error->message);
-          link_destroy (s, l, FALSE);
+          rps_link_destroy (s, l, FALSE);
           continue;
         }
       s->n_handshaking++;
     }
-  return G_SOURCE_CONTINUE;
-}
-
-/* ---------------------------------------------------------------- bootstrap */
-
-static gboolean
-bootstrap_step (gpointer data)
-{
-  ReloadPeerShell *s = data;
-  clear_source (&s->bootstrap_timer);
-  if (s->node_started || s->leaving)
-    return G_SOURCE_REMOVE;
-  if (s->bootstrap->len == 0 || (s->is_bootstrap_node && s->bootstrap_index >= s->bootstrap->len))
-    {
-      /* no bootstrap node but ourselves answered: the first node forms
-       * the overlay (§10.5: "If the joining node is the first node in the
-       * overlay") */
-      s->node_started = TRUE;
-      g_message ("no other bootstrap node reachable: forming the overlay %s as its first node",
-                 s->identity->overlay_name);
-      reload_node_start (s->node, 0, NULL, reload_peer_shell_now ());
-      reload_peer_shell_poke (s);
-      return G_SOURCE_REMOVE;
-    }
-  if (s->bootstrap_index >= s->bootstrap->len)
-    {
-      /* a round without answer: wait, longer each time */
-      s->bootstrap_index = 0;
-      guint wait = s->bootstrap_backoff_ms;
-      s->bootstrap_backoff_ms =
-          MIN (s->bootstrap_backoff_ms * 2, (guint) RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MAX_MS);
-      g_message ("no bootstrap node reachable; trying again in %u ms", wait);
-      schedule_bootstrap (s, wait);
-      return G_SOURCE_REMOVE;
-    }
-  g_autoptr (GPtrArray) one = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (one, g_object_ref (s->bootstrap->pdata[s->bootstrap_index++]));
-  Link *l = open_link (s, LINK_BOOTSTRAP, one, NULL);
-  if (l != NULL)
-    s->bootstrap_link = l->id;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_bootstrap (ReloadPeerShell *s, guint delay_ms)
-{
-  clear_source (&s->bootstrap_timer);
-  s->bootstrap_timer = timeout_source (s, delay_ms, bootstrap_step, s);
-}
-
-static gboolean
-partition_check (gpointer data)
-{
-  ReloadPeerShell *s = data;
-  if (s->leaving || !s->joined || s->bootstrap->len == 0)
-    return G_SOURCE_CONTINUE;
-  /* §10.7.4.4: through a bootstrap node chosen at random */
-  g_autoptr (GPtrArray) one = g_ptr_array_new_with_free_func (g_object_unref);
-  guint i = g_random_int_range (0, (gint) s->bootstrap->len);
-  g_ptr_array_add (one, g_object_ref (s->bootstrap->pdata[i]));
-  open_link (s, LINK_PARTITION, one, NULL);
-  return G_SOURCE_CONTINUE;
-}
-
-/* ---------------------------------------------------------------- the node */
-
-static gboolean
-make_node (ReloadPeerShell *s, GError **error)
-{
-  if (s->node != NULL)
-    {
-      reload_node_free (s->node);
-      s->node = NULL;
-    }
-  g_clear_pointer (&s->signer, reload_x509_signer_free);
-  s->signer = reload_x509_signer_new (s->ca, s->cert, s->key, error);
-  if (s->signer == NULL)
-    return FALSE;
-  ReloadNodeConfig cfg = s->node_cfg;
-  cfg.node_id = s->identity->node_ids[0];
-  cfg.user_name = s->identity->user_name;
-  cfg.overlay_name = s->identity->overlay_name;
-  cfg.kinds = s->kinds;
-  cfg.candidates = &s->candidate;
-  cfg.n_candidates = 1;
-  cfg.security = reload_x509_security_ops ();
-  cfg.security_data = s->signer;
-  cfg.seed = (guint64) g_random_int () << 32 | g_random_int ();
-  s->node = reload_node_new (&cfg, &peer_shell_ops, s);
-  s->timer_at = G_MAXINT64;
-  return TRUE;
-}
-
-/* Starts over: every link closed, a fresh node (same identity), the
- * bootstrap from the first address. */
-static void
-restart (ReloadPeerShell *s, const char *why)
-{
-  g_message ("joining again: %s", why);
-  GList *links = g_hash_table_get_values (s->links);
-  for (GList *i = links; i; i = i->next)
-    link_destroy (s, i->data, FALSE);
-  g_list_free (links);
-  g_hash_table_remove_all (s->glare);
-  clear_source (&s->partition_timer);
-  g_autoptr (GError) error = NULL;
-  if (!make_node (s, &error))
-    {
-      g_warning ("cannot make a node: %s", error->message);
-      return;
-    }
-  s->node_started = FALSE;
-  s->joined = FALSE;
-  s->bootstrap_index = 0;
-  s->bootstrap_link = 0;
-  s->attempt_started_ms = reload_peer_shell_now ();
-  s->isolated_since_ms = -1;
-  schedule_bootstrap (s, 0);
-}
-
-static gboolean
-watchdog (gpointer data)
-{
-  ReloadPeerShell *s = data;
-  if (s->leaving || s->bootstrap->len == 0)
-    return G_SOURCE_CONTINUE;
-  gint64 now = reload_peer_shell_now ();
-  if (!s->joined)
-    {
-      if (s->node_started && now - s->attempt_started_ms > JOIN_WATCHDOG_MS)
-        restart (s, "not joined in time");
-      return G_SOURCE_CONTINUE;
-    }
-  if (reload_node_n_links (s->node) > 0)
-    {
-      s->isolated_since_ms = -1;
-      return G_SOURCE_CONTINUE;
-    }
-  if (s->isolated_since_ms < 0)
-    s->isolated_since_ms = now;
-  else if (now - s->isolated_since_ms > ISOLATION_WATCHDOG_MS && !s->is_bootstrap_node)
-    restart (s, "no link to any peer");
   return G_SOURCE_CONTINUE;
 }
 
@@ -1164,7 +916,7 @@ reload_peer_shell_new (const ReloadCredentials *creds, const ReloadPeerShellConf
     }
   s->client = g_socket_client_new ();
   g_socket_client_set_timeout (s->client, RELOAD_PEER_SHELL_CONNECT_TIMEOUT_S);
-  if (!make_node (s, error))
+  if (!rps_make_node (s, error))
     return NULL;
   return g_steal_pointer (&s);
 }
@@ -1183,13 +935,13 @@ reload_peer_shell_start (ReloadPeerShell *s)
   s->accept_source = g_socket_create_source (s->listener, G_IO_IN, s->cancellable);
   g_source_set_callback (s->accept_source, G_SOURCE_FUNC (accept_ready), s, NULL);
   g_source_attach (s->accept_source, s->context);
-  s->watchdog_timer = timeout_source (s, 1000, watchdog, s);
+  s->watchdog_timer = rps_timeout_source (s, 1000, rps_watchdog, s);
   g_autofree char *addr = reload_peer_shell_format_address (s->listen_address);
   char hex[33];
   g_message ("peer %s (%s) of overlay %s listening on %s (TLS-TCP-FH-NO-ICE)",
              chord_id_to_hex (reload_node_get_id (s->node), hex), s->identity->user_name,
              s->identity->overlay_name, addr);
-  schedule_bootstrap (s, 0);
+  rps_schedule_bootstrap (s, 0);
 }
 
 static gboolean
@@ -1212,8 +964,8 @@ reload_peer_shell_leave (ReloadPeerShell *s, guint timeout_ms, GSourceFunc done,
   s->leaving = TRUE;
   s->leave_done = done;
   s->leave_data = user_data;
-  clear_source (&s->bootstrap_timer);
-  clear_source (&s->partition_timer);
+  rps_clear_source (&s->bootstrap_timer);
+  rps_clear_source (&s->partition_timer);
   g_hash_table_remove_all (s->glare);
   if (s->joined)
     {
@@ -1230,18 +982,18 @@ reload_peer_shell_leave (ReloadPeerShell *s, guint timeout_ms, GSourceFunc done,
       if (l->tls != NULL && l->up)
         reload_tls_link_close (l->tls);
       else
-        link_destroy (s, l, FALSE);
+        rps_link_destroy (s, l, FALSE);
     }
   g_list_free (links);
   if (g_hash_table_size (s->links) == 0)
     {
       s->leave_done = NULL;
       if (done != NULL)
-        s->leave_timer = timeout_source (s, 0, leave_timeout, s);
+        s->leave_timer = rps_timeout_source (s, 0, leave_timeout, s);
       s->leave_done = done;
       return;
     }
-  s->leave_timer = timeout_source (s, timeout_ms, leave_timeout, s);
+  s->leave_timer = rps_timeout_source (s, timeout_ms, leave_timeout, s);
 }
 
 void
@@ -1251,12 +1003,12 @@ reload_peer_shell_free (ReloadPeerShell *s)
     return;
   if (s->cancellable != NULL)
     g_cancellable_cancel (s->cancellable);
-  clear_source (&s->bootstrap_timer);
-  clear_source (&s->partition_timer);
-  clear_source (&s->watchdog_timer);
-  clear_source (&s->leave_timer);
-  clear_source (&s->accept_source);
-  clear_source (&s->timer);
+  rps_clear_source (&s->bootstrap_timer);
+  rps_clear_source (&s->partition_timer);
+  rps_clear_source (&s->watchdog_timer);
+  rps_clear_source (&s->leave_timer);
+  rps_clear_source (&s->accept_source);
+  rps_clear_source (&s->timer);
   g_clear_pointer (&s->glare, g_hash_table_unref);
   /* links first: their callbacks must not reach a freed node */
   g_clear_pointer (&s->links, g_hash_table_unref);
