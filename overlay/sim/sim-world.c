@@ -13,12 +13,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "sim-world.h"
+#include "sim-world-private.h"
 
 #include <math.h>
 #include <string.h>
-
-#define NIL G_MAXUINT32
 
 /* ---- deterministic mixing (splitmix64) ---- */
 
@@ -75,157 +73,6 @@ rand_from_stream (guint64 stream)
   seed[3] = (guint32) (b >> 32);
   return g_rand_new_with_seed_array (seed, G_N_ELEMENTS (seed));
 }
-
-/* ---- types ---- */
-
-typedef enum
-{
-  EV_TIMER = 1,
-  EV_HOST_TIMER,
-  EV_PACKET,
-  EV_LINK_UP,
-  EV_LINK_DOWN,
-} EvKind;
-
-typedef struct
-{
-  union
-  {
-    struct
-    {
-      SimEventFn fn;
-      gpointer data;
-      guint32 host; /* EV_HOST_TIMER */
-      guint32 epoch;
-    } timer;
-    struct
-    {
-      GBytes *bytes;
-      SimLinkId link;
-      guint32 to_end;
-      guint32 from_host;
-    } packet;
-    struct
-    {
-      SimLinkId link;
-      guint32 end;
-    } link;
-  } u;
-  gint64 time;
-  guint32 pos; /* the index in its bucket, or the free list's next */
-  guint32 gen;
-  guint16 bucket; /* level * WHEEL_SIZE + digit */
-  guint8 kind;    /* EvKind, 0 while free */
-} SimEvent;
-
-G_STATIC_ASSERT (sizeof (SimEvent) == 48);
-
-/* The timing wheel: WHEEL_LEVELS levels of WHEEL_SIZE buckets, one digit of
- * WHEEL_BITS bits of the time per level, so that 8 levels cover every
- * gint64 and level 0 has a resolution of 1 us. */
-#define WHEEL_BITS 8
-#define WHEEL_SIZE (1u << WHEEL_BITS)
-#define WHEEL_LEVELS 8
-#define WHEEL_WORDS (WHEEL_SIZE / 64)
-
-/* A FIFO of event slots: entries [head, len) are queued, NIL where
- * cancelled; @live of them are not NIL.  An array rather than a linked
- * list, so that a cascade reads the events with independent loads instead
- * of chasing pointers.  A bucket that is more than half holes is compacted
- * (so that timers re-armed again and again cost no memory), an empty one
- * reset. */
-typedef struct
-{
-  guint32 *slots;
-  guint32 head, len, cap, live;
-} Bucket;
-
-typedef enum
-{
-  END_CLOSED = 0,
-  END_CONNECTING,
-  END_UP,
-} EndState;
-
-/* A link is one 64-byte cache line: a datagram's delivery reads nothing
- * else of it. */
-#define MAX_HOSTS (1u << 24)
-
-typedef struct
-{
-  guint32 host : 24;
-  guint32 state : 2;    /* EndState */
-  guint32 knows : 1;    /* the host knows of the link: it opened it or saw SIM_LINK_UP */
-  guint32 down_due : 1; /* the pending event is a SIM_LINK_DOWN */
-  SimLinkId next;       /* the host's list of links */
-  SimLinkId prev;
-  guint32 pending;     /* the event slot of the SIM_LINK_UP or _DOWN due here, or NIL */
-  gint64 last_arrival; /* FIFO: the latest arrival scheduled towards this end */
-} LinkEnd;
-
-typedef struct
-{
-  LinkEnd end[2]; /* end[0]: the initiator */
-  guint32 delay_us;
-  SimLinkId id; /* SIM_LINK_NONE while the slot is free */
-  guint32 padding[2];
-} Link;
-
-G_STATIC_ASSERT (sizeof (Link) == 64);
-
-typedef struct
-{
-  /* the first cache line: what sending and receiving a datagram touch */
-  SimReceiveFn receive;
-  gpointer data;
-  guint64 bandwidth_Bps;
-  gint64 tx_free_at;
-  SimHostCounters counters; /* msgs_sent .. bytes_received in the first line */
-  guint64 net_state;
-  SimLinkEventFn link_event;
-  GRand *rand; /* created on demand */
-  double x, y;
-  double access_u; /* [0, 1) within [access_min, access_max] */
-  SimLinkId link_head;
-  guint32 n_links;
-  guint32 epoch;
-  gboolean alive;
-} __attribute__ ((aligned (64))) Host;
-
-struct _SimWorld
-{
-  guint64 seed;
-  SimWorldConfig config;
-  double access_min_us, access_span_us, k_us;
-
-  gint64 now;
-  guint64 events_processed;
-  gboolean stop;
-
-  /* Every pending event at time t sits in the bucket of level l, digit
-   * d_l(t), where l is the highest digit in which t and the cursor differ
-   * (level 0 when t == cursor).  Buckets are FIFOs; see wheel_next.  A bit
-   * of occupied is set for every bucket that holds an event. */
-  gint64 cursor; /* <= now, <= every pending event's time */
-  guint64 n_pending;
-  Bucket buckets[WHEEL_LEVELS * WHEEL_SIZE];
-  guint64 occupied[WHEEL_LEVELS][WHEEL_WORDS];
-  SimEvent *events;
-  guint32 events_len, events_cap;
-  guint32 event_free;
-
-  Link *links; /* 64-byte aligned */
-  guint32 links_cap, links_mask;
-  SimLinkId link_next_id;
-  guint64 links_open;
-
-  Host *hosts;
-  guint32 n_hosts, hosts_cap;
-  guint32 n_alive;
-
-  GHashTable *latency_override; /* guint64 pair key (boxed) -> gint64 us (boxed) */
-  GRand *rand;
-};
 
 /* ---- configuration ---- */
 
@@ -324,259 +171,6 @@ sim_world_set_fail_detect (SimWorld *world, gint64 fail_detect_us)
   world->config.fail_detect_us = fail_detect_us;
 }
 
-/* ---- the event queue: a hierarchical timing wheel ----
- *
- * An event at time t is filed at the level of the highest WHEEL_BITS-bit
- * digit in which t differs from the cursor, in the bucket of t's digit at
- * that level (which is above the cursor's).  Level 0 buckets therefore hold
- * events of one exact microsecond.  To find the next event, wheel_next
- * looks for the first occupied level-0 bucket at or after the cursor; when
- * there is none, it takes the first occupied bucket of the lowest occupied
- * level, moves the cursor to that bucket's first microsecond and files its
- * events again, each now at a lower level ("cascading").
- *
- * Order: every bucket is a FIFO list.  All the pending events of one time t
- * are always in the same bucket (the bucket is a function of t and the
- * cursor, and a cascade moves whole buckets, in order), so events of equal
- * time run in the order they were scheduled, without a sequence number.
- * Insertion and cancellation are O(1), each event cascades at most
- * WHEEL_LEVELS - 1 times, and finding a bucket scans a 256-bit map. */
-
-static inline void
-wheel_insert (SimWorld *world, guint32 slot)
-{
-  SimEvent *ev = &world->events[slot];
-  guint64 x = (guint64) ev->time ^ (guint64) world->cursor;
-  guint level = x == 0 ? 0 : (guint) (63 - __builtin_clzll (x)) / WHEEL_BITS;
-  guint digit = (guint) ((guint64) ev->time >> (level * WHEEL_BITS)) & (WHEEL_SIZE - 1);
-  guint b = level * WHEEL_SIZE + digit;
-  Bucket *bucket = &world->buckets[b];
-  if (G_UNLIKELY (bucket->len == bucket->cap))
-    {
-      bucket->cap = MAX (16, bucket->cap * 2);
-      bucket->slots = g_renew (guint32, bucket->slots, bucket->cap);
-    }
-  ev->bucket = (guint16) b;
-  ev->pos = bucket->len;
-  bucket->slots[bucket->len++] = slot;
-  bucket->live++;
-  world->occupied[level][digit / 64] |= G_GUINT64_CONSTANT (1) << (digit % 64);
-}
-
-static inline void
-bucket_reset (SimWorld *world, guint b)
-{
-  Bucket *bucket = &world->buckets[b];
-  guint level = b / WHEEL_SIZE, digit = b % WHEEL_SIZE;
-  bucket->head = bucket->len = bucket->live = 0;
-  world->occupied[level][digit / 64] &= ~(G_GUINT64_CONSTANT (1) << (digit % 64));
-}
-
-/* Cancels: leaves a hole, compacts the bucket (in order) when more than
- * half of it is holes. */
-static void
-wheel_unlink (SimWorld *world, guint32 slot)
-{
-  SimEvent *ev = &world->events[slot];
-  Bucket *bucket = &world->buckets[ev->bucket];
-  bucket->slots[ev->pos] = NIL;
-  if (--bucket->live == 0)
-    {
-      bucket_reset (world, ev->bucket);
-      return;
-    }
-  guint32 span = bucket->len - bucket->head;
-  if (span < 64 || bucket->live * 2 >= span)
-    return;
-  guint32 j = 0;
-  for (guint32 i = bucket->head; i < bucket->len; i++)
-    if (bucket->slots[i] != NIL)
-      {
-        bucket->slots[j] = bucket->slots[i];
-        world->events[bucket->slots[j]].pos = j;
-        j++;
-      }
-  bucket->head = 0;
-  bucket->len = j;
-}
-
-/* The first set bit at or after @from in a level's map, or -1. */
-static inline int
-bitmap_next (const guint64 *words, guint from)
-{
-  guint w = from / 64;
-  guint64 m = words[w] & (~G_GUINT64_CONSTANT (0) << (from % 64));
-  while (m == 0)
-    {
-      if (++w == WHEEL_WORDS)
-        return -1;
-      m = words[w];
-    }
-  return (int) (w * 64 + (guint) __builtin_ctzll (m));
-}
-
-static inline guint
-cursor_digit (SimWorld *world, guint level)
-{
-  return (guint) ((guint64) world->cursor >> (level * WHEEL_BITS)) & (WHEEL_SIZE - 1);
-}
-
-/* Unqueues and returns the next event if it is due at or before @limit
- * (the cursor then at its time); NIL otherwise (the cursor never passes
- * @limit). */
-static guint32
-wheel_next (SimWorld *world, gint64 limit)
-{
-  for (;;)
-    {
-      int d = bitmap_next (world->occupied[0], cursor_digit (world, 0));
-      if (d >= 0)
-        {
-          gint64 t = (gint64) (((guint64) world->cursor & ~(guint64) (WHEEL_SIZE - 1)) | (guint) d);
-          if (t > limit)
-            return NIL;
-          Bucket *bucket = &world->buckets[d];
-          while (bucket->slots[bucket->head] == NIL)
-            bucket->head++;
-          world->cursor = t;
-          guint32 slot = bucket->slots[bucket->head++];
-          if (--bucket->live == 0)
-            bucket_reset (world, (guint) d);
-          return slot;
-        }
-      guint level;
-      for (level = 1; level < WHEEL_LEVELS; level++)
-        {
-          d = bitmap_next (world->occupied[level], cursor_digit (world, level));
-          if (d >= 0)
-            break;
-        }
-      if (level == WHEEL_LEVELS)
-        return NIL;
-      guint shift = level * WHEEL_BITS;
-      guint64 above =
-          shift + WHEEL_BITS >= 64 ? 0 : ~((G_GUINT64_CONSTANT (1) << (shift + WHEEL_BITS)) - 1);
-      gint64 start = (gint64) (((guint64) world->cursor & above) | ((guint64) d << shift));
-      if (start > limit)
-        return NIL;
-      /* Cascade: file the bucket's events again from its first microsecond
-       * (all at lower levels, in their order). */
-      world->cursor = start;
-      Bucket *bucket = &world->buckets[level * WHEEL_SIZE + (guint) d];
-      const guint32 *slots = bucket->slots;
-      for (guint32 i = bucket->head, n = bucket->len; i < n; i++)
-        {
-          if (i + 8 < n && slots[i + 8] != NIL)
-            __builtin_prefetch (&world->events[slots[i + 8]]);
-          if (slots[i] == NIL)
-            continue;
-          wheel_insert (world, slots[i]);
-          /* Due within 256 us: fetch the link its delivery will read. */
-          const SimEvent *ev = &world->events[slots[i]];
-          if (level == 1 && ev->kind == EV_PACKET)
-            __builtin_prefetch (&world->links[ev->u.packet.link & world->links_mask]);
-        }
-      bucket_reset (world, level * WHEEL_SIZE + (guint) d);
-    }
-}
-
-/* The time of the next event, without moving the cursor. */
-static gint64
-wheel_peek (SimWorld *world)
-{
-  for (guint level = 0; level < WHEEL_LEVELS; level++)
-    {
-      int d = bitmap_next (world->occupied[level], cursor_digit (world, level));
-      if (d < 0)
-        continue;
-      if (level == 0)
-        return (gint64) (((guint64) world->cursor & ~(guint64) (WHEEL_SIZE - 1)) | (guint) d);
-      const Bucket *bucket = &world->buckets[level * WHEEL_SIZE + (guint) d];
-      gint64 min = G_MAXINT64;
-      for (guint32 i = bucket->head; i < bucket->len; i++)
-        if (bucket->slots[i] != NIL)
-          min = MIN (min, world->events[bucket->slots[i]].time);
-      return min;
-    }
-  return G_MAXINT64;
-}
-
-static guint32
-event_alloc (SimWorld *world)
-{
-  guint32 slot = world->event_free;
-  if (slot != NIL)
-    {
-      world->event_free = world->events[slot].pos;
-      return slot;
-    }
-  if (world->events_len == world->events_cap)
-    {
-      if (world->events_cap >= G_MAXUINT32 / 2)
-        g_error ("sim-world: more than 2^31 pending events");
-      world->events_cap = MAX (1024, world->events_cap * 2);
-      world->events = g_renew (SimEvent, world->events, world->events_cap);
-    }
-  slot = world->events_len++;
-  world->events[slot].gen = 1;
-  world->events[slot].kind = 0;
-  return slot;
-}
-
-static void
-event_release (SimWorld *world, guint32 slot)
-{
-  SimEvent *ev = &world->events[slot];
-  ev->kind = 0;
-  ev->gen++;
-  if (ev->gen == 0)
-    ev->gen = 1;
-  ev->pos = world->event_free;
-  world->event_free = slot;
-}
-
-static inline SimTimerId
-make_id (guint32 gen, guint32 slot)
-{
-  return ((guint64) gen << 32) | ((guint64) slot + 1);
-}
-
-/* Queues the event already filled in at @slot. */
-static SimTimerId
-event_push (SimWorld *world, guint32 slot, gint64 at, EvKind kind)
-{
-  SimEvent *ev = &world->events[slot];
-  ev->time = at;
-  ev->kind = (guint8) kind;
-  wheel_insert (world, slot);
-  world->n_pending++;
-  return make_id (ev->gen, slot);
-}
-
-/* The slot of a pending event, or NIL. */
-static guint32
-event_lookup (SimWorld *world, SimTimerId id)
-{
-  guint64 low = id & G_MAXUINT32;
-  if (low == 0 || low > world->events_len)
-    return NIL;
-  guint32 slot = (guint32) (low - 1);
-  SimEvent *ev = &world->events[slot];
-  if (ev->gen != (guint32) (id >> 32) || ev->kind == 0)
-    return NIL;
-  return slot;
-}
-
-static void
-event_cancel_slot (SimWorld *world, guint32 slot)
-{
-  if (world->events[slot].kind == EV_PACKET)
-    g_bytes_unref (world->events[slot].u.packet.bytes);
-  wheel_unlink (world, slot);
-  world->n_pending--;
-  event_release (world, slot);
-}
-
 /* ---- clock and events ---- */
 
 gint64
@@ -589,13 +183,13 @@ static SimTimerId
 schedule_timer (SimWorld *world, EvKind kind, guint host, gint64 at_us, SimEventFn fn,
                 gpointer data)
 {
-  guint32 slot = event_alloc (world);
+  guint32 slot = sim_event_alloc (world);
   SimEvent *ev = &world->events[slot];
   ev->u.timer.fn = fn;
   ev->u.timer.data = data;
   ev->u.timer.host = host;
   ev->u.timer.epoch = kind == EV_HOST_TIMER ? world->hosts[host].epoch : 0;
-  return event_push (world, slot, at_us, kind);
+  return sim_event_push (world, slot, at_us, kind);
 }
 
 SimTimerId
@@ -623,13 +217,13 @@ gboolean
 sim_world_cancel (SimWorld *world, SimTimerId id)
 {
   g_return_val_if_fail (world != NULL, FALSE);
-  guint32 slot = event_lookup (world, id);
+  guint32 slot = sim_event_lookup (world, id);
   if (slot == NIL)
     return FALSE;
   guint8 kind = world->events[slot].kind;
   if (kind != EV_TIMER && kind != EV_HOST_TIMER)
     return FALSE; /* not a timer: the id was forged */
-  event_cancel_slot (world, slot);
+  sim_event_cancel_slot (world, slot);
   return TRUE;
 }
 
@@ -642,7 +236,7 @@ run_event (SimWorld *world, guint32 slot)
 {
   SimEvent ev = world->events[slot];
   world->n_pending--;
-  event_release (world, slot);
+  sim_event_release (world, slot);
   world->now = ev.time;
   world->events_processed++;
   switch ((EvKind) ev.kind)
@@ -674,7 +268,7 @@ sim_world_run_until (SimWorld *world, gint64 t_us)
   guint64 start = world->events_processed;
   world->stop = FALSE;
   guint32 slot;
-  while (world->n_pending > 0 && (slot = wheel_next (world, t_us)) != NIL)
+  while (world->n_pending > 0 && (slot = sim_wheel_next (world, t_us)) != NIL)
     {
       run_event (world, slot);
       if (world->stop)
@@ -692,7 +286,7 @@ sim_world_step (SimWorld *world)
   g_return_val_if_fail (world != NULL, FALSE);
   if (world->n_pending == 0)
     return FALSE;
-  guint32 slot = wheel_next (world, G_MAXINT64);
+  guint32 slot = sim_wheel_next (world, G_MAXINT64);
   run_event (world, slot);
   world->stop = FALSE;
   return TRUE;
@@ -707,7 +301,7 @@ sim_world_stop (SimWorld *world)
 gint64
 sim_world_next_event_time (SimWorld *world)
 {
-  return world->n_pending > 0 ? wheel_peek (world) : G_MAXINT64;
+  return world->n_pending > 0 ? sim_wheel_peek (world) : G_MAXINT64;
 }
 
 guint64
@@ -993,11 +587,11 @@ link_release_if_closed (SimWorld *world, guint32 slot)
 static guint32
 schedule_link_event (SimWorld *world, guint32 slot, int e, gint64 at, EvKind kind)
 {
-  guint32 ev_slot = event_alloc (world);
+  guint32 ev_slot = sim_event_alloc (world);
   SimEvent *ev = &world->events[ev_slot];
   ev->u.link.link = world->links[slot].id;
   ev->u.link.end = (guint32) e;
-  event_push (world, ev_slot, at, kind);
+  sim_event_push (world, ev_slot, at, kind);
   return ev_slot;
 }
 
@@ -1007,7 +601,7 @@ end_close (SimWorld *world, guint32 slot, int e)
 {
   LinkEnd *end = &world->links[slot].end[e];
   if (end->pending != NIL)
-    event_cancel_slot (world, end->pending);
+    sim_event_cancel_slot (world, end->pending);
   end->pending = NIL;
   end->down_due = FALSE;
   end->state = END_CLOSED;
@@ -1029,7 +623,7 @@ notify_peer_gone (SimWorld *world, guint32 slot, int e, gint64 after_us)
       return;
     }
   if (other->pending != NIL)
-    event_cancel_slot (world, other->pending); /* the SIM_LINK_UP that will never come */
+    sim_event_cancel_slot (world, other->pending); /* the SIM_LINK_UP that will never come */
   other->pending = schedule_link_event (world, slot, o, world->now + after_us, EV_LINK_DOWN);
   other->down_due = TRUE;
 }
@@ -1151,13 +745,13 @@ sim_world_send (SimWorld *world, SimLinkId link, guint from_host, GBytes *bytes)
     }
   gint64 arrival = MAX (depart + l->delay_us, to->last_arrival);
   to->last_arrival = arrival;
-  guint32 ev_slot = event_alloc (world);
+  guint32 ev_slot = sim_event_alloc (world);
   SimEvent *ev = &world->events[ev_slot];
   ev->u.packet.bytes = g_bytes_ref (bytes);
   ev->u.packet.link = link;
   ev->u.packet.to_end = (guint32) o;
   ev->u.packet.from_host = from_host;
-  event_push (world, ev_slot, arrival, EV_PACKET);
+  sim_event_push (world, ev_slot, arrival, EV_PACKET);
   return TRUE;
 }
 
