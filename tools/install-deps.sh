@@ -19,6 +19,7 @@ PACKAGES="
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-nice gstreamer1.0-tools
   libnice-dev libgnutls28-dev gnutls-bin libsoup-3.0-dev libsqlite3-dev libxml2-dev libosip2-dev libjson-glib-dev
+  libqrencode-dev libgdk-pixbuf-2.0-dev zbar-tools coturn
   tshark
 "
 

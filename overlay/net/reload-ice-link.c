@@ -194,6 +194,10 @@ reload_ice_link_new (const ReloadIceLinkConfig *config, ReloadCert *cert, const 
   link->agent = nice_agent_new (ctx, NICE_COMPATIBILITY_RFC5245);
   g_object_set (link->agent, "upnp", config->upnp, "controlling-mode", config->controlling,
                 "ice-tcp", FALSE, NULL);
+  /* only relayed candidates: a peer that must not reveal its addresses,
+   * and the test that shows the TURN path works */
+  if (config->relay_only)
+    g_object_set (link->agent, "force-relay", TRUE, NULL);
   for (guint i = 0; config->local_addresses != NULL && config->local_addresses[i] != NULL; i++)
     {
       NiceAddress a;
@@ -236,6 +240,12 @@ reload_ice_link_new (const ReloadIceLinkConfig *config, ReloadCert *cert, const 
 }
 
 static void
+agent_closed (GObject *agent, GAsyncResult *result, gpointer data)
+{
+  g_object_unref (agent);
+}
+
+static void
 link_really_free (ReloadIceLink *link)
 {
   if (link->timeout != NULL)
@@ -252,7 +262,10 @@ link_really_free (ReloadIceLink *link)
           nice_agent_attach_recv (link->agent, link->stream, 1, NULL, NULL, NULL);
           nice_agent_remove_stream (link->agent, link->stream);
         }
-      g_object_unref (link->agent);
+      /* relayed candidates: the TURN allocations are released (refreshed
+       * with lifetime 0, RFC 5766 §7) before the agent goes, not left to
+       * expire on the server; the callback drops the last reference */
+      nice_agent_close_async (link->agent, agent_closed, NULL);
     }
   g_clear_pointer (&link->cert, reload_cert_unref);
   g_clear_pointer (&link->key, reload_key_free);

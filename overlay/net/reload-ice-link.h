@@ -62,7 +62,8 @@ typedef struct
   guint turn_port;
   const char *turn_username;
   const char *turn_password;
-  gboolean upnp; /* default off */
+  gboolean upnp;       /* default off */
+  gboolean relay_only; /* offer and use relayed candidates only (needs TURN) */
 } ReloadIceLinkConfig;
 
 typedef struct _ReloadIceLink ReloadIceLink;

@@ -2,16 +2,21 @@
  * (RFC 6940 §6.5.1): two links on 127.0.0.1 exchange what an Attach and
  * its answer carry (ufrag, password, candidates as RELOAD IceCandidates),
  * run the checks, bring DTLS up on the selected pair and carry messages;
- * hostile or unusable remote data is refused.
+ * the same through a real TURN server (coturn) with relayed candidates
+ * only; hostile or unusable remote data is refused.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "reload-ice-link.h"
 
+#include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #define OVERLAY "chorus.example"
 #define GUARD_SECONDS 30
+#define TURN_USER "chorus"
+#define TURN_PASSWORD "relay-secret"
 
 static ReloadCert *ca;
 static ReloadKey *ca_key;
@@ -77,16 +82,30 @@ static const ReloadIceLinkCallbacks callbacks = { on_gathered, on_up, on_message
 static const char *const loopback[] = { "127.0.0.1", NULL };
 
 static void
-side_init (Side *s, gboolean controlling, ReloadCert *cert, ReloadKey *key)
+side_init_turn (Side *s, gboolean controlling, ReloadCert *cert, ReloadKey *key, guint turn_port)
 {
   memset (s, 0, sizeof *s);
   s->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   ReloadIceLinkConfig cfg = { 0 };
   cfg.controlling = controlling;
   cfg.local_addresses = loopback;
+  if (turn_port != 0)
+    {
+      cfg.turn_server = "127.0.0.1";
+      cfg.turn_port = turn_port;
+      cfg.turn_username = TURN_USER;
+      cfg.turn_password = TURN_PASSWORD;
+      cfg.relay_only = TRUE;
+    }
   g_autoptr (GError) error = NULL;
   s->link = reload_ice_link_new (&cfg, cert, key, ca, &callbacks, s, &error);
   g_assert_no_error (error);
+}
+
+static void
+side_init (Side *s, gboolean controlling, ReloadCert *cert, ReloadKey *key)
+{
+  side_init_turn (s, controlling, cert, key, 0);
 }
 
 static void
@@ -134,7 +153,7 @@ both_down (gpointer data)
 
 /* What an Attach carries from @from to @to (§6.5.1). */
 static void
-attach (Side *from, Side *to)
+attach_typed (Side *from, Side *to, guint8 want_type)
 {
   g_autoptr (RwArena) arena = rw_arena_new (0);
   RwBytes ufrag, pwd;
@@ -147,11 +166,17 @@ attach (Side *from, Side *to)
       g_assert_cmpuint (cands[i].overlay_link, ==, RELOAD_OVERLAY_LINK_DTLS_UDP_SR);
       g_assert_cmpuint (cands[i].addr_port.type, ==, RELOAD_ADDRESS_IPV4);
       g_assert_cmpuint (cands[i].addr_port.addr[0], ==, 127);
-      g_assert_cmpuint (cands[i].type, ==, RELOAD_CAND_HOST);
+      g_assert_cmpuint (cands[i].type, ==, want_type);
     }
   g_autoptr (GError) error = NULL;
   g_assert_true (reload_ice_link_set_remote (to->link, ufrag, pwd, cands, n, &error));
   g_assert_no_error (error);
+}
+
+static void
+attach (Side *from, Side *to)
+{
+  attach_typed (from, to, RELOAD_CAND_HOST);
 }
 
 static void
@@ -219,6 +244,102 @@ test_bad_remote (void)
   side_clear (&a);
 }
 
+/* ---- through a real TURN server (coturn, RFC 5766) on 127.0.0.1 ---- */
+
+typedef struct
+{
+  GSubprocess *proc;
+  guint port;
+} Turn;
+
+static guint
+free_udp_port (void)
+{
+  g_autoptr (GSocket) sock =
+      g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_assert_true (g_socket_bind (sock, any, FALSE, NULL));
+  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (sock, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* coturn with one long-term credential, relaying on loopback, its
+ * database in a temporary directory; ready when it says so. */
+static void
+turn_start (Turn *t, const char *dir)
+{
+  t->port = free_udp_port ();
+  g_autofree char *listen = g_strdup_printf ("--listening-port=%u", t->port);
+  g_autofree char *db = g_strdup_printf ("--userdb=%s/turndb", dir);
+  g_autofree char *pid = g_strdup_printf ("--pidfile=%s/turn.pid", dir);
+  g_autofree char *user = g_strdup_printf ("--user=%s:%s", TURN_USER, TURN_PASSWORD);
+  g_autoptr (GError) error = NULL;
+  t->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                              &error, "turnserver", "-n", "--listening-ip=127.0.0.1", listen,
+                              "--relay-ip=127.0.0.1", "--min-port=49152", "--max-port=65535",
+                              "--allow-loopback-peers", "--lt-cred-mech", user, "--realm=" OVERLAY,
+                              "--no-tls", "--no-dtls", "--no-cli", "--no-tcp-relay",
+                              "--log-file=stdout", "--simple-log", db, pid, NULL);
+  g_assert_no_error (error);
+  g_autoptr (GDataInputStream) out =
+      g_data_input_stream_new (g_subprocess_get_stdout_pipe (t->proc));
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (line); /* coturn exited before it was ready */
+      if (strstr (line, "Total General servers") != NULL)
+        break;
+    }
+}
+
+static void
+turn_stop (Turn *t)
+{
+  g_subprocess_send_signal (t->proc, SIGTERM);
+  g_subprocess_wait (t->proc, NULL, NULL);
+  g_clear_object (&t->proc);
+}
+
+static void
+test_turn_relay (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("chorus-turn-XXXXXX", NULL);
+  Turn turn;
+  turn_start (&turn, dir);
+  Side a, b;
+  side_init_turn (&a, TRUE, alice_cert, alice_key, turn.port);
+  side_init_turn (&b, FALSE, bob_cert, bob_key, turn.port);
+  Side *both[2] = { &a, &b };
+  run_until (both_gathered, both);
+  /* relay_only: the Attach carries relayed candidates alone (§6.5.1.3) */
+  attach_typed (&a, &b, RELOAD_CAND_RELAY);
+  attach_typed (&b, &a, RELOAD_CAND_RELAY);
+  run_until (both_up, both);
+  guint8 lt, rt;
+  g_assert_true (reload_ice_link_get_selected_types (a.link, &lt, &rt));
+  g_assert_cmpuint (lt, ==, RELOAD_CAND_RELAY);
+  g_assert_cmpuint (rt, ==, RELOAD_CAND_RELAY);
+  g_assert_cmpmem (a.peer.id, 16, bob_id.id, 16);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_assert_true (reload_ice_link_send (a.link, (const guint8 *) "via turn", 8, NULL));
+      g_assert_true (reload_ice_link_send (b.link, (const guint8 *) "and back", 8, NULL));
+    }
+  run_until (both_have, both);
+  reload_ice_link_close (a.link);
+  run_until (both_down, both);
+  side_clear (&a);
+  side_clear (&b);
+  turn_stop (&turn);
+  g_autofree char *f1 = g_build_filename (dir, "turndb", NULL);
+  g_autofree char *f2 = g_build_filename (dir, "turn.pid", NULL);
+  g_unlink (f1);
+  g_unlink (f2);
+  g_rmdir (dir);
+}
+
 static ReloadCert *
 issue (ReloadKey **key, const char *user, ReloadNodeId *id, guint8 fill)
 {
@@ -243,6 +364,7 @@ main (int argc, char **argv)
   bob_cert = issue (&bob_key, "bob@" OVERLAY, &bob_id, 0xb0);
   g_test_add_func ("/net/ice-link/attach-and-messages", test_attach_and_messages);
   g_test_add_func ("/net/ice-link/bad-remote", test_bad_remote);
+  g_test_add_func ("/net/ice-link/turn-relay", test_turn_relay);
   int r = g_test_run ();
   reload_cert_unref (alice_cert);
   reload_cert_unref (bob_cert);
