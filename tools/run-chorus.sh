@@ -5,8 +5,9 @@
 # CA and a signed configuration document) and this machine's first peer in
 # ${XDG_DATA_HOME:-~/.local/share}/chorus/home; every run then starts that
 # peer (chorus-peer) in the foreground until Ctrl+C, when it leaves the
-# overlay gracefully.  Other machines join with profiles issued by
-# `chorus-enroll issue --dir <home>/ca ...` and `--bootstrap` this peer.
+# overlay gracefully, and the overlay's enrollment server (chorus-enroll
+# serve, on ${CHORUS_ENROLL_LISTEN:-127.0.0.1:6085}) beside it: other
+# devices join with a link from `chorus-enroll invite`.
 #
 #   tools/run-chorus.sh            the home peer
 #   tools/run-chorus.sh --demo     the wire codec against Wireshark, and a
@@ -31,11 +32,13 @@ fi
 
 home=${XDG_DATA_HOME:-$HOME/.local/share}/chorus/home
 listen=${CHORUS_LISTEN:-127.0.0.1:6084}
+enroll_listen=${CHORUS_ENROLL_LISTEN:-127.0.0.1:6085}
 user=$(id -un)@home.chorus
 if [ ! -f "$home/ca/ca-key.pem" ]; then
   echo "no overlay configured: creating the home overlay home.chorus in $home"
   "$tools/chorus-enroll" init --overlay home.chorus --dir "$home/ca" \
-    --bootstrap "$listen" --kind 4000:NOTES:array:USER-MATCH:100:1024
+    --bootstrap "$listen" --kind 4000:NOTES:array:USER-MATCH:100:1024 \
+    --enrollment-url "https://$enroll_listen/enroll"
 fi
 if [ ! -f "$home/peer/cert.pem" ]; then
   "$tools/chorus-enroll" issue --dir "$home/ca" --user "$user" --out "$home/peer"
@@ -44,4 +47,13 @@ echo "starting the peer of $user on $listen (Ctrl+C leaves the overlay); in anot
 echo "  $tools/chorus-peer ctl --profile $home/peer status"
 echo "  $tools/chorus-peer ctl --profile $home/peer store NOTES $user hello"
 echo "  $tools/chorus-peer ctl --profile $home/peer fetch NOTES $user"
-exec "$tools/chorus-peer" run --profile "$home/peer" --listen "$listen"
+if grep -q "<enrollment-server>" "$home/ca/config.xml"; then
+  "$tools/chorus-enroll" serve --dir "$home/ca" --listen "$enroll_listen" &
+  serve_pid=$!
+  trap 'kill "$serve_pid" 2>/dev/null || true' EXIT
+  echo "invite another device (prints a link; --qr FILE.png also writes it as a QR code):"
+  echo "  $tools/chorus-enroll invite --dir $home/ca --user NAME"
+  echo "and on that device:"
+  echo "  chorus-peer join LINK --profile DIR && chorus-peer run --profile DIR"
+fi
+"$tools/chorus-peer" run --profile "$home/peer" --listen "$listen"

@@ -643,10 +643,13 @@ reload_config_check_update (const ReloadConfig *held, const ReloadConfig *receiv
   if (g_strcmp0 (held->instance_name, received->instance_name) != 0)
     return invalid (error, "the configuration is for overlay %s, not %s", received->instance_name,
                     held->instance_name);
-  /* §6.3.2.1, §6.5.4: a node holding a configuration with a higher
-   * sequence answers Error_Config_Too_Old; sequences do not wrap (§11.1:
-   * "monotonically increasing ... between 0 and 2^16-2"). */
-  if (received->sequence <= held->sequence)
+  /* §6.5.4.2: "processed only if ... the sequence number in the document
+   * is greater than the current configuration sequence number"; greater
+   * as §6.3.2.1 compares them, "monotonically increasing mod 65535 ...
+   * by modulo arithmetic as in TCP", so that 0 follows 65534 ("peers
+   * sending a new configuration when the configuration sequence is
+   * currently 65534 MUST set the configuration sequence number to 0"). */
+  if (reload_configuration_sequence_compare (received->sequence, held->sequence) <= 0)
     {
       g_set_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_TOO_OLD,
                    "configuration sequence %u is not newer than the %u held", received->sequence,
@@ -654,6 +657,12 @@ reload_config_check_update (const ReloadConfig *held, const ReloadConfig *receiv
       return FALSE;
     }
   return TRUE;
+}
+
+guint16
+reload_config_next_sequence (guint16 sequence)
+{
+  return sequence >= RELOAD_CONFIG_SEQUENCE_MAX ? 0 : (guint16) (sequence + 1);
 }
 
 gboolean
@@ -727,6 +736,9 @@ reload_config_apply_to_node (const ReloadConfig *cfg, ReloadNodeConfig *node_con
   node_config->chord_ping_interval_s = cfg->chord_ping_interval;
   node_config->chord_reactive = cfg->chord_reactive;
   node_config->kinds = kinds; /* the caller's reference */
+  /* what the node sends in ConfigUpdate (§6.5.4); NULL when @cfg was not
+   * parsed from a document */
+  node_config->config_document = cfg->document;
   return TRUE;
 }
 
@@ -751,7 +763,13 @@ static gboolean
 write_file (const char *path, const char *data, gsize len, GError **error)
 {
   g_autoptr (GError) e = NULL;
-  if (len > G_MAXSSIZE || !g_file_set_contents (path, data, (gssize) len, &e))
+  /* atomically: a temporary file renamed over @path, so that a crash
+   * leaves the old document or the new one, never half of one; 0600,
+   * since a document may hold a shared-secret (§11.1) */
+  if (len > G_MAXSSIZE
+      || !g_file_set_contents_full (path, data, (gssize) len,
+                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                    0600, &e))
     {
       g_set_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_IO, "%s",
                    e != NULL ? e->message : "document too large");

@@ -274,7 +274,9 @@ ReloadConfig *reload_config_load_file (const char *path, const char *instance_na
 char *reload_config_to_xml (const ReloadConfig *cfg, GError **error);
 
 /* Writes the document @cfg was parsed from, byte for byte (its signatures
- * stay valid), or reload_config_to_xml() when @cfg was not parsed. */
+ * stay valid), or reload_config_to_xml() when @cfg was not parsed.  The
+ * file is replaced atomically (a temporary file renamed over @path, synced
+ * first) and made 0600 (a document may hold a shared-secret). */
 gboolean reload_config_save (const ReloadConfig *cfg, const char *path, GError **error);
 
 /* The whole signed document: @cfg written as reload_config_to_xml()
@@ -340,10 +342,18 @@ gboolean reload_config_verify_with_signers (const ReloadConfig *cfg, ReloadCert 
 
 /* Whether @received may replace @held (§6.3.2.1, §6.5.4: the
  * configuration_sequence of messages and ConfigUpdate): the same
- * instance-name (INVALID otherwise) and a strictly higher sequence
- * (TOO_OLD otherwise; sequences do not wrap, §11.1). */
+ * instance-name (INVALID otherwise) and a newer sequence (TOO_OLD
+ * otherwise), compared as §6.3.2.1 says, modulo 65535 "as in TCP"
+ * (reload_configuration_sequence_compare()): 0 follows 65534, and a
+ * sequence 32768 or more steps ahead counts as older. */
 gboolean reload_config_check_update (const ReloadConfig *held, const ReloadConfig *received,
                                      GError **error);
+
+/* The sequence of the configuration that follows one of @sequence
+ * (§6.3.2.1: "peers sending a new configuration when the configuration
+ * sequence is currently 65534 MUST set the configuration sequence number
+ * to 0"). */
+guint16 reload_config_next_sequence (guint16 sequence);
 
 /* Whether @cfg's expiration is at or before @now (NULL: the current
  * time); FALSE when it has none. */
@@ -357,9 +367,11 @@ gboolean reload_config_is_expired (const ReloadConfig *cfg, GDateTime *now);
  * of reload_config_validate(). */
 ReloadKindTable *reload_config_get_kinds (const ReloadConfig *cfg, GError **error);
 
-/* Fills @node_config from @cfg: overlay_name (borrowed from @cfg, which
- * must outlive the call to reload_node_new(), which copies it),
- * configuration_sequence, max_message_size, initial_ttl,
+/* Fills @node_config from @cfg: overlay_name and config_document
+ * (borrowed from @cfg, which must outlive the call to reload_node_new(),
+ * which copies the one and references the other; config_document is NULL
+ * when @cfg was not parsed), configuration_sequence, max_message_size,
+ * initial_ttl,
  * overlay_reliability_timer_ms, chord_update_interval_s,
  * chord_ping_interval_s, chord_reactive and kinds.  kinds is a new
  * reference that the caller owns and must unref (reload_node_new() takes

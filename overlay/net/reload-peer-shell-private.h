@@ -1,7 +1,7 @@
 /* reload-peer-shell-private.h: what the parts of the peer's shell share:
  * its state (reload-peer-shell.c: links, the node's callbacks, the API)
- * and the joining machinery (reload-peer-shell-join.c: bootstrap,
- * partition checks, watchdogs, fresh nodes).
+ * and the joining machinery (reload-peer-shell-join.c: bootstrap, the
+ * bootstrap cache, partition checks, watchdogs, fresh nodes).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -92,6 +92,16 @@ struct _ReloadPeerShell
   GSource *watchdog_timer;
   gint64 attempt_started_ms;
   gint64 isolated_since_ms;
+  gboolean formed_overlay; /* this node formed the overlay: nowhere to rejoin */
+
+  /* the bootstrap cache (§11.4, reload-peer-shell-join.c) */
+  ReloadPeerShellCache cache;
+  GPtrArray *cached;                /* GInetSocketAddress: this round's cached peers */
+  GInetSocketAddress *cache_trying; /* the cached peer of the current attempt */
+  GPtrArray *cache_failed;          /* GInetSocketAddress: cached peers without answer */
+  GHashTable *listen_of;            /* hex Node-ID -> GInetSocketAddress of its Attach */
+  char *cache_digest;               /* the neighbours recorded last */
+  gint64 cache_recorded_ms;
 
   GHashTable *links; /* guint64 id -> Link */
   GHashTable *glare; /* ChordId -> GlareWait */
@@ -110,6 +120,8 @@ struct _ReloadPeerShell
   gpointer leave_data;
 
   void (*joined_cb) (gpointer user_data);
+  guint16 (*config_update_cb) (gpointer user_data, GBytes *document, char **info);
+  GBytes *config_document; /* node_cfg.config_document's reference */
   gpointer user_data;
 
   gboolean ice;      /* Attach with full ICE (the overlay's no-ice is false) */
@@ -124,6 +136,9 @@ Link *rps_open_link (ReloadPeerShell *s, LinkKind kind, GPtrArray *targets,
                      const ReloadNodeId *expected);
 void rps_link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node);
 
+/* reload-peer-shell-config.c */
+guint16 rps_node_config_update (gpointer shell, const guint8 *document, gsize len, char **info);
+
 /* reload-peer-shell-join.c */
 gboolean rps_bootstrap_step (gpointer data);
 void rps_schedule_bootstrap (ReloadPeerShell *s, guint delay_ms);
@@ -131,5 +146,10 @@ gboolean rps_partition_check (gpointer data);
 gboolean rps_make_node (ReloadPeerShell *s, GError **error);
 void rps_restart (ReloadPeerShell *s, const char *why);
 gboolean rps_watchdog (gpointer data);
+void rps_cache_init (ReloadPeerShell *s, const ReloadPeerShellCache *cache);
+void rps_cache_clear (ReloadPeerShell *s);
+void rps_cache_note_attach (ReloadPeerShell *s, const ReloadNodeId *peer,
+                            const ReloadAttachReqAns *remote);
+void rps_cache_joined (ReloadPeerShell *s);
 
 G_END_DECLS

@@ -317,6 +317,7 @@ node_connect (gpointer shell, const ReloadNodeId *peer_id, const ReloadAttachReq
   guint n_candidates = remote->n_candidates;
   if (s->leaving)
     return;
+  rps_cache_note_attach (s, peer_id, remote); /* where it listens, for §11.4 */
   ChordId peer = chord_id_from_node_id (peer_id);
   Link *prepared = token != 0 ? g_hash_table_lookup (s->links, &token) : NULL;
   if (prepared != NULL && prepared->ice != NULL)
@@ -387,6 +388,7 @@ node_joined (gpointer shell)
   if (s->bootstrap->len > 0 && s->partition_timer == NULL)
     s->partition_timer =
         rps_timeout_source (s, RELOAD_PEER_SHELL_PARTITION_CHECK_S * 1000, rps_partition_check, s);
+  rps_cache_joined (s);
   if (s->joined_cb)
     s->joined_cb (s->user_data);
 }
@@ -398,6 +400,7 @@ const ReloadNodeShell rps_node_shell_ops = {
   .joined = node_joined,
   .prepare_attach = node_prepare_attach,
   .release_attach = node_release_attach,
+  .config_update = rps_node_config_update, /* reload-peer-shell-config.c */
 };
 
 /* ---------------------------------------------------------------- links */
@@ -559,7 +562,9 @@ tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_da
     {
       s->node_started = TRUE;
       s->bootstrap_backoff_ms = RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MS;
-      g_message ("joining through bootstrap node %s (%s)", l->address, h);
+      g_message ("joining through %s %s (%s)",
+                 s->cache_trying ? "cached peer (bootstrap cache, §11.4)" : "bootstrap node",
+                 l->address, h);
       reload_node_start (s->node, l->id, &l->peer, now);
     }
   else
@@ -886,6 +891,7 @@ reload_peer_shell_new (const ReloadCredentials *creds, const ReloadPeerShellConf
   s->links = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, link_free_all);
   s->glare = g_hash_table_new_full (chord_id_hash_func, chord_id_equal_func, NULL, glare_wait_free);
   s->bootstrap = g_ptr_array_new_with_free_func (g_object_unref);
+  rps_cache_init (s, &config->cache);
   s->cancellable = g_cancellable_new ();
   s->isolated_since_ms = -1;
   s->bootstrap_backoff_ms = RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MS;
@@ -894,6 +900,10 @@ reload_peer_shell_new (const ReloadCredentials *creds, const ReloadPeerShellConf
                                 : reload_kind_table_new_default ();
   s->max_message_size = config->node.max_message_size ? config->node.max_message_size : 5000;
   s->joined_cb = config->joined;
+  s->config_update_cb = config->config_update;
+  s->config_document =
+      config->node.config_document ? g_bytes_ref (config->node.config_document) : NULL;
+  s->node_cfg.config_document = s->config_document;
   s->ice = config->ice;
   s->user_data = config->user_data;
   s->identity = reload_cert_get_identity (s->cert, error);
@@ -1021,9 +1031,11 @@ reload_peer_shell_free (ReloadPeerShell *s)
   g_clear_object (&s->listen_address);
   g_clear_object (&s->cancellable);
   g_clear_pointer (&s->bootstrap, g_ptr_array_unref);
+  rps_cache_clear (s);
   g_clear_pointer (&s->identity, reload_cert_identity_free);
   g_free (s->ice_address);
   g_clear_pointer (&s->kinds, reload_kind_table_unref);
+  g_clear_pointer (&s->config_document, g_bytes_unref);
   g_clear_pointer (&s->ca, reload_cert_unref);
   g_clear_pointer (&s->cert, reload_cert_unref);
   g_clear_pointer (&s->key, reload_key_free);

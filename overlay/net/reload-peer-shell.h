@@ -7,9 +7,10 @@
  *     must hold the Node-ID that sent the AttachReqAns or the link is
  *     closed;
  *   - bootstrap links (§11.4) straight to the configured bootstrap
- *     addresses, the join through the first one that answers, and the
+ *     addresses, then to the peers of the bootstrap cache when none of
+ *     them answers, the join through the first one that answers, and the
  *     first node's own ring when no other bootstrap node can be reached
- *     (§6.4.2.1, §10.5);
+ *     (§6.4.2.1, §10.5); the peers it is connected to, for the cache;
  *   - the periodic partition check of §10.7.4.4 through a bootstrap node;
  *   - the node's timer, as one GSource.
  *
@@ -52,7 +53,40 @@ typedef enum
 #define RELOAD_PEER_SHELL_PARTITION_CHECK_S 60 /* §10.7.4.4 */
 #define RELOAD_PEER_SHELL_CONNECT_TIMEOUT_S 10
 
+/* The bootstrap cache (§11.4): neighbours recorded at least this often
+ * while joined, and at once (within a second) when they change. */
+#define RELOAD_PEER_SHELL_CACHE_REFRESH_S 300
+
 typedef struct _ReloadPeerShell ReloadPeerShell;
+
+/* A peer this peer is directly connected to, for the bootstrap cache. */
+typedef struct
+{
+  ReloadNodeId node_id;
+  /* where it listens: the TLS-TCP-FH-NO-ICE candidate of its Attach, or
+   * the address a link of ours reached it at (never the source port of a
+   * connection it opened) */
+  GInetSocketAddress *address;
+  gboolean connected; /* a link to it is up */
+} ReloadPeerShellCachePeer;
+
+/* The bootstrap cache of §11.4, kept by the shell's owner (ChorusPeer:
+ * in the profile's database); every callback runs on the shell's context.
+ * Without `load`, the shell has no cache. */
+typedef struct
+{
+  /* The cached peers to try when no configured bootstrap node answers,
+   * best first: GInetSocketAddress, transfer full. */
+  GPtrArray *(*load) (gpointer user_data);
+  /* The peers this peer is directly connected to now (its neighbours and
+   * the peer it joined through), when they change and at least every
+   * RELOAD_PEER_SHELL_CACHE_REFRESH_S while joined. */
+  void (*record) (gpointer user_data, const ReloadPeerShellCachePeer *peers, guint n_peers);
+  /* A cached peer did not answer during a join that then succeeded
+   * through another peer. */
+  void (*failed) (gpointer user_data, GInetSocketAddress *address);
+  gpointer user_data;
+} ReloadPeerShellCache;
 
 typedef struct
 {
@@ -70,8 +104,17 @@ typedef struct
    * host candidates on the listening address) instead of No-ICE TLS
    * links; an overlay is one or the other (its no-ice element). */
   gboolean ice;
+  /* The bootstrap cache (§11.4): tried after the bootstrap nodes, also
+   * when there is none; all NULL for none. */
+  ReloadPeerShellCache cache;
   /* Events, on the shell's context; all optional. */
   void (*joined) (gpointer user_data);
+  /* A ConfigUpdate reached the node (§6.5.4): as ReloadNodeShell's
+   * config_update, with the document's bytes.  The callback verifies the
+   * document and, when it takes it, applies it with
+   * reload_peer_shell_reconfigure() and returns 0; otherwise it returns the
+   * RFC 6940 error code to answer with.  NULL: every update is refused. */
+  guint16 (*config_update) (gpointer user_data, GBytes *document, char **info);
   gpointer user_data;
 } ReloadPeerShellConfig;
 
@@ -91,6 +134,14 @@ void reload_peer_shell_start (ReloadPeerShell *shell);
  * down or after @timeout_ms. */
 void reload_peer_shell_leave (ReloadPeerShell *shell, guint timeout_ms, GSourceFunc done,
                               gpointer user_data);
+
+/* A new configuration (§6.5.4.2: "the node MUST reconfigure itself"):
+ * what reload_node_reconfigure() takes from @node (configuration_sequence,
+ * config_document, kinds, max_message_size, initial_ttl, the timers,
+ * chord_reactive) goes to the node now and to the nodes the shell makes
+ * later (a join started again).  config_document and kinds are
+ * referenced. */
+void reload_peer_shell_reconfigure (ReloadPeerShell *shell, const ReloadNodeConfig *node);
 
 /* The node, for requests.  After calling into it, call
  * reload_peer_shell_poke() so that the timer follows. */

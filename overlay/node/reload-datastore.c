@@ -1460,3 +1460,37 @@ reload_storage_drop_outside (ReloadStorage *s, ChordId lo, ChordId hi)
     mark_expiry_dirty (s);
   return dropped;
 }
+
+/* ---------------------------------------------------------------- a new configuration */
+
+void
+reload_storage_set_kinds (ReloadStorage *s, ReloadKindTable *kinds)
+{
+  g_return_if_fail (s != NULL && kinds != NULL);
+  ReloadKindTable *old = s->kinds;
+  s->kinds = reload_kind_table_ref (kinds);
+  s->options.kind_model_data = s->kinds;
+  reload_kind_table_unref (old);
+}
+
+guint
+reload_storage_drop_kind (ReloadStorage *s, guint32 kind)
+{
+  guint dropped = 0;
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, s->resources);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      Resource *r = value;
+      KindStore *k = lookup_kind (r, kind);
+      if (k == NULL)
+        continue;
+      dropped += (guint) g_tree_nnodes (k->entries);
+      g_hash_table_remove (r->kinds, GUINT_TO_POINTER (kind));
+      if (g_hash_table_size (r->kinds) == 0)
+        g_hash_table_iter_remove (&it);
+    }
+  mark_expiry_dirty (s);
+  return dropped;
+}

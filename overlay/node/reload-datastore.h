@@ -160,6 +160,13 @@ typedef struct ReloadStorage ReloadStorage;
 ReloadStorage *reload_storage_new (ReloadKindTable *kinds);
 void reload_storage_free (ReloadStorage *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadStorage, reload_storage_free)
+/* A new configuration (§6.5.4, §11.1): the kinds known from now on
+ * (referenced).  Values stay; reload_storage_drop_kind() drops those of a
+ * kind that is gone. */
+void reload_storage_set_kinds (ReloadStorage *s, ReloadKindTable *kinds);
+/* Drops every value of @kind at every resource (and resources left
+ * empty).  Returns how many values went. */
+guint reload_storage_drop_kind (ReloadStorage *s, guint32 kind);
 /* §11.1 node-id-length (16 to 20). */
 void reload_storage_set_node_id_length (ReloadStorage *s, guint node_id_length);
 /* The codec options the engine encodes and decodes values with (kind

@@ -27,6 +27,15 @@
 #define JOIN_ATTACH_WAIT_MS 2000                    /* §10.5 step 3: time for neighbor Attaches */
 #define JOIN_RETRY_MS 10000                         /* a join that made no progress starts over */
 #define N_REPLICAS 2                                /* §10.4: the next two successors */
+/* ConfigUpdate (§6.5.4, reload-node-config.c): a node that did not take
+ * our document (no answer, or an error other than Error_Config_Too_Old)
+ * gets it again after this long at the earliest; at most this many nodes
+ * are remembered (a flood of requests from many origins cannot grow it). */
+#define CONFIG_PUSH_RETRY_MS 30000
+#define CONFIG_PUSH_MAX_PEERS 1024
+/* §6.3.2.1: the configuration_sequence of a ConfigUpdate "MUST be
+ * accepted regardless of the receiving node's configuration sequence" */
+#define CONFIG_SEQUENCE_WILDCARD 0xffff
 
 /* ---------------------------------------------------------------- timers */
 
@@ -39,6 +48,7 @@ typedef enum
   TIMER_REPLICATE,
   TIMER_JOIN,
   TIMER_HOUSEKEEPING, /* answer cache, reassembly, storage expiry */
+  TIMER_CONFIG_PUSH,  /* ConfigUpdate to the links after a reconfiguration */
 } TimerKind;
 
 typedef struct
@@ -64,6 +74,11 @@ typedef struct
   gint64 st_at;
   ReloadSelfTuningData st;
   gboolean st_join_checked; /* its first Update was looked at (§6.4) */
+  /* §6.3.2.1: the configuration_sequence of its own messages (requests
+   * it originated, so the via list was empty), or of the document it
+   * took from us or refused as not newer than its own */
+  gboolean config_seq_known;
+  guint16 config_seq;
 } Conn;
 
 typedef enum
@@ -125,6 +140,9 @@ struct ReloadNode
   ChordId self;
   guint32 overlay_hash;
   RwOptions wire;
+  /* the same, bounded by RELOAD_NODE_CONFIG_UPDATE_MAX_MESSAGE_SIZE: for
+   * ConfigUpdate, which may exceed max-message-size (reload-node.h) */
+  RwOptions wire_config_update;
   ChordTable table;
   NodeState state;
   gint64 started_ms;
@@ -142,6 +160,13 @@ struct ReloadNode
   gint64 reactive_update_at;
   gint64 replicate_at;
   gint64 join_at;
+  gint64 config_push_at;
+
+  /* ConfigUpdate (§6.5.4): the document of cfg.configuration_sequence
+   * (cfg.config_document holds the same reference), and the nodes it was
+   * sent to: ChordId* -> ConfigPush */
+  GBytes *config_document;
+  GHashTable *config_pushes;
 
   ChordId admitting_peer;
   gboolean have_admitting;
@@ -245,3 +270,15 @@ void rn_self_tuning_tick (ReloadNode *n, gint64 now);
 gint64 rn_stabilize_interval_ms (ReloadNode *n);
 gboolean rn_signer_has (const ReloadSignerInfo *signer, ChordId id);
 void rn_store_certificates (ReloadNode *n, gint64 now);
+/* ConfigUpdate (reload-node-config.c) */
+void rn_config_init (ReloadNode *n);
+void rn_config_clear (ReloadNode *n);
+const RwOptions *rn_wire_for (ReloadNode *n, guint16 code);
+gsize rn_largest_message (const ReloadNode *n);
+/* a request of @c's peer itself carried @sequence (§6.3.2.1) */
+void rn_config_observe (ReloadNode *n, Conn *c, guint16 sequence, gint64 now);
+/* sends our document to @peer unless it was sent lately (§6.5.4) */
+void rn_config_push (ReloadNode *n, ChordId peer, gint64 now);
+void rn_config_push_links (ReloadNode *n, gint64 now);
+void rn_handle_config_update_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx,
+                                  gint64 now);

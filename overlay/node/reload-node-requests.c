@@ -290,10 +290,7 @@ rn_handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint6
       handle_storage (n, m, ctx, now);
       break;
     case RELOAD_CONFIG_UPDATE_REQ:
-      {
-        ReloadConfigUpdateAns a = { 0 };
-        rn_send_answer (n, ctx->from_link, m, RELOAD_CONFIG_UPDATE_ANS, &a, now);
-      }
+      rn_handle_config_update_req (n, m, ctx, now); /* reload-node-config.c */
       break;
     default:
       rn_send_error (n, ctx->from_link, m, RELOAD_ERROR_INVALID_MESSAGE, "method not supported",
@@ -328,6 +325,12 @@ rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo 
                                               name ? name : "error response");
       TRACE (n, "error %s: %.*s", name ? name : "?", (int) e->error_info.len,
              (const char *) e->error_info.data);
+      /* §6.5.4: "Whenever a node detects that another node has old
+       * configuration data, it MUST generate a ConfigUpdate request": the
+       * destination's Error_Config_Too_New says it has */
+      if (e->error_code == RELOAD_ERROR_CONFIG_TOO_NEW && signer->n_node_ids > 0
+          && signer->node_ids[0].len >= 16)
+        rn_config_push (n, chord_id_from_node_id (&signer->node_ids[0]), now);
       rn_txn_finish (n, t, m, error);
       return;
     }

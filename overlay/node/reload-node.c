@@ -265,7 +265,8 @@ reload_node_new (const ReloadNodeConfig *config, const ReloadNodeShell *shell, g
   n->answers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, cached_answer_free);
   n->timers = g_array_new (FALSE, FALSE, sizeof (Timer));
   n->storage = reload_storage_new (n->kinds);
-  n->reassembler = reload_reassembler_new (n->cfg.max_message_size, REASSEMBLY_TIMEOUT_US);
+  rn_config_init (n);
+  n->reassembler = reload_reassembler_new (rn_largest_message (n), REASSEMBLY_TIMEOUT_US);
   n->scratch = rw_arena_new (0);
   n->next_stabilize = n->next_fingers = n->reactive_update_at = n->replicate_at = n->join_at =
       G_MAXINT64;
@@ -287,6 +288,7 @@ reload_node_free (ReloadNode *n)
       rn_txn_finish (n, t, NULL, error);
     }
   g_list_free (pending);
+  rn_config_clear (n);
   g_hash_table_destroy (n->links);
   g_hash_table_destroy (n->by_peer);
   g_hash_table_destroy (n->attaching);
@@ -315,13 +317,19 @@ seal (ReloadNode *n, ReloadMessage *m)
 {
   g_autoptr (GError) error = NULL;
   m->header.overlay = n->overlay_hash;
-  m->header.configuration_sequence = n->cfg.configuration_sequence;
+  /* §6.3.2.1: a ConfigUpdate carries 65535, which its receiver accepts
+   * "regardless of [its] configuration sequence number" (it goes to nodes
+   * whose sequence differs from ours) */
+  m->header.configuration_sequence = m->message_code == RELOAD_CONFIG_UPDATE_REQ
+                                         ? CONFIG_SEQUENCE_WILDCARD
+                                         : n->cfg.configuration_sequence;
+  const RwOptions *wire = rn_wire_for (n, m->message_code);
   /* the SignerIdentity is part of the signed bytes (§6.3.4): fill it
    * first, sign after */
   ReloadSignature probe = { 0 };
   n->cfg.security->sign (n->cfg.security_data, (const guint8 *) "", 0, m->arena, &probe);
   m->security_block.signature.identity = probe.identity;
-  g_autoptr (GBytes) input = reload_message_signature_input (m, &n->wire, &error);
+  g_autoptr (GBytes) input = reload_message_signature_input (m, wire, &error);
   if (input == NULL)
     {
       g_warning ("reload-node: cannot sign a %s: %s",
@@ -373,7 +381,7 @@ seal (ReloadNode *n, ReloadMessage *m)
       m->security_block.n_certificates = bucket->len;
     }
   g_ptr_array_unref (bucket);
-  GBytes *out = reload_message_encode (m, &n->wire, &error);
+  GBytes *out = reload_message_encode (m, wire, &error);
   if (out == NULL)
     TRACE (n, "cannot encode a %s: %s", rw_enum_name (reload_message_code_names, m->message_code),
            error->message);
@@ -631,7 +639,11 @@ static void
 deliver (ReloadNode *n, guint64 from_link, GBytes *bytes, guint n_via, gint64 now)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (ReloadMessage) m = reload_message_decode (bytes, &n->wire, &error);
+  /* only a ConfigUpdate may exceed max-message-size (process() drops
+   * other messages that do) */
+  gboolean large = g_bytes_get_size (bytes) > n->cfg.max_message_size;
+  g_autoptr (ReloadMessage) m =
+      reload_message_decode (bytes, large ? &n->wire_config_update : &n->wire, &error);
   if (m == NULL)
     {
       drop (n, error->message);
@@ -639,8 +651,14 @@ deliver (ReloadNode *n, guint64 from_link, GBytes *bytes, guint n_via, gint64 no
     }
   if (m->is_fragment)
     return;
+  if (large && m->message_code != RELOAD_CONFIG_UPDATE_REQ)
+    {
+      drop (n, "larger than max-message-size");
+      return;
+    }
   /* §6.3.4: the destination verifies the signature */
-  g_autoptr (GBytes) input = reload_message_signature_input (m, &n->wire, NULL);
+  g_autoptr (GBytes) input =
+      reload_message_signature_input (m, rn_wire_for (n, m->message_code), NULL);
   ReloadSignerInfo signer = { 0 };
   if (input == NULL
       || !n->cfg.security->verify (n->cfg.security_data, g_bytes_get_data (input, NULL),
@@ -657,16 +675,29 @@ deliver (ReloadNode *n, guint64 from_link, GBytes *bytes, guint n_via, gint64 no
       rn_handle_answer (n, m, &signer, now);
       return;
     }
+  Conn *from = from_link ? g_hash_table_lookup (n->links, GSIZE_TO_POINTER (from_link)) : NULL;
+  ChordId origin;
+  if (m->header.n_via_list > 0 && m->header.via_list[0].type == RELOAD_DESTINATION_NODE)
+    origin = chord_id_from_node_id (&m->header.via_list[0].node_id);
+  else
+    origin = from ? from->peer : n->self;
   /* §6.3.2.1: a request's configuration sequence must be ours */
   if (m->header.configuration_sequence != n->cfg.configuration_sequence
       && !(m->message_code == RELOAD_CONFIG_UPDATE_REQ
-           && m->header.configuration_sequence == 0xffff))
+           && m->header.configuration_sequence == CONFIG_SEQUENCE_WILDCARD))
     {
+      gboolean too_old = reload_configuration_sequence_compare (m->header.configuration_sequence,
+                                                                n->cfg.configuration_sequence)
+                         < 0;
       rn_send_error (n, from_link, m,
-                     (gint16) (m->header.configuration_sequence - n->cfg.configuration_sequence) < 0
-                         ? RELOAD_ERROR_CONFIG_TOO_OLD
-                         : RELOAD_ERROR_CONFIG_TOO_NEW,
+                     too_old ? RELOAD_ERROR_CONFIG_TOO_OLD : RELOAD_ERROR_CONFIG_TOO_NEW,
                      "configuration sequence", now);
+      /* "if the configuration file in the request is too old, the node
+       * MUST generate a ConfigUpdate message to update the requesting
+       * node" (to its origin, when it signed the request: a forged origin
+       * gets nothing) */
+      if (too_old && rn_signer_has (&signer, origin))
+        rn_config_push (n, origin, now);
       return;
     }
   /* §6.2.1: a retransmission gets the answer already given */
@@ -684,11 +715,7 @@ deliver (ReloadNode *n, guint64 from_link, GBytes *bytes, guint n_via, gint64 no
   RequestCtx ctx = { 0 };
   ctx.signer = signer;
   ctx.from_link = from_link;
-  Conn *from = from_link ? g_hash_table_lookup (n->links, GSIZE_TO_POINTER (from_link)) : NULL;
-  if (m->header.n_via_list > 0 && m->header.via_list[0].type == RELOAD_DESTINATION_NODE)
-    ctx.origin = chord_id_from_node_id (&m->header.via_list[0].node_id);
-  else
-    ctx.origin = from ? from->peer : n->self;
+  ctx.origin = origin;
   /* a request's origin is its signer (§6.3.4: responses are checked the
    * same way by the requester) */
   if (!rn_signer_has (&signer, ctx.origin))
@@ -778,6 +805,22 @@ process (ReloadNode *n, guint64 from_link, GBytes *bytes, gint64 now)
     }
   gboolean is_request = hlen + 2 <= len && (data[hlen + 1] & 1) == 1
                         && !(data[hlen] == 0xff && data[hlen + 1] == 0xff);
+  guint16 code = hlen + 2 <= len ? (guint16) (data[hlen] << 8 | data[hlen + 1]) : 0;
+  if (len > n->cfg.max_message_size && code != RELOAD_CONFIG_UPDATE_REQ)
+    {
+      /* reassembled up to the ConfigUpdate bound (reload-node.h) */
+      drop (n, "larger than max-message-size");
+      rw_arena_free (arena);
+      return;
+    }
+  if (is_request && from_link != 0 && h.n_via_list == 0)
+    {
+      /* §6.3.2.1, §6.5.4: a request the neighbour originated carries its
+       * configuration sequence; an older one gets our document */
+      Conn *c = g_hash_table_lookup (n->links, GSIZE_TO_POINTER (from_link));
+      if (c != NULL)
+        rn_config_observe (n, c, h.configuration_sequence, now);
+    }
   /* loop detection: a request that already passed through us */
   if (is_request && from_link != 0)
     for (guint i = 0; i < h.n_via_list; i++)
@@ -864,7 +907,7 @@ reload_node_receive (ReloadNode *n, guint64 link, const guint8 *data, gsize len,
 {
   rn_enter (n, now);
   TRACE (n, "receive %" G_GSIZE_FORMAT " bytes on link %" G_GUINT64_FORMAT, len, link);
-  if (len > n->cfg.max_message_size + 1024)
+  if (len > rn_largest_message (n) + 1024)
     {
       n->counters.dropped++;
       return;
@@ -1041,6 +1084,12 @@ reload_node_expire (ReloadNode *n, gint64 now)
             break;
           n->join_at = G_MAXINT64;
           rn_send_join (n, now);
+          break;
+        case TIMER_CONFIG_PUSH:
+          if (t.at != n->config_push_at)
+            break;
+          n->config_push_at = G_MAXINT64;
+          rn_config_push_links (n, now);
           break;
         case TIMER_HOUSEKEEPING:
           g_hash_table_foreach_remove (n->answers, answer_expired, &now);

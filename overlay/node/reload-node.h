@@ -56,6 +56,19 @@ typedef struct
    * links (the via list's length plus the last link; 0 when the origin
    * was responsible itself).  For measurements. */
   void (*delivered) (gpointer shell, guint16 code, guint64 transaction_id, guint hops);
+  /* Optional: a ConfigUpdateReq of type config reached this node, its
+   * destination (§6.5.4): @document (@len bytes) is a Configuration
+   * Document (§11.1).  The node cannot judge it (libxml2, X.509 signatures
+   * and the configuration held live outside it): the shell verifies it
+   * (§6.5.4.2: processed only if its sequence is greater than the current
+   * one and it is correctly signed) and, when it takes it, reconfigures
+   * the node with reload_node_reconfigure() and returns 0, and the node
+   * answers ConfigUpdateAns.  Otherwise it returns the error code to
+   * answer with (Error_Forbidden for a bad signature, Error_Config_Too_Old
+   * for an old sequence, ...) and may set *@info to a g_malloc'd text for
+   * error_info.  Without this callback every update is refused with
+   * Error_Forbidden. */
+  guint16 (*config_update) (gpointer shell, const guint8 *document, gsize len, char **info);
 } ReloadNodeShell;
 
 /* The signer/verifier of messages and stored data (§6.3.4, §7.1).  The
@@ -87,6 +100,11 @@ typedef struct
   const char *user_name; /* the certificate's rfc822Name (§11.3) */
   const char *overlay_name;
   guint16 configuration_sequence;
+  /* The Configuration Document (§11.1) of configuration_sequence, exact
+   * bytes: what the node sends in ConfigUpdate (§6.5.4) to a node it sees
+   * with an older sequence (§6.3.2.1).  NULL: it sends none.  The node
+   * keeps its own reference. */
+  GBytes *config_document;
   ReloadKindTable *kinds; /* NULL: reload_kind_table_new_default() */
 
   /* §11.1 parameters; 0 means the RFC's default */
@@ -153,6 +171,42 @@ void reload_node_expire (ReloadNode *node, gint64 now_ms);
 /* The time at which reload_node_expire() must next be called; G_MAXINT64
  * when nothing is pending. */
 gint64 reload_node_next_expiry (const ReloadNode *node);
+
+/* §6.3.2.1: configuration sequence numbers are "monotonically increasing
+ * mod 65535" and compare "by modulo arithmetic as in TCP": after 65534
+ * comes 0 (65535 is the ConfigUpdate wildcard, never a document's).
+ * Returns < 0 when @a is older than @b, 0 when equal, > 0 when newer
+ * (newer: 1 to 32767 steps ahead in the 65535-number circle). */
+int reload_configuration_sequence_compare (guint16 a, guint16 b);
+
+/* The largest ConfigUpdate message (§6.5.4) this node sends, reassembles
+ * and accepts.  A Configuration Document with its root certificates and
+ * one signed kind-block per kind outgrows the max-message-size of many
+ * overlays (5000 by default, §11.1; a ConfigUpdate carrying Chorus's
+ * document with two kinds of its own, ECDSA, is over 5000 bytes already:
+ * each kind-signature carries the signer's certificate), and a node must take
+ * the update that may raise it: ConfigUpdate alone may exceed
+ * max-message-size, up to this bound.  A document of about 60 kinds
+ * signed with ECDSA (30 with RSA) fits. */
+#define RELOAD_NODE_CONFIG_UPDATE_MAX_MESSAGE_SIZE (64 * 1024)
+
+/* §6.5.4.2: "If the update is acceptable, then the node MUST reconfigure
+ * itself to match the new information".  Takes from @config what a
+ * running node can change: configuration_sequence, config_document,
+ * kinds (a new table: kinds that are gone, or whose data model changed,
+ * lose their stored values, §11.1; new max-count and max-size apply to
+ * the next Store), max_message_size, initial_ttl,
+ * overlay_reliability_timer_ms, chord_update_interval_s,
+ * chord_ping_interval_s and chord_reactive (0 values mean the defaults, as
+ * for reload_node_new()).  Everything else of @config is ignored (the
+ * Node-ID, the overlay name and the topology do not change while a node
+ * runs).  The node then sends the new document to each connected node
+ * not known to hold it (§6.5.4: "Whenever a node detects that another
+ * node has old configuration data, it MUST generate a ConfigUpdate
+ * request"), from its next reload_node_expire().  May be called from the
+ * config_update callback. */
+void reload_node_reconfigure (ReloadNode *node, const ReloadNodeConfig *config, gint64 now_ms);
+guint16 reload_node_get_configuration_sequence (const ReloadNode *node);
 
 /* Application requests.  @done runs once, with the answer (its body is
  * the answer structure; NULL when the request failed: timeout, error

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "chord-id.h"
+#include "chorus-peer-cache.h"
+#include "chorus-peer-config.h"
 #include "reload-config.h"
 #include "reload-credentials.h"
 #include "reload-datastore.h"
@@ -43,9 +45,12 @@ struct _ChorusPeer
   char *listen;
   GStrv bootstrap;
   ReloadCredentials *creds;
-  ReloadConfig *config;           /* the profile's config.xml, verified; nullable */
+  /* the profile's config.xml, verified; nullable; once started, the
+   * thread's: a new configuration replaces it (§6.5.4) */
+  ReloadConfig *config;
   ReloadNodeConfig node_template; /* §11.1 parameters from it */
   GMainContext *owner_context;
+  ChorusPeerCache *cache; /* the bootstrap cache (§11.4) in PROFILE/chorus.db */
 
   /* the thread; `shell` and everything in it belong to it alone */
   GThread *thread;
@@ -81,6 +86,7 @@ chorus_peer_finalize (GObject *object)
   g_clear_pointer (&self->creds, reload_credentials_free);
   g_clear_pointer (&self->node_template.kinds, reload_kind_table_unref);
   g_clear_pointer (&self->config, reload_config_free);
+  g_clear_pointer (&self->cache, chorus_peer_cache_free);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -153,6 +159,10 @@ chorus_peer_new (const char *profile_dir, const char *listen, const char *const 
                    profile_dir);
       return NULL;
     }
+  /* the profile's database first: nothing else is held when it fails */
+  g_autoptr (ChorusPeerCache) cache = chorus_peer_cache_open (profile_dir, error);
+  if (cache == NULL)
+    return NULL;
   g_autoptr (ReloadConfig) config = NULL;
   ReloadNodeConfig node_template = { 0 };
   node_template.chord_reactive = TRUE;
@@ -181,6 +191,7 @@ chorus_peer_new (const char *profile_dir, const char *listen, const char *const 
       self->bootstrap = g_strv_builder_end (b);
     }
   self->config = g_steal_pointer (&config);
+  self->cache = g_steal_pointer (&cache);
   self->owner_context = g_main_context_ref_thread_default ();
   return self;
 }
@@ -204,6 +215,41 @@ shell_joined (gpointer user_data)
                               g_object_ref (self), g_object_unref);
 }
 
+/* A new configuration, from the overlay (ReloadPeerShellConfig's
+ * config_update, §6.5.4) or from `ctl config-update`; in the thread. */
+static gboolean
+take_configuration (ChorusPeer *self, GBytes *document, const char *from, guint16 *rfc_error,
+                    GError **error)
+{
+  g_autofree char *path = g_build_filename (self->profile_dir, CHORUS_PEER_CONFIG_FILE, NULL);
+  if (chorus_peer_config_take (&self->config, self->creds->ca,
+                               reload_peer_shell_get_identity (self->shell)->overlay_name, path,
+                               self->shell, document, rfc_error, error))
+    return TRUE;
+  /* §6.5.4.2: never applied; one line, the RFC's error in it (at debug
+   * level for the document we hold already: two peers sending it to each
+   * other at once is the normal case) */
+  gboolean same = *rfc_error == RELOAD_ERROR_CONFIG_TOO_OLD && self->config != NULL
+                  && self->config->document != NULL
+                  && g_bytes_equal (self->config->document, document);
+  if (same)
+    g_debug ("configuration from %s refused: %s", from, (*error)->message);
+  else
+    g_message ("configuration from %s refused: %s", from, (*error)->message);
+  return FALSE;
+}
+
+static guint16
+shell_config_update (gpointer user_data, GBytes *document, char **info)
+{
+  ChorusPeer *self = user_data;
+  guint16 code = 0;
+  g_autoptr (GError) error = NULL;
+  if (!take_configuration (self, document, "the overlay (ConfigUpdate)", &code, &error))
+    *info = g_strdup (error->message);
+  return code;
+}
+
 static gpointer
 thread_main (gpointer data)
 {
@@ -215,6 +261,8 @@ thread_main (gpointer data)
   cfg.listen = self->listen;
   cfg.bootstrap = (const char *const *) self->bootstrap;
   cfg.joined = shell_joined;
+  cfg.config_update = shell_config_update;
+  chorus_peer_cache_shell_ops (self->cache, &cfg.cache);
   cfg.user_data = self;
   GError *error = NULL;
   GTask *start = g_steal_pointer (&self->start_task);
@@ -275,6 +323,13 @@ chorus_peer_get_listen_address (ChorusPeer *self)
   return self->listen_address;
 }
 
+guint
+chorus_peer_get_bootstrap_cache_size (ChorusPeer *self)
+{
+  g_return_val_if_fail (CHORUS_IS_PEER (self), 0);
+  return chorus_peer_cache_size (self->cache);
+}
+
 /* ---------------------------------------------------------------- operations */
 
 typedef enum
@@ -287,6 +342,7 @@ typedef enum
   OP_FIND,
   OP_PING,
   OP_PATH_TRACK,
+  OP_CONFIG_UPDATE,
 } OpKind;
 
 typedef struct
@@ -303,6 +359,7 @@ typedef struct
   /* path-track: the hops so far and the node asked now */
   JsonArray *hops;
   ChordId asking;
+  GBytes *document; /* config-update */
 } Op;
 
 static void
@@ -313,6 +370,7 @@ op_free (Op *op)
   g_free (op->name);
   g_free (op->value);
   g_clear_pointer (&op->hops, json_array_unref);
+  g_clear_pointer (&op->document, g_bytes_unref);
   g_free (op);
 }
 
@@ -886,6 +944,25 @@ op_run_in_thread (Op *op)
     case OP_STATUS:
       op_return_json (op, build_status (self));
       return;
+    case OP_CONFIG_UPDATE:
+      {
+        guint16 code, previous = self->config ? self->config->sequence : 0;
+        GError *error = NULL;
+        if (!take_configuration (self, op->document, "ctl config-update", &code, &error))
+          {
+            op_return_error (op, error);
+            return;
+          }
+        g_autoptr (JsonBuilder) b = json_builder_new ();
+        json_builder_begin_object (b);
+        json_builder_set_member_name (b, "configuration_sequence");
+        json_builder_add_int_value (b, self->config->sequence);
+        json_builder_set_member_name (b, "previous_sequence");
+        json_builder_add_int_value (b, previous);
+        json_builder_end_object (b);
+        op_return_json (op, json_builder_get_root (b));
+      }
+      return;
     default:
       run_request (self, op);
       return;
@@ -999,6 +1076,26 @@ chorus_peer_path_track_async (ChorusPeer *self, const char *target, GCancellable
 
 JsonNode *
 chorus_peer_request_finish (ChorusPeer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+chorus_peer_update_configuration_async (ChorusPeer *self, GBytes *document,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self) && document != NULL);
+  Op *op;
+  op_submit (self, OP_CONFIG_UPDATE, chorus_peer_update_configuration_async, cancellable, callback,
+             user_data, &op);
+  op->document = g_bytes_ref (document);
+  op_go (self, op);
+}
+
+JsonNode *
+chorus_peer_update_configuration_finish (ChorusPeer *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -31,7 +31,8 @@ typedef enum
   CHORUS_PEER_ERROR_INVALID,     /* bad argument: kind, Node-ID, value */
   CHORUS_PEER_ERROR_NOT_RUNNING, /* not started, or stopped */
   CHORUS_PEER_ERROR_RESPONSE,    /* the overlay answered with an error: the message is
-                                    its name (Error_Forbidden, …) */
+                                    its name (Error_Forbidden, …), or "Error_Name: why"
+                                    for a configuration refused */
   CHORUS_PEER_ERROR_TIMEOUT,     /* no answer (§6.2.1) */
   CHORUS_PEER_ERROR_NO_ROUTE,    /* not joined, no peer to send to */
 } ChorusPeerError;
@@ -47,8 +48,11 @@ G_DECLARE_FINAL_TYPE (ChorusPeer, chorus_peer, CHORUS, PEER, GObject)
  * the kinds, the §11.1 parameters and the bootstrap peers),
  * listening on @listen ("ADDR:PORT"; NULL: 127.0.0.1 with a free port),
  * joining through @bootstrap (NULL-terminated "ADDR:PORT" list; NULL or
- * empty: it forms a new overlay).  Reads the profile; fails when it is
- * missing or inconsistent. */
+ * empty: the configuration's), else through the peers of its bootstrap
+ * cache (§11.4, in the profile's database chorus.db, created if needed),
+ * else it forms a new overlay.  Reads the profile; fails when it is
+ * missing or inconsistent, or when its database was written by a newer
+ * Chorus. */
 ChorusPeer *chorus_peer_new (const char *profile_dir, const char *listen,
                              const char *const *bootstrap, GError **error);
 
@@ -59,6 +63,10 @@ void chorus_peer_start_async (ChorusPeer *peer, GCancellable *cancellable,
 gboolean chorus_peer_start_finish (ChorusPeer *peer, GAsyncResult *result, GError **error);
 /* After start: where it listens ("ADDR:PORT"). */
 const char *chorus_peer_get_listen_address (ChorusPeer *peer);
+/* The peers in the profile's bootstrap cache (§11.4: PROFILE/chorus.db,
+ * the peers it was directly connected to, tried when no configured
+ * bootstrap node answers); any thread. */
+guint chorus_peer_get_bootstrap_cache_size (ChorusPeer *peer);
 
 /* Leaves the overlay gracefully (§10.9) and ends the thread. */
 void chorus_peer_stop_async (ChorusPeer *peer, GCancellable *cancellable,
@@ -104,5 +112,22 @@ void chorus_peer_path_track_async (ChorusPeer *peer, const char *target, GCancel
                                    GAsyncReadyCallback callback, gpointer user_data);
 /* The result of store, fetch, stat, find, ping and path-track. */
 JsonNode *chorus_peer_request_finish (ChorusPeer *peer, GAsyncResult *result, GError **error);
+
+/* Hands the peer a new overlay configuration document (§6.5.4, §11.1):
+ * verified as the successor of the one it holds (same overlay, newer
+ * sequence, signed by one of its configuration-signers, valid, no unknown
+ * mandatory extension), written to PROFILE/config.xml atomically and
+ * applied at once (kinds, §11.1 parameters, configuration sequence); the
+ * peer then sends it to its neighbours in ConfigUpdate, which spreads it
+ * through the overlay.  Result: {"configuration_sequence",
+ * "previous_sequence"}.  A document refused fails with
+ * CHORUS_PEER_ERROR_RESPONSE, its message "Error_Name: why" (the RFC 6940
+ * error a ConfigUpdate would get: Error_Config_Too_Old, Error_Forbidden,
+ * Error_Incompatible_with_Overlay, Error_Invalid_Message). */
+void chorus_peer_update_configuration_async (ChorusPeer *peer, GBytes *document,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+JsonNode *chorus_peer_update_configuration_finish (ChorusPeer *peer, GAsyncResult *result,
+                                                   GError **error);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include "reload-credentials.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -605,8 +606,30 @@ reload_cert_get_identity (const ReloadCert *cert, GError **error)
 
 /* ---- issuing ---- */
 
+/* gnutls_pubkey_t of a private key's public half (caller deinits). */
+static gnutls_pubkey_t
+key_public (const ReloadKey *key, GError **error)
+{
+  gnutls_privkey_t pk = key_abstract (key, error);
+  if (pk == NULL)
+    return NULL;
+  gnutls_pubkey_t pub = NULL;
+  int ret = gnutls_pubkey_init (&pub);
+  if (ret >= 0)
+    ret = gnutls_pubkey_import_privkey (pub, pk, 0, 0);
+  gnutls_privkey_deinit (pk);
+  if (ret < 0)
+    {
+      if (pub != NULL)
+        gnutls_pubkey_deinit (pub);
+      set_tls_error (error, RELOAD_CREDENTIALS_ERROR_CRYPTO, ret, "public key");
+      return NULL;
+    }
+  return pub;
+}
+
 static gboolean
-crt_common (gnutls_x509_crt_t crt, const ReloadKey *subject_key, guint days, GError **error)
+crt_common (gnutls_x509_crt_t crt, gnutls_pubkey_t subject_key, guint days, GError **error)
 {
   guint8 serial[16];
   int ret = gnutls_rnd (GNUTLS_RND_NONCE, serial, sizeof serial);
@@ -623,10 +646,8 @@ crt_common (gnutls_x509_crt_t crt, const ReloadKey *subject_key, guint days, GEr
       /* an hour of slack for peers whose clocks are a little behind */
       || (ret = gnutls_x509_crt_set_activation_time (crt, now - 3600)) < 0
       || (ret = gnutls_x509_crt_set_expiration_time (crt, now + (time_t) days * 86400)) < 0
-      || (ret = gnutls_x509_crt_set_key (crt, subject_key->key)) < 0
-      || (ret = gnutls_x509_privkey_get_key_id (subject_key->key, GNUTLS_KEYID_USE_SHA1, kid,
-                                                &kid_len))
-             < 0
+      || (ret = gnutls_x509_crt_set_pubkey (crt, subject_key)) < 0
+      || (ret = gnutls_pubkey_get_key_id (subject_key, GNUTLS_KEYID_USE_SHA1, kid, &kid_len)) < 0
       || (ret = gnutls_x509_crt_set_subject_key_id (crt, kid, kid_len)) < 0)
     goto fail;
   return TRUE;
@@ -684,7 +705,8 @@ reload_credentials_create_root_ca (const char *overlay_name, ReloadKeyType type,
     }
   g_autofree char *cn = g_strdup_printf ("%s RELOAD root CA", overlay_name);
   ReloadCert *cert = NULL;
-  if (!crt_common (crt, key, days, error))
+  gnutls_pubkey_t pub = key_public (key, error);
+  if (pub == NULL || !crt_common (crt, pub, days, error))
     goto out;
   if ((ret = gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn,
                                             (unsigned) strlen (cn)))
@@ -700,6 +722,8 @@ reload_credentials_create_root_ca (const char *overlay_name, ReloadKeyType type,
   if (cert != NULL)
     *out_key = g_steal_pointer (&key);
 out:
+  if (pub != NULL)
+    gnutls_pubkey_deinit (pub);
   gnutls_x509_crt_deinit (crt);
   return cert;
 }
@@ -709,6 +733,22 @@ reload_credentials_issue_peer (const ReloadCert *ca, const ReloadKey *ca_key,
                                const ReloadKey *peer_key, const char *user_name,
                                const char *overlay_name, const ReloadNodeId *node_ids,
                                guint n_node_ids, guint days, GError **error)
+{
+  g_return_val_if_fail (ca != NULL && ca_key != NULL && peer_key != NULL, NULL);
+  gnutls_pubkey_t pub = key_public (peer_key, error);
+  if (pub == NULL)
+    return NULL;
+  ReloadCert *cert = reload_credentials_issue_peer_pubkey (ca, ca_key, pub, user_name, overlay_name,
+                                                           node_ids, n_node_ids, days, error);
+  gnutls_pubkey_deinit (pub);
+  return cert;
+}
+
+ReloadCert *
+reload_credentials_issue_peer_pubkey (const ReloadCert *ca, const ReloadKey *ca_key,
+                                      gnutls_pubkey_t peer_key, const char *user_name,
+                                      const char *overlay_name, const ReloadNodeId *node_ids,
+                                      guint n_node_ids, guint days, GError **error)
 {
   g_return_val_if_fail (ca != NULL && ca_key != NULL && peer_key != NULL, NULL);
   if (user_name == NULL || !valid_user_name (user_name, strlen (user_name)))
@@ -756,7 +796,7 @@ reload_credentials_issue_peer (const ReloadCert *ca, const ReloadKey *ca_key,
   guint8 akid[64];
   size_t akid_len = sizeof akid;
   unsigned usage = GNUTLS_KEY_DIGITAL_SIGNATURE;
-  if (peer_key->type == RELOAD_KEY_RSA_2048)
+  if (gnutls_pubkey_get_pk_algorithm (peer_key, NULL) == GNUTLS_PK_RSA)
     usage |= GNUTLS_KEY_KEY_ENCIPHERMENT;
   if (!crt_common (crt, peer_key, days, error))
     goto out;
@@ -791,6 +831,81 @@ out:
   gnutls_free (ext.data);
   if (sans != NULL)
     gnutls_subject_alt_names_deinit (sans);
+  gnutls_x509_crt_deinit (crt);
+  return cert;
+}
+
+ReloadCert *
+reload_credentials_issue_server (const ReloadCert *ca, const ReloadKey *ca_key,
+                                 const ReloadKey *server_key, const char *const *names, guint days,
+                                 GError **error)
+{
+  g_return_val_if_fail (ca != NULL && ca_key != NULL && server_key != NULL, NULL);
+  if (names == NULL || names[0] == NULL)
+    {
+      g_set_error (error, RELOAD_CREDENTIALS_ERROR, RELOAD_CREDENTIALS_ERROR_INVALID,
+                   "a server certificate needs at least one name");
+      return NULL;
+    }
+  gnutls_x509_crt_t crt;
+  int ret = gnutls_x509_crt_init (&crt);
+  if (ret < 0)
+    {
+      set_tls_error (error, RELOAD_CREDENTIALS_ERROR_CRYPTO, ret, "certificate");
+      return NULL;
+    }
+  ReloadCert *cert = NULL;
+  unsigned usage = GNUTLS_KEY_DIGITAL_SIGNATURE;
+  if (server_key->type == RELOAD_KEY_RSA_2048)
+    usage |= GNUTLS_KEY_KEY_ENCIPHERMENT;
+  guint8 akid[64];
+  size_t akid_len = sizeof akid;
+  gnutls_pubkey_t pub = key_public (server_key, error);
+  if (pub == NULL || !crt_common (crt, pub, days, error))
+    goto out;
+  if ((ret = gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, names[0],
+                                            (unsigned) strlen (names[0])))
+      < 0)
+    goto fail;
+  /* RFC 2818 §3.1 / RFC 6125: the names a client matches are in
+   * subjectAltName, as dNSName or, for an address literal, iPAddress */
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      GInetAddress *ip = g_inet_address_new_from_string (names[i]);
+      if (ip != NULL)
+        {
+          const guint8 *raw = g_inet_address_to_bytes (ip);
+          ret = gnutls_x509_crt_set_subject_alt_name (
+              crt, GNUTLS_SAN_IPADDRESS, raw, (unsigned) g_inet_address_get_native_size (ip),
+              GNUTLS_FSAN_APPEND);
+          g_object_unref (ip);
+        }
+      else if (valid_overlay_name (names[i], strlen (names[i])))
+        ret = gnutls_x509_crt_set_subject_alt_name (
+            crt, GNUTLS_SAN_DNSNAME, names[i], (unsigned) strlen (names[i]), GNUTLS_FSAN_APPEND);
+      else
+        {
+          g_set_error (error, RELOAD_CREDENTIALS_ERROR, RELOAD_CREDENTIALS_ERROR_INVALID,
+                       "“%s” is neither a host name nor an address", names[i]);
+          goto out;
+        }
+      if (ret < 0)
+        goto fail;
+    }
+  if ((ret = gnutls_x509_crt_set_basic_constraints (crt, 0, -1)) < 0
+      || (ret = gnutls_x509_crt_set_key_usage (crt, usage)) < 0
+      || (ret = gnutls_x509_crt_set_key_purpose_oid (crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0)
+    goto fail;
+  if (gnutls_x509_crt_get_subject_key_id (ca->crt, akid, &akid_len, NULL) >= 0
+      && (ret = gnutls_x509_crt_set_authority_key_id (crt, akid, akid_len)) < 0)
+    goto fail;
+  cert = crt_sign (crt, ca->crt, ca_key, error);
+  goto out;
+fail:
+  set_tls_error (error, RELOAD_CREDENTIALS_ERROR_CRYPTO, ret, "certificate");
+out:
+  if (pub != NULL)
+    gnutls_pubkey_deinit (pub);
   gnutls_x509_crt_deinit (crt);
   return cert;
 }

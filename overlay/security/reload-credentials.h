@@ -20,6 +20,7 @@
 #pragma once
 
 #include <glib.h>
+#include <gnutls/abstract.h>
 #include <gnutls/x509.h>
 
 #include "reload-common.h"
@@ -131,6 +132,22 @@ ReloadCert *reload_credentials_issue_peer (const ReloadCert *ca, const ReloadKey
                                            const ReloadKey *peer_key, const char *user_name,
                                            const char *overlay_name, const ReloadNodeId *node_ids,
                                            guint n_node_ids, guint days, GError **error);
+
+/* The same for a public key (from a certificate signing request, §11.3). */
+ReloadCert *reload_credentials_issue_peer_pubkey (const ReloadCert *ca, const ReloadKey *ca_key,
+                                                  gnutls_pubkey_t peer_key, const char *user_name,
+                                                  const char *overlay_name,
+                                                  const ReloadNodeId *node_ids, guint n_node_ids,
+                                                  guint days, GError **error);
+
+/* A TLS server certificate for @server_key issued by @ca: CN the first of
+ * @names, and every name in subjectAltName (iPAddress for an address
+ * literal, dNSName otherwise), for the enrollment and configuration
+ * server (§11.2, §11.3: "The server certificate MUST match the overlay
+ * name as described in [RFC2818]"). */
+ReloadCert *reload_credentials_issue_server (const ReloadCert *ca, const ReloadKey *ca_key,
+                                             const ReloadKey *server_key, const char *const *names,
+                                             guint days, GError **error);
 
 /* ---- a profile directory ---- */
 

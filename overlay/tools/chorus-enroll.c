@@ -2,7 +2,11 @@
  *
  *   chorus-enroll init --overlay NAME --dir DIR [--rsa] [--bootstrap ADDR:PORT ...]
  *                      [--kind ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]] ...]
+ *                      [--enrollment-url URL]
  *   chorus-enroll issue --dir DIR --user NAME --out PROFILE [--rsa] [--node-ids N]
+ *   chorus-enroll serve --dir DIR --listen ADDR:PORT [--max-node-ids N]
+ *   chorus-enroll invite --dir DIR --user NAME [--expires DURATION] [--qr FILE.png]
+ *   chorus-enroll update --dir DIR [--kind ...] [--bootstrap ADDR:PORT ...]
  *
  * `init` makes the overlay's root CA (RFC 6940 §11.3: the enrollment
  * server's CA; ECDSA P-256 unless --rsa) in DIR (ca.pem, ca-key.pem 0600),
@@ -23,6 +27,9 @@
 #include <string.h>
 
 #include "chord-id.h"
+#include "enroll-commands.h"
+#include "enroll-kind.h"
+#include "enroll-update.h"
 #include "reload-config.h"
 #include "reload-credentials.h"
 #include "reload-x509-signer.h"
@@ -30,44 +37,6 @@
 #define EXIT_USAGE 64
 #define CONFIG_FILE "config.xml"
 #define SIGNER_DIR "signer"
-/* what a kind gets when --kind leaves them out (§11.1 max-count, max-size) */
-#define DEFAULT_KIND_MAX_COUNT 100
-#define DEFAULT_KIND_MAX_SIZE 1024
-
-/* --kind ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]], e.g.
- * 4000:NOTES:array:USER-MATCH:100:1024 (a kind-block, §11.1; the name goes
- * in Chorus's extension element, since §11.1 names only IANA kinds). */
-static ReloadConfigKind *
-parse_kind (const char *text, GError **error)
-{
-  g_auto (GStrv) f = g_strsplit (text, ":", -1);
-  guint n = g_strv_length (f);
-  guint64 id = 0, max_count = DEFAULT_KIND_MAX_COUNT, max_size = DEFAULT_KIND_MAX_SIZE;
-  g_autoptr (ReloadConfigKind) k = reload_config_kind_new ();
-  g_autofree char *model = n >= 3 ? g_ascii_strup (f[2], -1) : NULL;
-  g_autofree char *policy = n >= 4 ? g_ascii_strup (f[3], -1) : NULL;
-  if (n < 4 || n > 6 || !g_ascii_string_to_unsigned (f[0], 10, 1, G_MAXUINT32, &id, NULL)
-      || *f[1] == '\0' || !reload_config_data_model_from_string (model, &k->data_model)
-      || !reload_config_access_from_string (policy, &k->access_control)
-      || (n >= 5 && !g_ascii_string_to_unsigned (f[4], 10, 1, G_MAXINT32, &max_count, NULL))
-      || (n >= 6 && !g_ascii_string_to_unsigned (f[5], 10, 1, G_MAXINT32, &max_size, NULL)))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--kind %s: expected ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]] with MODEL "
-                   "single, array or dictionary and POLICY USER-MATCH, NODE-MATCH, "
-                   "USER-NODE-MATCH or NODE-MULTIPLE",
-                   text);
-      return NULL;
-    }
-  k->id = (guint32) id;
-  k->label = g_strdup (f[1]);
-  k->max_count = (guint32) max_count;
-  k->max_size = (guint32) max_size;
-  /* §7.3.4: NODE-MULTIPLE needs its maximum i (§9's TURN-SERVICE uses 20) */
-  if (k->access_control == RELOAD_ACCESS_NODE_MULTIPLE)
-    k->max_node_multiple = 20;
-  return g_steal_pointer (&k);
-}
 
 /* The identity that signs configurations: a certificate of the overlay's
  * CA, kept in DIR/signer/ (a profile directory). */
@@ -106,6 +75,7 @@ cmd_init (int argc, char **argv)
   g_auto (GStrv) bootstrap = NULL;
   g_auto (GStrv) kinds = NULL;
   gboolean ice = FALSE;
+  g_autofree char *enrollment_url = NULL;
   GOptionEntry entries[] = {
     { "overlay", 0, 0, G_OPTION_ARG_STRING, &overlay, "Overlay name (a DNS name)", "NAME" },
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Directory of the overlay's CA", "DIR" },
@@ -117,6 +87,8 @@ cmd_init (int argc, char **argv)
     { "kind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kinds,
       "A kind of the overlay (repeatable), e.g. 4000:NOTES:array:USER-MATCH:100:1024",
       "ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]]" },
+    { "enrollment-url", 0, 0, G_OPTION_ARG_STRING, &enrollment_url,
+      "The enrollment server (https://HOST:PORT/PATH; chorus-enroll serve)", "URL" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- create an overlay");
@@ -142,9 +114,13 @@ cmd_init (int argc, char **argv)
   /* §6.5.1: "An overlay MUST be either all ICE or all No-ICE"; chorus-peer
    * links are TLS-TCP-FH-NO-ICE (§6.6.5) unless the overlay asks for ICE */
   cfg->no_ice = !ice;
+  /* §11.1 enrollment-server; §11.3: "If the Configuration Document
+   * contains an enrollment-server element, credentials are REQUIRED" */
+  if (enrollment_url != NULL)
+    g_ptr_array_add (cfg->enrollment_servers, g_strdup (enrollment_url));
   for (guint i = 0; kinds != NULL && kinds[i] != NULL; i++)
     {
-      ReloadConfigKind *k = parse_kind (kinds[i], &error);
+      ReloadConfigKind *k = enroll_parse_kind (kinds[i], &error);
       if (k == NULL)
         {
           g_printerr ("chorus-enroll init: %s\n", error->message);
@@ -153,25 +129,11 @@ cmd_init (int argc, char **argv)
       g_ptr_array_add (cfg->kinds, k);
     }
   for (guint i = 0; bootstrap != NULL && bootstrap[i] != NULL; i++)
-    {
-      const char *colon = strrchr (bootstrap[i], ':');
-      guint64 port = 0;
-      g_autofree char *host =
-          colon ? g_strndup (bootstrap[i], (gsize) (colon - bootstrap[i])) : NULL;
-      if (host != NULL && host[0] == '[' && g_str_has_suffix (host, "]"))
-        {
-          char *inner = g_strndup (host + 1, strlen (host) - 2);
-          g_free (host);
-          host = inner;
-        }
-      if (host == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL)
-          || !reload_config_add_bootstrap_node (cfg, host, (guint16) port, &error))
-        {
-          g_printerr ("chorus-enroll init: --bootstrap %s: %s\n", bootstrap[i],
-                      error ? error->message : "expected ADDR:PORT");
-          return EXIT_USAGE;
-        }
-    }
+    if (!enroll_add_bootstrap (cfg, bootstrap[i], &error))
+      {
+        g_printerr ("chorus-enroll init: %s\n", error->message);
+        return EXIT_USAGE;
+      }
   if (!reload_config_validate (cfg, &error))
     {
       g_printerr ("chorus-enroll init: %s\n", error->message);
@@ -317,13 +279,26 @@ main (int argc, char **argv)
       g_printerr (
           "usage: chorus-enroll init --overlay NAME --dir DIR [--rsa] "
           "[--bootstrap ADDR:PORT ...] [--kind ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]] ...]\n"
-          "       chorus-enroll issue --dir DIR --user NAME --out PROFILE [--rsa]\n");
+          "                           [--enrollment-url URL]\n"
+          "       chorus-enroll issue --dir DIR --user NAME --out PROFILE [--rsa]\n"
+          "       chorus-enroll serve --dir DIR --listen ADDR:PORT [--max-node-ids N]\n"
+          "       chorus-enroll invite --dir DIR --user NAME [--expires DURATION] "
+          "[--qr FILE.png]\n"
+          "       chorus-enroll update --dir DIR [--kind ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]] "
+          "...] [--bootstrap ADDR:PORT ...]\n");
       return EXIT_USAGE;
     }
   if (g_str_equal (argv[1], "init"))
     return cmd_init (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "issue"))
     return cmd_issue (argc - 1, argv + 1);
-  g_printerr ("chorus-enroll: unknown command “%s” (init, issue)\n", argv[1]);
+  if (g_str_equal (argv[1], "serve"))
+    return enroll_cmd_serve (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "invite"))
+    return enroll_cmd_invite (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "update"))
+    return enroll_cmd_update (argc - 1, argv + 1);
+  g_printerr ("chorus-enroll: unknown command “%s” (init, issue, serve, invite, update)\n",
+              argv[1]);
   return EXIT_USAGE;
 }

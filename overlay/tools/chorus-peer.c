@@ -2,6 +2,7 @@
  *
  *   chorus-peer run --profile DIR [--listen ADDR:PORT] [--bootstrap ADDR:PORT ...] [--verbose]
  *   chorus-peer ctl --profile DIR COMMAND [ARGS...]
+ *   chorus-peer join LINK --profile DIR
  *
  * `run` joins the overlay (or forms it) and serves it until SIGTERM or
  * SIGINT, then leaves gracefully (RFC 6940 §10.9).  `ctl` talks to a
@@ -19,6 +20,7 @@
 
 #include "chorus-peer.h"
 #include "peer-control.h"
+#include "peer-join.h"
 
 #define EXIT_USAGE 64  /* sysexits.h EX_USAGE */
 #define EXIT_OVERLAY 2 /* the overlay answered with an error */
@@ -252,13 +254,16 @@ main (int argc, char **argv)
     {
       g_printerr ("usage: chorus-peer run --profile DIR [--listen ADDR:PORT] "
                   "[--bootstrap ADDR:PORT ...] [--verbose]\n"
-                  "       chorus-peer ctl --profile DIR COMMAND [ARGS...]\n");
+                  "       chorus-peer ctl --profile DIR COMMAND [ARGS...]\n"
+                  "       chorus-peer join LINK --profile DIR\n");
       return EXIT_USAGE;
     }
   if (g_str_equal (argv[1], "run"))
     return cmd_run (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "ctl"))
     return cmd_ctl (argc - 1, argv + 1);
-  g_printerr ("chorus-peer: unknown command “%s” (run, ctl)\n", argv[1]);
+  if (g_str_equal (argv[1], "join"))
+    return peer_cmd_join (argc - 1, argv + 1);
+  g_printerr ("chorus-peer: unknown command “%s” (run, ctl, join)\n", argv[1]);
   return EXIT_USAGE;
 }

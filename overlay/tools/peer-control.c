@@ -6,6 +6,8 @@
 
 #include "peer-control.h"
 
+#include "reload-config.h"
+
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -124,16 +126,54 @@ request_answered (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
   JsonNode *node;
   if (g_task_get_source_tag (G_TASK (result)) == chorus_peer_get_status_async)
-    node = chorus_peer_get_status_finish (CHORUS_PEER (source), result, &error);
+    {
+      node = chorus_peer_get_status_finish (CHORUS_PEER (source), result, &error);
+      /* the peers of the profile's bootstrap cache (§11.4) */
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        json_object_set_int_member (json_node_get_object (node), "bootstrap_cache",
+                                    chorus_peer_get_bootstrap_cache_size (CHORUS_PEER (source)));
+    }
+  else if (g_task_get_source_tag (G_TASK (result)) == chorus_peer_update_configuration_async)
+    node = chorus_peer_update_configuration_finish (CHORUS_PEER (source), result, &error);
   else
     node = chorus_peer_request_finish (CHORUS_PEER (source), result, &error);
   if (node == NULL)
     {
       g_debug ("control: %s failed: %s", c->command, error->message);
-      reply_error (c, error_name (error), error->message);
+      /* a refused configuration says "Error_Name: why" */
+      const char *colon =
+          error->domain == CHORUS_PEER_ERROR && error->code == CHORUS_PEER_ERROR_RESPONSE
+              ? strstr (error->message, ": ")
+              : NULL;
+      g_autofree char *name = colon ? g_strndup (error->message, (gsize) (colon - error->message))
+                                    : g_strdup (error_name (error));
+      reply_error (c, name, colon ? colon + 2 : error->message);
       return;
     }
   reply_result (c, node); /* takes the node */
+}
+
+/* config-update FILE: a configuration document (§11.1) for the peer
+ * (§6.5.4), read here; FILE is absolute (the client makes it so). */
+static void
+config_update (Client *c, const char *file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMappedFile) mapped = g_mapped_file_new (file, FALSE, &error);
+  if (mapped == NULL)
+    {
+      reply_error (c, "invalid_argument", error->message);
+      return;
+    }
+  if (g_mapped_file_get_length (mapped) > RELOAD_CONFIG_MAX_DOCUMENT_SIZE)
+    {
+      reply_error (c, "invalid_argument", "the file is larger than a configuration document");
+      return;
+    }
+  /* a copy: the file may change under a mapping */
+  g_autoptr (GBytes) document =
+      g_bytes_new (g_mapped_file_get_contents (mapped), g_mapped_file_get_length (mapped));
+  chorus_peer_update_configuration_async (c->control->peer, document, NULL, request_answered, c);
 }
 
 static void
@@ -188,11 +228,14 @@ handle_request (Client *c, const char *text)
     chorus_peer_ping_async (peer, v[0], NULL, request_answered, c);
   else if (g_str_equal (command, "path-track") && n == 1)
     chorus_peer_path_track_async (peer, v[0], NULL, request_answered, c);
+  else if (g_str_equal (command, "config-update") && n == 1)
+    config_update (c, v[0]);
   else
     {
       g_autofree char *msg = g_strdup_printf (
           "unknown command or wrong arguments: %s with %u arguments (status; store KIND NAME "
-          "VALUE; fetch KIND NAME; stat KIND NAME; find [KIND] NAME; ping NODE; path-track NODE)",
+          "VALUE; fetch KIND NAME; stat KIND NAME; find [KIND] NAME; ping NODE; path-track NODE; "
+          "config-update FILE)",
           command, n);
       reply_error (c, "invalid_argument", msg);
     }
@@ -306,7 +349,14 @@ peer_control_call (const char *socket_path, const char *command, const char *con
   json_builder_set_member_name (b, "args");
   json_builder_begin_array (b);
   for (guint i = 0; args != NULL && args[i] != NULL; i++)
-    json_builder_add_string_value (b, args[i]);
+    {
+      /* config-update FILE: the peer reads the file, from its own
+       * working directory */
+      g_autofree char *abs = g_str_equal (command, "config-update") && i == 0
+                                 ? g_canonicalize_filename (args[i], NULL)
+                                 : NULL;
+      json_builder_add_string_value (b, abs ? abs : args[i]);
+    }
   json_builder_end_array (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);

@@ -293,9 +293,29 @@ test_check_update (void)
   received->sequence = held->sequence + 1;
   g_assert_true (reload_config_check_update (held, received, &error));
   g_assert_no_error (error);
-  /* no wrap: 0 does not follow 65534 */
+  /* §6.3.2.1: "monotonically increasing mod 65535", compared "as in
+   * TCP": 0 follows 65534 ("MUST set the configuration sequence number to
+   * 0"), 65534 does not follow 0 */
+  g_assert_cmpuint (reload_config_next_sequence (1), ==, 2);
+  g_assert_cmpuint (reload_config_next_sequence (RELOAD_CONFIG_SEQUENCE_MAX), ==, 0);
   held->sequence = RELOAD_CONFIG_SEQUENCE_MAX;
   received->sequence = 0;
+  g_assert_true (reload_config_check_update (held, received, &error));
+  g_assert_no_error (error);
+  received->sequence = 5;
+  g_assert_true (reload_config_check_update (held, received, &error));
+  g_assert_no_error (error);
+  held->sequence = 0;
+  received->sequence = RELOAD_CONFIG_SEQUENCE_MAX;
+  g_assert_false (reload_config_check_update (held, received, &error));
+  g_assert_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_TOO_OLD);
+  g_clear_error (&error);
+  /* newer: up to 32767 steps ahead; 32768 and more is behind */
+  held->sequence = 10;
+  received->sequence = 10 + 32767;
+  g_assert_true (reload_config_check_update (held, received, &error));
+  g_assert_no_error (error);
+  received->sequence = 10 + 32768;
   g_assert_false (reload_config_check_update (held, received, &error));
   g_assert_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_TOO_OLD);
   g_clear_error (&error);
@@ -306,6 +326,72 @@ test_check_update (void)
   received->instance_name = g_strdup ("other.example");
   g_assert_false (reload_config_check_update (held, received, &error));
   g_assert_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_INVALID);
+}
+
+/* What a running peer checks of a ConfigUpdate (§6.5.4.2, §11.1): a
+ * successor signed by a configuration-signer of the held document
+ * verifies; one byte changed does not; the parsed document goes to the
+ * node as is (config_document), and is saved byte for byte, atomically,
+ * 0600. */
+static void
+test_update_chain (void)
+{
+  g_autoptr (ReloadX509Signer) a = signer (ca, alice_cert, alice_key);
+  g_autofree char *doc1 = signed_doc (a, alice_hex, alice_hex);
+  g_autoptr (ReloadConfig) held = parse_ok (doc1);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (reload_config_verify (held, ca, NULL, &error));
+
+  g_autoptr (ReloadConfig) next = parse_ok (doc1);
+  next->sequence = reload_config_next_sequence (held->sequence);
+  g_autofree char *doc2 = reload_config_sign (next, reload_x509_security_ops (), a, &error);
+  g_assert_no_error (error);
+  g_autoptr (ReloadConfig) received = parse_ok (doc2);
+  g_assert_true (reload_config_check_update (held, received, &error));
+  g_assert_true (reload_config_verify (received, ca, held, &error));
+  g_assert_no_error (error);
+  /* the held document may not follow itself */
+  g_assert_false (reload_config_check_update (received, held, &error));
+  g_assert_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_TOO_OLD);
+  g_clear_error (&error);
+
+  /* one byte of the configuration element changed: the signature fails */
+  char *at = strstr (doc2, "<max-message-size>");
+  g_assert_nonnull (at);
+  at[strlen ("<max-message-size>")] = at[strlen ("<max-message-size>")] == '9' ? '8' : '9';
+  g_autoptr (ReloadConfig) tampered = parse_ok (doc2);
+  g_assert_false (reload_config_verify (tampered, ca, held, &error));
+  g_assert_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_SIGNATURE);
+  g_clear_error (&error);
+
+  /* the node gets the exact bytes */
+  ReloadNodeConfig node = { 0 };
+  g_assert_true (reload_config_apply_to_node (received, &node, &error));
+  g_assert_true (node.config_document == received->document);
+  g_assert_cmpuint (node.configuration_sequence, ==, received->sequence);
+  reload_kind_table_unref (node.kinds);
+
+  /* saved over an older file: the new bytes, 0600, no temporary left */
+  g_autofree char *dir = g_dir_make_tmp ("test-config-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "config.xml", NULL);
+  g_assert_true (reload_config_save (held, path, &error));
+  g_assert_true (reload_config_save (received, path, &error));
+  g_assert_no_error (error);
+  g_autofree char *saved = NULL;
+  gsize saved_len = 0;
+  g_assert_true (g_file_get_contents (path, &saved, &saved_len, NULL));
+  g_assert_cmpmem (saved, saved_len, g_bytes_get_data (received->document, NULL),
+                   g_bytes_get_size (received->document));
+  GStatBuf st;
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint files = 0;
+  while (g_dir_read_name (d) != NULL)
+    files++;
+  g_assert_cmpuint (files, ==, 1);
+  g_remove (path);
+  g_rmdir (dir);
 }
 
 int
@@ -321,6 +407,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/sign/foreign-ca", test_sign_foreign_ca);
   g_test_add_func ("/config/sign/unsigned", test_sign_unsigned);
   g_test_add_func ("/config/check-update", test_check_update);
+  g_test_add_func ("/config/update-chain", test_update_chain);
   int ret = g_test_run ();
   config_fixture_clear ();
   return ret;

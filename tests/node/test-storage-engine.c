@@ -1865,6 +1865,68 @@ test_drop_outside (void)
   fix_clear (&f);
 }
 
+/* A new configuration (§6.5.4, §11.1): the table is replaced; the values
+ * of a kind that is gone can be dropped, the others stay. */
+static void
+test_new_kinds (void)
+{
+  Fix f;
+  fix_init (&f);
+  const ReloadSignerInfo *rs = signer (&f, alice, NULL);
+  Rid r = rid_of (alice);
+  Req *rq = req_new (&r, 0);
+  req_value (rq, req_kind (rq, KIND_SINGLE, 0), 1000, 60, "abc", alice, NULL);
+  req_dict_value (rq, req_kind (rq, KIND_DICT, 0), 1000, "k", "v", alice, NULL);
+  store_ok (&f, rq, rs, T0);
+  g_assert_cmpuint (reload_storage_n_values (f.s), ==, 2);
+
+  /* the new table: KIND_DICT gone, KIND_SINGLE with a larger max-size,
+   * KIND_NOT_CONFIGURED new */
+  g_autoptr (ReloadKindTable) t = reload_kind_table_new_default ();
+  ReloadKindDef single = { KIND_SINGLE,
+                           (char *) "TEST-SINGLE",
+                           RELOAD_DATA_MODEL_SINGLE,
+                           RELOAD_ACCESS_USER_MATCH,
+                           1,
+                           64,
+                           0 };
+  ReloadKindDef fresh = { KIND_NOT_CONFIGURED,
+                          (char *) "TEST-NEW",
+                          RELOAD_DATA_MODEL_SINGLE,
+                          RELOAD_ACCESS_USER_MATCH,
+                          1,
+                          16,
+                          0 };
+  reload_kind_table_add (t, &single);
+  reload_kind_table_add (t, &fresh);
+  reload_storage_set_kinds (f.s, t);
+  g_assert_true (reload_storage_options (f.s)->kind_model_data == t);
+  g_assert_cmpuint (reload_storage_drop_kind (f.s, KIND_DICT), ==, 1);
+  g_assert_cmpuint (reload_storage_drop_kind (f.s, KIND_DICT), ==, 0);
+  g_assert_cmpuint (reload_storage_n_values (f.s), ==, 1);
+  g_assert_cmpuint (reload_storage_n_resources (f.s), ==, 1);
+
+  /* the new limit and the new kind apply at once */
+  rq = req_new (&r, 0);
+  req_value (rq, req_kind (rq, KIND_SINGLE, 0), 2000, 60, "a value of 32 bytes, over 16 ...", alice,
+             NULL);
+  store_ok (&f, rq, rs, T0);
+  rq = req_new (&r, 0);
+  req_value (rq, req_kind (rq, KIND_NOT_CONFIGURED, 0), 2000, 60, "new", alice, NULL);
+  store_ok (&f, rq, rs, T0);
+  /* the kind that is gone is unknown now */
+  rq = req_new (&r, 0);
+  req_dict_value (rq, req_kind (rq, KIND_DICT, 0), 3000, "k", "v", alice, NULL);
+  g_assert_cmpuint (store_fails (&f, rq, rs, T0), ==, RELOAD_ERROR_UNKNOWN_KIND);
+
+  /* dropping the last kind of a resource drops the resource */
+  reload_storage_drop_kind (f.s, KIND_SINGLE);
+  g_assert_cmpuint (reload_storage_drop_kind (f.s, KIND_NOT_CONFIGURED), ==, 1);
+  g_assert_cmpuint (reload_storage_n_resources (f.s), ==, 0);
+  g_assert_cmpint (reload_storage_next_expiry (f.s), ==, -1);
+  fix_clear (&f);
+}
+
 /* ---------------------------------------------------------------- requests decoded without the table */
 
 static void
@@ -1941,6 +2003,7 @@ main (int argc, char **argv)
   g_test_add_func ("/storage/find", test_find);
   g_test_add_func ("/storage/export", test_export);
   g_test_add_func ("/storage/drop-outside", test_drop_outside);
+  g_test_add_func ("/storage/new-kinds", test_new_kinds);
   g_test_add_func ("/storage/raw-request", test_raw_request);
   return g_test_run ();
 }
