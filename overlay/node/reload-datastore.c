@@ -3,7 +3,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "reload-datastore.h"
+#include "reload-datastore-private.h"
 
 #include <string.h>
 
@@ -12,47 +12,7 @@
 #define LIFETIME_OFFSET 12
 #define STORED_DATA_MIN 16
 
-/* The u8 length of unknown_kinds<0..2^8-1> holds 63 Kind-IDs (§7.4.1.2). */
-#define MAX_UNKNOWN_KINDS 63
-
 /* ---------------------------------------------------------------- data */
-
-/* One stored value (a StoredData), immutable once made; shared between a
- * kind and its staged copy (reference counted). */
-typedef struct
-{
-  GBytes *slot;         /* single: empty; array: index, 4 bytes big-endian; dictionary: key */
-  guint32 index;        /* array */
-  guint64 storage_time; /* §7 */
-  gint64 expires_ms;    /* receipt time + lifetime (§7) */
-  gboolean exists;      /* §7.2 */
-  GBytes *encoded;      /* the whole StoredData, its length included */
-  GBytes *value;        /* DataValue.value (§7.2) */
-} Entry;
-
-typedef struct
-{
-  guint32 kind;
-  ReloadDataModel model;
-  guint64 generation; /* §7.4.1.1 */
-  GTree *entries;     /* slot (GBytes) -> Entry, in index or key order */
-} KindStore;
-
-typedef struct
-{
-  GBytes *rid;       /* the Resource-ID as on the wire */
-  ChordId id;        /* its ring position */
-  GHashTable *kinds; /* Kind-ID -> KindStore */
-} Resource;
-
-struct ReloadStorage
-{
-  ReloadKindTable *kinds;
-  RwOptions options;
-  GHashTable *resources; /* GBytes rid -> Resource */
-  gint64 next_expiry;
-  gboolean expiry_dirty;
-};
 
 static void
 entry_clear (gpointer p)
@@ -120,8 +80,8 @@ kind_store_clone (const KindStore *src)
 
 /* §7.2.2: arrays are zero based and may be sparse; the length is the last
  * index + 1. */
-static guint64
-kind_store_array_length (const KindStore *k)
+guint64
+rds_kind_store_array_length (const KindStore *k)
 {
   GTreeNode *last = g_tree_node_last (k->entries);
   if (last == NULL)
@@ -130,8 +90,8 @@ kind_store_array_length (const KindStore *k)
   return (guint64) e->index + 1;
 }
 
-static gboolean
-kind_store_has_existing (const KindStore *k)
+gboolean
+rds_kind_store_has_existing (const KindStore *k)
 {
   for (GTreeNode *n = g_tree_node_first (k->entries); n != NULL; n = g_tree_node_next (n))
     if (((const Entry *) g_tree_node_value (n))->exists)
@@ -148,22 +108,22 @@ resource_free (gpointer p)
   g_free (r);
 }
 
-static Resource *
-lookup_resource (const ReloadStorage *s, RwBytes rid)
+Resource *
+rds_lookup_resource (const ReloadStorage *s, RwBytes rid)
 {
   g_autoptr (GBytes) key =
       g_bytes_new_static (rid.data != NULL ? rid.data : (const guint8 *) "", rid.len);
   return g_hash_table_lookup (s->resources, key);
 }
 
-static KindStore *
-lookup_kind (const Resource *r, guint32 kind)
+KindStore *
+rds_lookup_kind (const Resource *r, guint32 kind)
 {
   return r != NULL ? g_hash_table_lookup (r->kinds, GUINT_TO_POINTER (kind)) : NULL;
 }
 
-static GBytes *
-slot_for_index (guint32 index)
+GBytes *
+rds_slot_for_index (guint32 index)
 {
   guint32 be = GUINT32_TO_BE (index);
   return g_bytes_new (&be, 4);
@@ -210,8 +170,8 @@ reload_storage_options (const ReloadStorage *s)
 
 /* ---------------------------------------------------------------- helpers */
 
-static ReloadStorageStatus G_GNUC_PRINTF (4, 5)
-    fail (ReloadErrorResponse *err, RwArena *arena, guint16 code, const char *format, ...)
+ReloadStorageStatus
+rds_fail (ReloadErrorResponse *err, RwArena *arena, guint16 code, const char *format, ...)
 {
   memset (err, 0, sizeof *err);
   err->error_code = code;
@@ -231,16 +191,16 @@ static ReloadStorageStatus G_GNUC_PRINTF (4, 5)
   return RELOAD_STORAGE_ERROR;
 }
 
-static ReloadStorageStatus
-fail_arena (ReloadErrorResponse *err, RwArena *arena)
+ReloadStorageStatus
+rds_fail_arena (ReloadErrorResponse *err, RwArena *arena)
 {
   /* The answer does not fit in what the caller allows: §6.3.3.1
    * Error_Response_Too_Large. */
-  return fail (err, arena, RELOAD_ERROR_RESPONSE_TOO_LARGE, "the answer is too large");
+  return rds_fail (err, arena, RELOAD_ERROR_RESPONSE_TOO_LARGE, "the answer is too large");
 }
 
-static gboolean
-arena_dup (RwArena *arena, const void *data, gsize len, RwBytes *out)
+gboolean
+rds_arena_dup (RwArena *arena, const void *data, gsize len, RwBytes *out)
 {
   if (len == 0)
     {
@@ -255,8 +215,8 @@ arena_dup (RwArena *arena, const void *data, gsize len, RwBytes *out)
   return TRUE;
 }
 
-static gpointer
-arena_array (RwArena *arena, gsize n, gsize size)
+gpointer
+rds_arena_array (RwArena *arena, gsize n, gsize size)
 {
   if (n == 0)
     return NULL;
@@ -289,8 +249,8 @@ decode_stored_data (const RwOptions *o, guint32 kind, const guint8 *data, gsize 
 
 /* What remains of a value's lifetime, in whole seconds rounded down
  * (§7.4.1.1: "adjust the lifetime value downward"). */
-static guint32
-remaining_lifetime (const Entry *e, gint64 now_ms)
+guint32
+rds_remaining_lifetime (const Entry *e, gint64 now_ms)
 {
   if (e->expires_ms <= now_ms)
     return 0;
@@ -300,9 +260,9 @@ remaining_lifetime (const Entry *e, gint64 now_ms)
 
 /* The stored StoredData, copied into @arena with its lifetime set to what
  * remains, decoded there. */
-static gboolean
-entry_to_stored_data (const ReloadStorage *s, guint32 kind, const Entry *e, gint64 now_ms,
-                      RwArena *arena, ReloadStoredData *out)
+gboolean
+rds_entry_to_stored_data (const ReloadStorage *s, guint32 kind, const Entry *e, gint64 now_ms,
+                          RwArena *arena, ReloadStoredData *out)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (e->encoded, &len);
@@ -310,7 +270,7 @@ entry_to_stored_data (const ReloadStorage *s, guint32 kind, const Entry *e, gint
   if (copy == NULL)
     return FALSE;
   memcpy (copy, data, len);
-  guint32 be = GUINT32_TO_BE (remaining_lifetime (e, now_ms));
+  guint32 be = GUINT32_TO_BE (rds_remaining_lifetime (e, now_ms));
   memcpy (copy + LIFETIME_OFFSET, &be, 4);
   return decode_stored_data (&s->options, kind, copy, len, arena, out);
 }
@@ -426,9 +386,9 @@ store_req_has_raw (const ReloadStoreReq *req)
   return FALSE;
 }
 
-static gboolean
-reread_body (const ReloadStorage *s, RwVisitFunc visit, gpointer body, gsize size, RwArena *scratch,
-             gpointer *out)
+gboolean
+rds_reread_body (const ReloadStorage *s, RwVisitFunc visit, gpointer body, gsize size,
+                 RwArena *scratch, gpointer *out)
 {
   RwOptions bare = { .node_id_length = s->options.node_id_length };
   g_autoptr (GByteArray) bytes = g_byte_array_new ();
@@ -517,13 +477,13 @@ stage_kind (ReloadStorage *s, const ReloadStoreKindData *kd, const ReloadKindDef
               /* §7.4.1.1: "A store at index 0xffffffff places the new value
                * at the end of the array ... The resulting StoredData has the
                * correct index value when it is subsequently fetched." */
-              guint64 len = kind_store_array_length (staged);
+              guint64 len = rds_kind_store_array_length (staged);
               if (len >= RELOAD_ARRAY_INDEX_APPEND)
-                return fail (err, arena, RELOAD_ERROR_DATA_TOO_LARGE, "kind %u: the array is full",
-                             kd->kind);
+                return rds_fail (err, arena, RELOAD_ERROR_DATA_TOO_LARGE,
+                                 "kind %u: the array is full", kd->kind);
               copy.value.index = (guint32) len;
             }
-          slot = slot_for_index (copy.value.index);
+          slot = rds_slot_for_index (copy.value.index);
           break;
         case RELOAD_DATA_MODEL_DICTIONARY:
           /* §7.2.3: one value for each key. */
@@ -539,8 +499,8 @@ stage_kind (ReloadStorage *s, const ReloadStoreKindData *kd, const ReloadKindDef
       if (encoded == NULL)
         {
           g_bytes_unref (slot);
-          return fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE,
-                       "kind %u: value %u cannot be encoded", kd->kind, j);
+          return rds_fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE,
+                           "kind %u: value %u cannot be encoded", kd->kind, j);
         }
 
       Entry *e = g_rc_box_new0 (Entry);
@@ -570,10 +530,10 @@ stage_kind (ReloadStorage *s, const ReloadStoreKindData *kd, const ReloadKindDef
             {
               guint64 old_time = old->storage_time;
               entry_unref (e);
-              return fail (err, arena, RELOAD_ERROR_DATA_TOO_OLD,
-                           "kind %u: storage_time %" G_GUINT64_FORMAT
-                           " is not after the stored %" G_GUINT64_FORMAT,
-                           kd->kind, copy.storage_time, old_time);
+              return rds_fail (err, arena, RELOAD_ERROR_DATA_TOO_OLD,
+                               "kind %u: storage_time %" G_GUINT64_FORMAT
+                               " is not after the stored %" G_GUINT64_FORMAT,
+                               kd->kind, copy.storage_time, old_time);
             }
           if (!refresh)
             *changed = TRUE;
@@ -589,12 +549,12 @@ stage_kind (ReloadStorage *s, const ReloadStoreKindData *kd, const ReloadKindDef
    * with the limits specified in the overlay configuration"; §7.4.1.2
    * Error_Data_Too_Large.  An array counts its gaps (§7.4.1.1 "a store
    * past the end of the array extends it with nonexistent values"). */
-  guint64 count = def->model == RELOAD_DATA_MODEL_ARRAY ? kind_store_array_length (staged)
+  guint64 count = def->model == RELOAD_DATA_MODEL_ARRAY ? rds_kind_store_array_length (staged)
                                                         : (guint64) g_tree_nnodes (staged->entries);
   if (def->max_count != 0 && count > def->max_count)
-    return fail (err, arena, RELOAD_ERROR_DATA_TOO_LARGE,
-                 "kind %u: %" G_GUINT64_FORMAT " values, max-count is %u", kd->kind, count,
-                 def->max_count);
+    return rds_fail (err, arena, RELOAD_ERROR_DATA_TOO_LARGE,
+                     "kind %u: %" G_GUINT64_FORMAT " values, max-count is %u", kd->kind, count,
+                     def->max_count);
   return RELOAD_STORAGE_OK;
 }
 
@@ -630,9 +590,9 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
       }
     if (n_unknown > 0)
       {
-        fail (err, arena, RELOAD_ERROR_UNKNOWN_KIND, "unknown kinds");
+        rds_fail (err, arena, RELOAD_ERROR_UNKNOWN_KIND, "unknown kinds");
         err->error_info = (RwBytes){ NULL, 0 };
-        err->unknown_kinds = arena_array (arena, n_unknown, sizeof (guint32));
+        err->unknown_kinds = rds_arena_array (arena, n_unknown, sizeof (guint32));
         if (err->unknown_kinds != NULL)
           {
             memcpy (err->unknown_kinds, unknown, n_unknown * sizeof (guint32));
@@ -648,12 +608,13 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
        * store request." */
       for (guint j = i + 1; j < req->n_kind_data; j++)
         if (req->kind_data[i].kind == req->kind_data[j].kind)
-          return fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE, "kind %u appears twice",
-                       req->kind_data[i].kind);
+          return rds_fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE, "kind %u appears twice",
+                           req->kind_data[i].kind);
       /* §7.4.1.1: "Replica Stores MUST NOT use a generation counter of 0." */
       if (req->replica_number > 0 && req->kind_data[i].generation_counter == 0)
-        return fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE,
-                     "kind %u: a replica store with generation counter 0", req->kind_data[i].kind);
+        return rds_fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE,
+                         "kind %u: a replica store with generation counter 0",
+                         req->kind_data[i].kind);
     }
 
   g_autoptr (RwArena) scratch = NULL;
@@ -661,14 +622,14 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
     {
       scratch = rw_arena_new (0);
       gpointer reread = NULL;
-      if (!reread_body (s, reload_store_req_body, (gpointer) req, sizeof (ReloadStoreReq), scratch,
-                        &reread))
-        return fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE, "a value cannot be read");
+      if (!rds_reread_body (s, reload_store_req_body, (gpointer) req, sizeof (ReloadStoreReq),
+                            scratch, &reread))
+        return rds_fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE, "a value cannot be read");
       req = reread;
     }
 
   gboolean original = req->replica_number == 0;
-  Resource *res = lookup_resource (s, req->resource);
+  Resource *res = rds_lookup_resource (s, req->resource);
   StoreWork w = { 0 };
   w.n = req->n_kind_data;
   w.defs = g_new0 (const ReloadKindDef *, w.n + 1);
@@ -686,14 +647,14 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
       w.prepared[i] = g_new0 (Prepared, kd->n_values + 1);
       if (original && request_signer == NULL)
         {
-          fail (err, arena, RELOAD_ERROR_FORBIDDEN, "the store request is not signed");
+          rds_fail (err, arena, RELOAD_ERROR_FORBIDDEN, "the store request is not signed");
           goto out;
         }
       if (original && kd->n_values == 0
           && !reload_access_allowed (def, req->resource, NULL, request_signer))
         {
-          fail (err, arena, RELOAD_ERROR_FORBIDDEN,
-                "kind %u: the request signer may not write this resource", kd->kind);
+          rds_fail (err, arena, RELOAD_ERROR_FORBIDDEN,
+                    "kind %u: the request signer may not write this resource", kd->kind);
           goto out;
         }
       for (guint j = 0; j < kd->n_values; j++)
@@ -708,8 +669,8 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
               || (d->signature.hash_algorithm == RELOAD_HASH_NONE
                   && d->signature.signature_algorithm == RELOAD_SIG_ANONYMOUS))
             {
-              fail (err, arena, RELOAD_ERROR_FORBIDDEN, "kind %u: value %u is not signed", kd->kind,
-                    j);
+              rds_fail (err, arena, RELOAD_ERROR_FORBIDDEN, "kind %u: value %u is not signed",
+                        kd->kind, j);
               goto out;
             }
           /* §7.4.1.1: "The signatures over each individual data element,
@@ -718,8 +679,8 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
           ReloadSignerInfo signer = { 0 };
           if (!verify (verify_data, req->resource, kd->kind, d, &signer))
             {
-              fail (err, arena, RELOAD_ERROR_FORBIDDEN, "kind %u: value %u: bad signature",
-                    kd->kind, j);
+              rds_fail (err, arena, RELOAD_ERROR_FORBIDDEN, "kind %u: value %u: bad signature",
+                        kd->kind, j);
               goto out;
             }
           /* §7.4.1.1: "Each element is signed by a credential which is
@@ -727,8 +688,8 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
            * signer of the StoredValue MUST conform to the policy". */
           if (!reload_access_allowed (def, req->resource, &d->value, &signer))
             {
-              fail (err, arena, RELOAD_ERROR_FORBIDDEN,
-                    "kind %u: value %u: its signer may not write it here", kd->kind, j);
+              rds_fail (err, arena, RELOAD_ERROR_FORBIDDEN,
+                        "kind %u: value %u: its signer may not write it here", kd->kind, j);
               goto out;
             }
           /* §7.4.1.1: "For original (non-replica) stores, the StoreReq is
@@ -739,15 +700,15 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
            * sender (§7.4.1.1, §10.4). */
           if (original && !reload_access_allowed (def, req->resource, &d->value, request_signer))
             {
-              fail (err, arena, RELOAD_ERROR_FORBIDDEN,
-                    "kind %u: value %u: the request signer may not write it here", kd->kind, j);
+              rds_fail (err, arena, RELOAD_ERROR_FORBIDDEN,
+                        "kind %u: value %u: the request signer may not write it here", kd->kind, j);
               goto out;
             }
           GBytes *value = data_value_bytes (s, kd->kind, &d->value.value);
           if (value == NULL)
             {
-              fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE, "kind %u: value %u cannot be encoded",
-                    kd->kind, j);
+              rds_fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE,
+                        "kind %u: value %u cannot be encoded", kd->kind, j);
               goto out;
             }
           w.prepared[i][j].value = value;
@@ -758,9 +719,9 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
           gsize size = g_bytes_get_size (value);
           if (def->max_size != 0 && size > def->max_size)
             {
-              fail (err, arena, RELOAD_ERROR_DATA_TOO_LARGE,
-                    "kind %u: value %u has %" G_GSIZE_FORMAT " bytes, max-size is %u", kd->kind, j,
-                    size, def->max_size);
+              rds_fail (err, arena, RELOAD_ERROR_DATA_TOO_LARGE,
+                        "kind %u: value %u has %" G_GSIZE_FORMAT " bytes, max-size is %u", kd->kind,
+                        j, size, def->max_size);
               goto out;
             }
         }
@@ -778,7 +739,7 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
       gboolean mismatch = FALSE;
       for (guint i = 0; i < req->n_kind_data; i++)
         {
-          const KindStore *k = lookup_kind (res, req->kind_data[i].kind);
+          const KindStore *k = rds_lookup_kind (res, req->kind_data[i].kind);
           guint64 current = k != NULL ? k->generation : 0;
           if (req->kind_data[i].generation_counter != 0
               && req->kind_data[i].generation_counter != current)
@@ -786,16 +747,16 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
         }
       if (mismatch)
         {
-          fail (err, arena, RELOAD_ERROR_GENERATION_COUNTER_TOO_LOW, "generation counter");
+          rds_fail (err, arena, RELOAD_ERROR_GENERATION_COUNTER_TOO_LOW, "generation counter");
           err->error_info = (RwBytes){ NULL, 0 };
           ReloadStoreAns *info = rw_arena_alloc0 (arena, sizeof *info);
           ReloadStoreKindResponse *kr =
-              arena_array (arena, req->n_kind_data, sizeof (ReloadStoreKindResponse));
+              rds_arena_array (arena, req->n_kind_data, sizeof (ReloadStoreKindResponse));
           if (info != NULL && (kr != NULL || req->n_kind_data == 0))
             {
               for (guint i = 0; i < req->n_kind_data; i++)
                 {
-                  const KindStore *k = lookup_kind (res, req->kind_data[i].kind);
+                  const KindStore *k = rds_lookup_kind (res, req->kind_data[i].kind);
                   kr[i].kind = req->kind_data[i].kind;
                   kr[i].generation_counter = k != NULL ? k->generation : 0;
                 }
@@ -814,7 +775,7 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
   for (guint i = 0; i < req->n_kind_data; i++)
     {
       const ReloadStoreKindData *kd = &req->kind_data[i];
-      const KindStore *cur = lookup_kind (res, kd->kind);
+      const KindStore *cur = rds_lookup_kind (res, kd->kind);
       w.staged[i] =
           cur != NULL ? kind_store_clone (cur) : kind_store_new (kd->kind, w.defs[i]->model);
       if (stage_kind (s, kd, w.defs[i], w.prepared[i], w.staged[i], &w.changed[i], now_ms, arena,
@@ -825,10 +786,10 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
 
   /* The answer first (it may not fit), then the commit. */
   ReloadStoreKindResponse *kr =
-      arena_array (arena, req->n_kind_data, sizeof (ReloadStoreKindResponse));
+      rds_arena_array (arena, req->n_kind_data, sizeof (ReloadStoreKindResponse));
   if (kr == NULL && req->n_kind_data > 0)
     {
-      fail_arena (err, arena);
+      rds_fail_arena (err, arena);
       goto out;
     }
   for (guint i = 0; i < req->n_kind_data; i++)
@@ -875,436 +836,6 @@ reload_storage_store (ReloadStorage *s, const ReloadStoreReq *req,
 out:
   store_work_clear (&w, req);
   return status;
-}
-
-/* ---------------------------------------------------------------- Fetch and Stat (§7.4.2, §7.4.3) */
-
-/* One value of an answer: a stored one, or a synthetic nonexistent one at
- * @index or @key (§7.4.2.2). */
-typedef struct
-{
-  const Entry *entry;
-  guint32 index;
-  RwBytes key;
-} Item;
-
-static gboolean
-fetch_req_has_raw (const ReloadFetchReq *req)
-{
-  for (guint i = 0; i < req->n_specifiers; i++)
-    if (req->specifiers[i].raw.len > 0)
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-ranges_overlap (const ReloadArrayRange *a, const ReloadArrayRange *b)
-{
-  return a->first <= b->last && b->first <= a->last;
-}
-
-/* The values a specifier selects (§7.4.2.1). */
-static ReloadStorageStatus
-select_items (const KindStore *k, const ReloadKindDef *def, const ReloadStoredDataSpecifier *spec,
-              GArray *items, RwArena *arena, ReloadErrorResponse *err)
-{
-  switch (def->model)
-    {
-    case RELOAD_DATA_MODEL_ARRAY:
-      {
-        /* "The first integer MUST be less than or equal to the second.
-         * While multiple ranges MAY be specified, they MUST NOT overlap." */
-        for (guint i = 0; i < spec->n_indices; i++)
-          {
-            if (spec->indices[i].first > spec->indices[i].last)
-              return fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE,
-                           "kind %u: range [%u, %u] has first > last", spec->kind,
-                           spec->indices[i].first, spec->indices[i].last);
-            for (guint j = 0; j < i; j++)
-              if (ranges_overlap (&spec->indices[i], &spec->indices[j]))
-                return fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE,
-                             "kind %u: array ranges overlap", spec->kind);
-          }
-        guint64 len = k != NULL ? kind_store_array_length (k) : 0;
-        if (len == 0)
-          break;
-        for (guint i = 0; i < spec->n_indices; i++)
-          {
-            /* "0 is used to indicate the first element, and 0xffffffff is
-             * used to indicate the final element." */
-            guint64 first = spec->indices[i].first == RELOAD_ARRAY_INDEX_LAST
-                                ? len - 1
-                                : spec->indices[i].first;
-            guint64 last = spec->indices[i].last == RELOAD_ARRAY_INDEX_LAST
-                               ? len - 1
-                               : MIN ((guint64) spec->indices[i].last, len - 1);
-            for (guint64 x = first; x <= last && x < len; x++)
-              {
-                g_autoptr (GBytes) slot = slot_for_index ((guint32) x);
-                /* §7.2.2: "Future attempts to fetch elements at index 0 or 1
-                 * will return values with "exists" set to False." */
-                Item it = { g_tree_lookup (k->entries, slot), (guint32) x, { NULL, 0 } };
-                g_array_append_val (items, it);
-              }
-          }
-        break;
-      }
-    case RELOAD_DATA_MODEL_DICTIONARY:
-      if (spec->n_keys == 0)
-        {
-          /* "If no keys are specified, then this is a wildcard fetch and
-           * all key-value pairs are returned." */
-          if (k != NULL)
-            for (GTreeNode *n = g_tree_node_first (k->entries); n != NULL; n = g_tree_node_next (n))
-              {
-                Item it = { g_tree_node_value (n), 0, { NULL, 0 } };
-                g_array_append_val (items, it);
-              }
-          break;
-        }
-      for (guint i = 0; i < spec->n_keys; i++)
-        {
-          const Entry *e = NULL;
-          if (k != NULL)
-            {
-              g_autoptr (GBytes) slot = g_bytes_new (spec->keys[i].data, spec->keys[i].len);
-              e = g_tree_lookup (k->entries, slot);
-            }
-          Item it = { e, 0, spec->keys[i] };
-          g_array_append_val (items, it);
-        }
-      break;
-    default:
-      {
-        /* §7.2.1: the single value, or a synthetic nonexistent one. */
-        const Entry *e = NULL;
-        if (k != NULL)
-          {
-            g_autoptr (GBytes) slot = g_bytes_new (NULL, 0);
-            e = g_tree_lookup (k->entries, slot);
-          }
-        Item it = { e, 0, { NULL, 0 } };
-        g_array_append_val (items, it);
-        break;
-      }
-    }
-  return RELOAD_STORAGE_OK;
-}
-
-/* Unknown kinds of a Fetch or Stat (§7.4.1.2: "If any type of request
- * tries to access a data Kind that the peer does not know about, the peer
- * MUST fail the request"; §7.4.2.1: "SHOULD reject requests corresponding
- * to unknown Kinds"). */
-static gboolean
-check_unknown_specifiers (const ReloadStorage *s, const ReloadFetchReq *req, RwArena *arena,
-                          ReloadErrorResponse *err)
-{
-  guint32 unknown[MAX_UNKNOWN_KINDS];
-  guint n_unknown = 0;
-  for (guint i = 0; i < req->n_specifiers; i++)
-    {
-      guint32 kind = req->specifiers[i].kind;
-      if (reload_kind_table_lookup (s->kinds, kind) != NULL)
-        continue;
-      gboolean seen = FALSE;
-      for (guint k = 0; k < n_unknown; k++)
-        seen = seen || unknown[k] == kind;
-      if (!seen && n_unknown < MAX_UNKNOWN_KINDS)
-        unknown[n_unknown++] = kind;
-    }
-  if (n_unknown == 0)
-    return TRUE;
-  memset (err, 0, sizeof *err);
-  err->error_code = RELOAD_ERROR_UNKNOWN_KIND;
-  err->unknown_kinds = arena_array (arena, n_unknown, sizeof (guint32));
-  if (err->unknown_kinds != NULL)
-    {
-      memcpy (err->unknown_kinds, unknown, n_unknown * sizeof (guint32));
-      err->n_unknown_kinds = n_unknown;
-    }
-  return FALSE;
-}
-
-/* The request as the engine reads it: re-read when its specifiers are raw. */
-static const ReloadFetchReq *
-prepare_fetch_req (ReloadStorage *s, const ReloadFetchReq *req, RwArena **scratch)
-{
-  if (!fetch_req_has_raw (req))
-    return req;
-  *scratch = rw_arena_new (0);
-  gpointer reread = NULL;
-  if (!reread_body (s, reload_fetch_req_body, (gpointer) req, sizeof (ReloadFetchReq), *scratch,
-                    &reread))
-    return NULL;
-  return reread;
-}
-
-static gboolean
-fill_synthetic (const ReloadStoredDataSpecifier *spec, const Item *it, RwArena *arena,
-                ReloadStoredData *out)
-{
-  /* §7.4.2.2: "A nonexistent value ... is represented by a synthetic value
-   * with "exists" set to False and has an empty signature.  Specifically,
-   * the identity_type is set to "none", the SignatureAndHashAlgorithm
-   * values are set to {0, 0} ("anonymous" and "none", respectively), and
-   * the signature value is of zero length." */
-  memset (out, 0, sizeof *out);
-  out->value.index = it->index;
-  out->value.value.exists = FALSE;
-  out->signature.hash_algorithm = RELOAD_HASH_NONE;
-  out->signature.signature_algorithm = RELOAD_SIG_ANONYMOUS;
-  out->signature.identity.identity_type = RELOAD_SIGNER_IDENTITY_NONE;
-  return arena_dup (arena, it->key.data, it->key.len, &out->value.key);
-}
-
-/* Fetch and Stat select values the same way (§7.4.3.1: "The Stat request
- * is identical to the Fetch request"; §7.4.3.2: "The contents of the
- * StatKindResponse are the same as those in the FetchKindResponse"); they
- * differ in what they say of each value: @fill writes one ReloadStoredData
- * or one ReloadStoredMetaData of @value_size bytes. */
-typedef gboolean (*FillValue) (ReloadStorage *s, const ReloadStoredDataSpecifier *spec,
-                               const ReloadKindDef *def, const Item *it, gint64 now_ms,
-                               RwArena *arena, gpointer out);
-
-/* The layout ReloadFetchKindResponse and ReloadStatKindResponse share. */
-typedef struct
-{
-  guint32 kind;
-  guint64 generation;
-  gpointer values;
-  guint n_values;
-} KindResponse;
-
-G_STATIC_ASSERT (sizeof (KindResponse) == sizeof (ReloadFetchKindResponse));
-G_STATIC_ASSERT (sizeof (KindResponse) == sizeof (ReloadStatKindResponse));
-G_STATIC_ASSERT (G_STRUCT_OFFSET (KindResponse, values)
-                 == G_STRUCT_OFFSET (ReloadStatKindResponse, values));
-G_STATIC_ASSERT (G_STRUCT_OFFSET (KindResponse, n_values)
-                 == G_STRUCT_OFFSET (ReloadFetchKindResponse, n_values));
-
-static ReloadStorageStatus
-select_responses (ReloadStorage *s, const ReloadFetchReq *req, gint64 now_ms, RwArena *arena,
-                  gsize value_size, FillValue fill, KindResponse **out, guint *n_out,
-                  ReloadErrorResponse *err)
-{
-  reload_storage_expire (s, now_ms);
-  if (!check_unknown_specifiers (s, req, arena, err))
-    return RELOAD_STORAGE_ERROR;
-  g_autoptr (RwArena) scratch = NULL;
-  req = prepare_fetch_req (s, req, &scratch);
-  if (req == NULL)
-    return fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE, "a specifier cannot be read");
-
-  const Resource *res = lookup_resource (s, req->resource);
-  KindResponse *kr = arena_array (arena, req->n_specifiers, sizeof (KindResponse));
-  if (kr == NULL && req->n_specifiers > 0)
-    return fail_arena (err, arena);
-  g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (Item));
-  for (guint i = 0; i < req->n_specifiers; i++)
-    {
-      const ReloadStoredDataSpecifier *spec = &req->specifiers[i];
-      const ReloadKindDef *def = reload_kind_table_lookup (s->kinds, spec->kind);
-      const KindStore *k = lookup_kind (res, spec->kind);
-      /* §7.4.2.2: "There MUST be one FetchKindResponse element for each
-       * Kind-ID in the request"; generation: "The generation counter for
-       * this Kind". */
-      kr[i].kind = spec->kind;
-      kr[i].generation = k != NULL ? k->generation : 0;
-      /* §7.4.2.1: "If the generation counter in the request matches the
-       * stored counter, then the storing peer returns a response with no
-       * StoredData values" (0: "it may be set to zero", no condition). */
-      if (spec->generation != 0 && spec->generation == kr[i].generation)
-        continue;
-      g_array_set_size (items, 0);
-      if (select_items (k, def, spec, items, arena, err) != RELOAD_STORAGE_OK)
-        return RELOAD_STORAGE_ERROR;
-      guint8 *values = arena_array (arena, items->len, value_size);
-      if (values == NULL && items->len > 0)
-        return fail_arena (err, arena);
-      kr[i].values = values;
-      kr[i].n_values = items->len;
-      for (guint j = 0; j < items->len; j++)
-        if (!fill (s, spec, def, &g_array_index (items, Item, j), now_ms, arena,
-                   values + (gsize) j * value_size))
-          return fail_arena (err, arena);
-    }
-  *out = kr;
-  *n_out = req->n_specifiers;
-  return RELOAD_STORAGE_OK;
-}
-
-static gboolean
-fill_stored_data (ReloadStorage *s, const ReloadStoredDataSpecifier *spec, const ReloadKindDef *def,
-                  const Item *it, gint64 now_ms, RwArena *arena, gpointer out)
-{
-  return it->entry != NULL ? entry_to_stored_data (s, spec->kind, it->entry, now_ms, arena, out)
-                           : fill_synthetic (spec, it, arena, out);
-}
-
-ReloadStorageStatus
-reload_storage_fetch (ReloadStorage *s, const ReloadFetchReq *req, gint64 now_ms, RwArena *arena,
-                      ReloadFetchAns *ans, ReloadErrorResponse *err)
-{
-  g_return_val_if_fail (s != NULL && req != NULL && arena != NULL && ans != NULL && err != NULL,
-                        RELOAD_STORAGE_ERROR);
-  memset (ans, 0, sizeof *ans);
-  memset (err, 0, sizeof *err);
-  KindResponse *kr = NULL;
-  ReloadStorageStatus st = select_responses (s, req, now_ms, arena, sizeof (ReloadStoredData),
-                                             fill_stored_data, &kr, &ans->n_kind_responses, err);
-  ans->kind_responses = (ReloadFetchKindResponse *) kr;
-  return st;
-}
-
-static gboolean
-fill_metadata (const Item *it, ReloadDataModel model, gint64 now_ms, RwArena *arena,
-               ReloadStoredMetaData *out)
-{
-  memset (out, 0, sizeof *out);
-  out->metadata.index = it->index;
-  if (!arena_dup (arena, it->key.data, it->key.len, &out->metadata.key))
-    return FALSE;
-  const Entry *e = it->entry;
-  if (e == NULL)
-    {
-      /* A synthetic nonexistent value (§7.4.2.2): nothing to digest. */
-      out->metadata.value.hash_algorithm = RELOAD_HASH_NONE;
-      return TRUE;
-    }
-  /* §7.4.3.2: "The contents of the StoredMetaData structure are the same
-   * as the corresponding fields in StoredData". */
-  out->storage_time = e->storage_time;
-  out->lifetime = remaining_lifetime (e, now_ms);
-  if (model == RELOAD_DATA_MODEL_ARRAY)
-    out->metadata.index = e->index; /* §7.4.3.2 ArrayEntryMeta */
-  if (model == RELOAD_DATA_MODEL_DICTIONARY)
-    {
-      /* §7.4.3.2 DictionaryEntryMeta: the key is the slot */
-      gsize slot_len;
-      const guint8 *slot = g_bytes_get_data (e->slot, &slot_len);
-      if (!arena_dup (arena, slot, slot_len, &out->metadata.key))
-        return FALSE;
-    }
-  gsize len;
-  const guint8 *value = g_bytes_get_data (e->value, &len);
-  out->metadata.value.exists = e->exists;
-  /* "value_length: The length of the stored value." */
-  out->metadata.value.value_length = (guint32) len;
-  /* "hash_value: A digest using hash_algorithm on the value field of the
-   * DataValue, including its 4 leading length bytes." SHA-256, the
-   * mandatory algorithm of RELOAD (§6.3.4). */
-  guint8 prefix[4];
-  guint32 be = GUINT32_TO_BE ((guint32) len);
-  memcpy (prefix, &be, 4);
-  g_autoptr (GChecksum) sha = g_checksum_new (G_CHECKSUM_SHA256);
-  g_checksum_update (sha, prefix, 4);
-  g_checksum_update (sha, value, len);
-  guint8 digest[32];
-  gsize dlen = sizeof digest;
-  g_checksum_get_digest (sha, digest, &dlen);
-  out->metadata.value.hash_algorithm = RELOAD_HASH_SHA256;
-  return arena_dup (arena, digest, dlen, &out->metadata.value.hash_value);
-}
-
-static gboolean
-fill_stat (ReloadStorage *s, const ReloadStoredDataSpecifier *spec, const ReloadKindDef *def,
-           const Item *it, gint64 now_ms, RwArena *arena, gpointer out)
-{
-  return fill_metadata (it, def->model, now_ms, arena, out);
-}
-
-ReloadStorageStatus
-reload_storage_stat (ReloadStorage *s, const ReloadStatReq *req, gint64 now_ms, RwArena *arena,
-                     ReloadStatAns *ans, ReloadErrorResponse *err)
-{
-  g_return_val_if_fail (s != NULL && req != NULL && arena != NULL && ans != NULL && err != NULL,
-                        RELOAD_STORAGE_ERROR);
-  memset (ans, 0, sizeof *ans);
-  memset (err, 0, sizeof *err);
-  KindResponse *kr = NULL;
-  ReloadStorageStatus st = select_responses (s, req, now_ms, arena, sizeof (ReloadStoredMetaData),
-                                             fill_stat, &kr, &ans->n_kind_responses, err);
-  ans->kind_responses = (ReloadStatKindResponse *) kr;
-  return st;
-}
-
-/* ---------------------------------------------------------------- Find (§7.4.4) */
-
-ReloadStorageStatus
-reload_storage_find (ReloadStorage *s, const ReloadFindReq *req, ChordId range_lo, ChordId range_hi,
-                     gint64 now_ms, RwArena *arena, ReloadFindAns *ans, ReloadErrorResponse *err)
-{
-  g_return_val_if_fail (s != NULL && req != NULL && arena != NULL && ans != NULL && err != NULL,
-                        RELOAD_STORAGE_ERROR);
-  memset (ans, 0, sizeof *ans);
-  memset (err, 0, sizeof *err);
-  reload_storage_expire (s, now_ms);
-
-  /* §7.4.4.1 kinds: "Each value MUST appear only once.  Otherwise, the
-   * request MUST be rejected with an error." */
-  for (guint i = 0; i < req->n_kinds; i++)
-    for (guint j = i + 1; j < req->n_kinds; j++)
-      if (req->kinds[i] == req->kinds[j])
-        return fail (err, arena, RELOAD_ERROR_INVALID_MESSAGE, "kind %u appears twice",
-                     req->kinds[i]);
-  /* §7.4.4.2: "If the processing peer is not responsible for the specified
-   * Resource-ID, it SHOULD return an Error_Not_Found error code." */
-  ChordId target = chord_id_from_resource_id (req->resource);
-  if (!chord_id_in_open_closed (target, range_lo, range_hi))
-    return fail (err, arena, RELOAD_ERROR_NOT_FOUND, "not responsible for this Resource-ID");
-
-  ReloadFindKindData *results = arena_array (arena, req->n_kinds, sizeof (ReloadFindKindData));
-  if (results == NULL && req->n_kinds > 0)
-    return fail_arena (err, arena);
-  static const guint8 zero[16] = { 0 };
-  for (guint i = 0; i < req->n_kinds; i++)
-    {
-      guint32 kind = req->kinds[i];
-      /* §7.4.4.2: "For each Kind-ID in the request, the response MUST
-       * contain a FindKindData indicating the closest Resource-ID for that
-       * Kind-ID"; "If a Kind-ID is not known, then the corresponding
-       * Resource-ID MUST be 0"; closest: "It is 0 if no Resource-ID is
-       * known." */
-      const Resource *best = NULL;
-      ChordId best_dist = { 0, 0 };
-      if (reload_kind_table_lookup (s->kinds, kind) != NULL)
-        {
-          GHashTableIter it;
-          gpointer key, value;
-          g_hash_table_iter_init (&it, s->resources);
-          while (g_hash_table_iter_next (&it, &key, &value))
-            {
-              const Resource *r = value;
-              if (!chord_id_in_open_closed (r->id, range_lo, range_hi))
-                continue; /* a replica: not this peer's to answer for */
-              const KindStore *k = lookup_kind (r, kind);
-              if (k == NULL || !kind_store_has_existing (k))
-                continue;
-              ChordId d = chord_id_distance (target, r->id);
-              int c = best == NULL ? -1 : chord_id_cmp (d, best_dist);
-              if (c < 0 || (c == 0 && g_bytes_compare (r->rid, best->rid) < 0))
-                {
-                  best = r;
-                  best_dist = d;
-                }
-            }
-        }
-      results[i].kind = kind;
-      gboolean ok;
-      if (best != NULL)
-        {
-          gsize len;
-          const guint8 *data = g_bytes_get_data (best->rid, &len);
-          ok = arena_dup (arena, data, len, &results[i].closest);
-        }
-      else
-        ok = arena_dup (arena, zero, sizeof zero, &results[i].closest);
-      if (!ok)
-        return fail_arena (err, arena);
-    }
-  ans->results = results;
-  ans->n_results = req->n_kinds;
-  return RELOAD_STORAGE_OK;
 }
 
 /* ---------------------------------------------------------------- replication */
@@ -1387,7 +918,7 @@ reload_storage_export (ReloadStorage *s, RwBytes resource_id, guint8 replica_num
 {
   g_return_val_if_fail (s != NULL && arena != NULL, NULL);
   reload_storage_expire (s, now_ms);
-  const Resource *res = lookup_resource (s, resource_id);
+  const Resource *res = rds_lookup_resource (s, resource_id);
   if (res == NULL)
     return NULL;
 
@@ -1407,21 +938,21 @@ reload_storage_export (ReloadStorage *s, RwBytes resource_id, guint8 replica_num
     return NULL;
   gsize rlen;
   const guint8 *rdata = g_bytes_get_data (res->rid, &rlen);
-  if (!arena_dup (arena, rdata, rlen, &req->resource))
+  if (!rds_arena_dup (arena, rdata, rlen, &req->resource))
     return NULL;
   req->replica_number = replica_number;
-  req->kind_data = arena_array (arena, kinds->len, sizeof (ReloadStoreKindData));
+  req->kind_data = rds_arena_array (arena, kinds->len, sizeof (ReloadStoreKindData));
   if (req->kind_data == NULL && kinds->len > 0)
     return NULL;
   for (guint i = 0; i < kinds->len; i++)
     {
-      const KindStore *k = lookup_kind (res, g_array_index (kinds, guint32, i));
+      const KindStore *k = rds_lookup_kind (res, g_array_index (kinds, guint32, i));
       ReloadStoreKindData *kd = &req->kind_data[req->n_kind_data];
       kd->kind = k->kind;
       /* §7.4.1.1: a replica store carries the counter, which the replica
        * takes; an original store with 0 is unconditional. */
       kd->generation_counter = replica_number > 0 ? k->generation : 0;
-      kd->values = arena_array (arena, g_tree_nnodes (k->entries), sizeof (ReloadStoredData));
+      kd->values = rds_arena_array (arena, g_tree_nnodes (k->entries), sizeof (ReloadStoredData));
       if (kd->values == NULL)
         return NULL;
       for (GTreeNode *n = g_tree_node_first (k->entries); n != NULL; n = g_tree_node_next (n))
@@ -1430,9 +961,9 @@ reload_storage_export (ReloadStorage *s, RwBytes resource_id, guint8 replica_num
           /* §7.4.1.1: "When a peer stores data previously stored by another
            * node ... it MUST adjust the lifetime value downward to reflect
            * the amount of time the value was stored at the peer." */
-          if (remaining_lifetime (e, now_ms) == 0)
+          if (rds_remaining_lifetime (e, now_ms) == 0)
             continue;
-          if (!entry_to_stored_data (s, k->kind, e, now_ms, arena, &kd->values[kd->n_values]))
+          if (!rds_entry_to_stored_data (s, k->kind, e, now_ms, arena, &kd->values[kd->n_values]))
             return NULL;
           kd->n_values++;
         }
@@ -1483,7 +1014,7 @@ reload_storage_drop_kind (ReloadStorage *s, guint32 kind)
   while (g_hash_table_iter_next (&it, NULL, &value))
     {
       Resource *r = value;
-      KindStore *k = lookup_kind (r, kind);
+      KindStore *k = rds_lookup_kind (r, kind);
       if (k == NULL)
         continue;
       dropped += (guint) g_tree_nnodes (k->entries);
