@@ -10,6 +10,7 @@
 #include "chorus-enroll-error.h"
 #include "chorus-enroll-store.h"
 #include "chorus-invite.h"
+#include "chorus-pinned-database.h"
 #include "reload-credentials.h"
 
 char *
@@ -48,20 +49,6 @@ enrollment_uri (const ReloadConfig *cfg)
       g_clear_pointer (&uri, g_uri_unref);
     }
   return NULL;
-}
-
-static gboolean
-fingerprint_of (GTlsCertificate *tls, guint8 out[32])
-{
-  g_autoptr (GByteArray) der = NULL;
-  g_object_get (tls, "certificate", &der, NULL);
-  if (der == NULL)
-    return FALSE;
-  gsize len = 32;
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_checksum_update (sum, der->data, der->len);
-  g_checksum_get_digest (sum, out, &len);
-  return len == 32;
 }
 
 GTlsCertificate *
@@ -105,7 +92,7 @@ chorus_enroll_server_identity (const char *dir, const ReloadConfig *cfg, guint8 
   g_autoptr (GTlsCertificate) tls = g_tls_certificate_new_from_files (cert_path, key_path, error);
   if (tls == NULL)
     return NULL;
-  if (!fingerprint_of (tls, fingerprint))
+  if (!chorus_tls_certificate_fingerprint (tls, fingerprint))
     {
       g_set_error (error, CHORUS_ENROLL_ERROR, CHORUS_ENROLL_ERROR_FAILED, "%s: no certificate",
                    cert_path);
@@ -131,13 +118,12 @@ chorus_enroll_create_invite (const char *dir, const char *user, gint64 lifetime_
   g_autoptr (ChorusInvite) inv = g_new0 (ChorusInvite, 1);
   inv->user = chorus_enroll_full_user_name (user, cfg->instance_name);
   /* the same rule as the certificate's rfc822Name (§11.3) */
-  for (const char *p = inv->user; *p; p++)
-    if (*p <= 0x20 || *p >= 0x7f)
-      {
-        g_set_error (error, CHORUS_ENROLL_ERROR, CHORUS_ENROLL_ERROR_USERNAME_NOT_AVAILABLE,
-                     "a user name is printable ASCII without spaces");
-        return NULL;
-      }
+  if (!reload_credentials_user_name_valid (inv->user))
+    {
+      g_set_error (error, CHORUS_ENROLL_ERROR, CHORUS_ENROLL_ERROR_USERNAME_NOT_AVAILABLE,
+                   "a user name is printable ASCII without spaces, at most 255 bytes");
+      return NULL;
+    }
   g_autoptr (GTlsCertificate) tls =
       chorus_enroll_server_identity (dir, cfg, inv->fingerprint, error);
   if (tls == NULL)

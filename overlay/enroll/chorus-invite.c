@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "chorus-enroll-error.h"
+#include "reload-credentials.h"
 
 #define LINK_MAX_LENGTH 2048
 
@@ -75,32 +76,6 @@ is_secret (const char *s)
   return TRUE;
 }
 
-/* printable ASCII, no space: what an rfc822Name user name may hold
- * (§11.3: "allow only legal characters in the name") */
-static gboolean
-is_user_name (const char *s)
-{
-  gsize len = s ? strlen (s) : 0;
-  if (len == 0 || len > 255)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (s[i] <= 0x20 || s[i] >= 0x7f)
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-is_overlay_name (const char *s)
-{
-  gsize len = s ? strlen (s) : 0;
-  if (len == 0 || len > 255)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum (s[i]) && strchr ("-._~", s[i]) == NULL)
-      return FALSE;
-  return TRUE;
-}
-
 /* an address literal or a DNS name (letters, digits, '-', '.'): nothing
  * that would need escaping when the link is written again (a host with
  * '&' or '@' was found by fuzz-enroll) */
@@ -155,9 +130,9 @@ chorus_invite_parse (const char *link, GError **error)
   const char *secret = g_hash_table_lookup (params, "secret");
   const char *fp = g_hash_table_lookup (params, "sha256");
   g_autoptr (ChorusInvite) inv = g_new0 (ChorusInvite, 1);
-  if (!is_overlay_name (overlay))
+  if (!reload_credentials_overlay_name_valid (overlay))
     return invalid (error, "no valid overlay name");
-  if (!is_user_name (user))
+  if (!reload_credentials_user_name_valid (user))
     return invalid (error, "no valid user name");
   if (!is_secret (secret))
     return invalid (error, "no valid one-time secret");

@@ -17,8 +17,8 @@ struct _ChorusPinnedDatabase
 
 G_DEFINE_FINAL_TYPE (ChorusPinnedDatabase, chorus_pinned_database, G_TYPE_TLS_DATABASE)
 
-static gboolean
-fingerprint_of (GTlsCertificate *cert, guint8 out[32])
+gboolean
+chorus_tls_certificate_fingerprint (GTlsCertificate *cert, guint8 out[32])
 {
   g_autoptr (GByteArray) der = NULL;
   g_object_get (cert, "certificate", &der, NULL);
@@ -38,7 +38,7 @@ verify_chain (GTlsDatabase *db, GTlsCertificate *chain, const gchar *purpose,
 {
   ChorusPinnedDatabase *self = CHORUS_PINNED_DATABASE (db);
   guint8 fp[32];
-  if (!fingerprint_of (chain, fp))
+  if (!chorus_tls_certificate_fingerprint (chain, fp))
     return G_TLS_CERTIFICATE_GENERIC_ERROR;
   g_mutex_lock (&self->lock);
   memcpy (self->seen, fp, 32);

@@ -22,4 +22,7 @@ GTlsDatabase *chorus_pinned_database_new (const guint8 fingerprint[32]);
  * refused server presented); FALSE when none. */
 gboolean chorus_pinned_database_get_seen (ChorusPinnedDatabase *self, guint8 out[32]);
 
+/* The SHA-256 of @cert's DER: what invitation links carry. */
+gboolean chorus_tls_certificate_fingerprint (GTlsCertificate *cert, guint8 out[32]);
+
 G_END_DECLS

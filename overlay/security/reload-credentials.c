@@ -449,6 +449,18 @@ valid_overlay_name (const char *s, gsize len)
   return TRUE;
 }
 
+gboolean
+reload_credentials_user_name_valid (const char *name)
+{
+  return name != NULL && valid_user_name (name, strlen (name));
+}
+
+gboolean
+reload_credentials_overlay_name_valid (const char *name)
+{
+  return name != NULL && valid_overlay_name (name, strlen (name));
+}
+
 static gboolean
 valid_node_id (const ReloadNodeId *id)
 {
@@ -728,6 +740,35 @@ out:
   return cert;
 }
 
+/* What every end-entity certificate of the overlay's CA shares (RFC 5280
+ * §4.2.1): not a CA, digitalSignature (and keyEncipherment for an RSA key),
+ * the extended key usages given (0-terminated), the CA's key identifier;
+ * then the CA's signature. */
+static ReloadCert *
+crt_finish_leaf (gnutls_x509_crt_t crt, gnutls_pubkey_t key, const char *const *purposes,
+                 const ReloadCert *ca, const ReloadKey *ca_key, GError **error)
+{
+  unsigned usage = GNUTLS_KEY_DIGITAL_SIGNATURE;
+  if (gnutls_pubkey_get_pk_algorithm (key, NULL) == GNUTLS_PK_RSA)
+    usage |= GNUTLS_KEY_KEY_ENCIPHERMENT;
+  guint8 akid[64];
+  size_t akid_len = sizeof akid;
+  int ret;
+  if ((ret = gnutls_x509_crt_set_basic_constraints (crt, 0, -1)) < 0
+      || (ret = gnutls_x509_crt_set_key_usage (crt, usage)) < 0)
+    goto fail;
+  for (guint i = 0; purposes[i] != NULL; i++)
+    if ((ret = gnutls_x509_crt_set_key_purpose_oid (crt, purposes[i], 0)) < 0)
+      goto fail;
+  if (gnutls_x509_crt_get_subject_key_id (ca->crt, akid, &akid_len, NULL) >= 0
+      && (ret = gnutls_x509_crt_set_authority_key_id (crt, akid, akid_len)) < 0)
+    goto fail;
+  return crt_sign (crt, ca->crt, ca_key, error);
+fail:
+  set_tls_error (error, RELOAD_CREDENTIALS_ERROR_CRYPTO, ret, "certificate");
+  return NULL;
+}
+
 ReloadCert *
 reload_credentials_issue_peer (const ReloadCert *ca, const ReloadKey *ca_key,
                                const ReloadKey *peer_key, const char *user_name,
@@ -793,11 +834,8 @@ reload_credentials_issue_peer_pubkey (const ReloadCert *ca, const ReloadKey *ca_
   ReloadCert *cert = NULL;
   gnutls_subject_alt_names_t sans = NULL;
   gnutls_datum_t ext = { NULL, 0 };
-  guint8 akid[64];
-  size_t akid_len = sizeof akid;
-  unsigned usage = GNUTLS_KEY_DIGITAL_SIGNATURE;
-  if (gnutls_pubkey_get_pk_algorithm (peer_key, NULL) == GNUTLS_PK_RSA)
-    usage |= GNUTLS_KEY_KEY_ENCIPHERMENT;
+  static const char *const purposes[] = { GNUTLS_KP_TLS_WWW_SERVER, GNUTLS_KP_TLS_WWW_CLIENT,
+                                          NULL };
   if (!crt_common (crt, peer_key, days, error))
     goto out;
   /* §11.3: an empty subject; the identities are in subjectAltName, which
@@ -814,16 +852,9 @@ reload_credentials_issue_peer_pubkey (const ReloadCert *ca, const ReloadKey *ca_
   gnutls_datum_t u = { (unsigned char *) user_name, (unsigned) strlen (user_name) };
   if ((ret = gnutls_subject_alt_names_set (sans, GNUTLS_SAN_RFC822NAME, &u, NULL)) < 0
       || (ret = gnutls_x509_ext_export_subject_alt_names (sans, &ext)) < 0
-      || (ret = gnutls_x509_crt_set_extension_by_oid (crt, OID_SAN, ext.data, ext.size, 1)) < 0
-      || (ret = gnutls_x509_crt_set_basic_constraints (crt, 0, -1)) < 0
-      || (ret = gnutls_x509_crt_set_key_usage (crt, usage)) < 0
-      || (ret = gnutls_x509_crt_set_key_purpose_oid (crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0
-      || (ret = gnutls_x509_crt_set_key_purpose_oid (crt, GNUTLS_KP_TLS_WWW_CLIENT, 0)) < 0)
+      || (ret = gnutls_x509_crt_set_extension_by_oid (crt, OID_SAN, ext.data, ext.size, 1)) < 0)
     goto fail;
-  if (gnutls_x509_crt_get_subject_key_id (ca->crt, akid, &akid_len, NULL) >= 0
-      && (ret = gnutls_x509_crt_set_authority_key_id (crt, akid, akid_len)) < 0)
-    goto fail;
-  cert = crt_sign (crt, ca->crt, ca_key, error);
+  cert = crt_finish_leaf (crt, peer_key, purposes, ca, ca_key, error);
   goto out;
 fail:
   set_tls_error (error, RELOAD_CREDENTIALS_ERROR_CRYPTO, ret, "certificate");
@@ -855,11 +886,7 @@ reload_credentials_issue_server (const ReloadCert *ca, const ReloadKey *ca_key,
       return NULL;
     }
   ReloadCert *cert = NULL;
-  unsigned usage = GNUTLS_KEY_DIGITAL_SIGNATURE;
-  if (server_key->type == RELOAD_KEY_RSA_2048)
-    usage |= GNUTLS_KEY_KEY_ENCIPHERMENT;
-  guint8 akid[64];
-  size_t akid_len = sizeof akid;
+  static const char *const purposes[] = { GNUTLS_KP_TLS_WWW_SERVER, NULL };
   gnutls_pubkey_t pub = key_public (server_key, error);
   if (pub == NULL || !crt_common (crt, pub, days, error))
     goto out;
@@ -892,14 +919,7 @@ reload_credentials_issue_server (const ReloadCert *ca, const ReloadKey *ca_key,
       if (ret < 0)
         goto fail;
     }
-  if ((ret = gnutls_x509_crt_set_basic_constraints (crt, 0, -1)) < 0
-      || (ret = gnutls_x509_crt_set_key_usage (crt, usage)) < 0
-      || (ret = gnutls_x509_crt_set_key_purpose_oid (crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0)
-    goto fail;
-  if (gnutls_x509_crt_get_subject_key_id (ca->crt, akid, &akid_len, NULL) >= 0
-      && (ret = gnutls_x509_crt_set_authority_key_id (crt, akid, akid_len)) < 0)
-    goto fail;
-  cert = crt_sign (crt, ca->crt, ca_key, error);
+  cert = crt_finish_leaf (crt, pub, purposes, ca, ca_key, error);
   goto out;
 fail:
   set_tls_error (error, RELOAD_CREDENTIALS_ERROR_CRYPTO, ret, "certificate");

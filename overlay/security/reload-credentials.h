@@ -115,6 +115,14 @@ ReloadCertIdentity *reload_cert_get_identity (const ReloadCert *cert, GError **e
 void reload_cert_identity_free (ReloadCertIdentity *id);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadCertIdentity, reload_cert_identity_free)
 
+/* ---- names ---- */
+
+/* A user name a certificate may carry (§11.3: an rfc822Name of printable
+ * ASCII, no space, at most 255 bytes). */
+gboolean reload_credentials_user_name_valid (const char *name);
+/* An overlay name (an RFC 3986 reg-name of at most 255 bytes). */
+gboolean reload_credentials_overlay_name_valid (const char *name);
+
 /* ---- issuing ---- */
 
 /* A self-signed root CA for @overlay_name (CN "<overlay> RELOAD root CA",
