@@ -159,7 +159,7 @@ fail (CallMedia *self, const GError *error)
 {
   if (is_over (self))
     return;
-  g_autoptr (CallMedia) hold = g_object_ref (self);
+  G_GNUC_UNUSED g_autoptr (CallMedia) hold = g_object_ref (self);
   g_debug ("call media failed: %s", error->message);
   /* a pipeline error with DTLS up: close_notify tells the peer at once */
   teardown (self);
@@ -285,7 +285,7 @@ static void
 dtls_up (MediaDtls *dtls, const MediaSrtpKeys *keys, gpointer user_data)
 {
   CallMedia *self = user_data;
-  g_autoptr (CallMedia) hold = g_object_ref (self);
+  G_GNUC_UNUSED g_autoptr (CallMedia) hold = g_object_ref (self);
   g_debug ("DTLS up: %s", media_dtls_get_profile_name (dtls));
   start_media (self, keys);
 }
@@ -316,7 +316,7 @@ static void
 ice_connected (MediaIce *ice, gpointer user_data)
 {
   CallMedia *self = user_data;
-  g_autoptr (CallMedia) hold = g_object_ref (self);
+  G_GNUC_UNUSED g_autoptr (CallMedia) hold = g_object_ref (self);
   self->ice_connected = TRUE;
   g_autofree char *pair = media_ice_describe_selected_pair (ice);
   g_debug ("ICE connected: %s", pair ? pair : "?");
@@ -344,7 +344,7 @@ static void
 ice_dtls (MediaIce *ice, const guint8 *data, gsize len, gpointer user_data)
 {
   CallMedia *self = user_data;
-  g_autoptr (CallMedia) hold = g_object_ref (self);
+  G_GNUC_UNUSED g_autoptr (CallMedia) hold = g_object_ref (self);
   if (self->dtls == NULL)
     return;
   if (!self->ice_connected)
@@ -861,7 +861,7 @@ call_media_set_remote_fingerprint (CallMedia *self, const char *fingerprint, GEr
   self->have_remote_fingerprint = TRUE;
   if (self->dtls != NULL)
     {
-      g_autoptr (CallMedia) hold = g_object_ref (self);
+      G_GNUC_UNUSED g_autoptr (CallMedia) hold = g_object_ref (self);
       media_dtls_set_remote_fingerprint (self->dtls, &fp);
     }
   return TRUE;
