@@ -27,9 +27,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       g_autofree char *again = media_candidate_to_string (cand);
       NiceCandidate *back = NULL;
-      if (!media_candidate_parse (again, &back, NULL) || back == NULL
-          || back->type != cand->type || back->priority != cand->priority
-          || !nice_address_equal (&back->addr, &cand->addr)
+      if (!media_candidate_parse (again, &back, NULL) || back == NULL || back->type != cand->type
+          || back->priority != cand->priority || !nice_address_equal (&back->addr, &cand->addr)
           || strcmp (back->foundation, cand->foundation) != 0)
         abort ();
       nice_candidate_free (back);

@@ -1,0 +1,192 @@
+/* chorus-sip-ua.h: a sans-I/O SIP user agent (RFC 3261) for calls and
+ * short messages between Chorus users.
+ *
+ * The UA is fed what arrives and the time, and answers with bytes to send
+ * and events, like the RELOAD node (reload-node.h): no sockets, no timers,
+ * no threads.  A "connection" is an opaque id chosen by the caller: later
+ * the link an AppAttach opened (RFC 7904 §4), in the tests a pipe between
+ * two UAs.  Each chorus_sip_ua_receive() gets one whole SIP message (a
+ * datagram, or one message of a stream); responses go back on the
+ * connection the request came from, and a dialog's requests on the one it
+ * was made on.  Datagram connections get the retransmissions of RFC 3261
+ * §17; reliable ones none.
+ *
+ * What it does:
+ *   - calls: INVITE/ACK/BYE/CANCEL with dialogs (§12, §13, §15), 100, 180,
+ *     183, 200, and the final statuses the app chooses (486 Busy Here, 603
+ *     Decline, ...); a caller cancelling while it rings (§9: the INVITE gets
+ *     487); no answer within no_answer_timeout_ms or no response at all
+ *     (Timer B) ends the call with 408; 2xx retransmission until the ACK
+ *     (§13.3.1.4), a BYE when none comes;
+ *   - forking on the caller's side: one INVITE branch per connection (each
+ *     device of the AOR), the first 200 wins and the other branches get
+ *     CANCEL with "Reason: SIP;cause=200;text=\"Call completed elsewhere\""
+ *     (RFC 3326), a 6xx ends the search (§16.7 step 5 by analogy), and a
+ *     late 200 from another branch is ACKed and hung up (§13.2.2.4);
+ *   - SDP offer/answer (RFC 3264, chorus-sdp.h): the offer in the INVITE
+ *     (an INVITE without one gets the offer in the 200 and the answer in
+ *     the ACK); an offer without a common codec gets 488 before the app
+ *     hears of the call; hold and resume by re-INVITE (RFC 3264 §8.4:
+ *     sendonly/inactive, back to sendrecv/recvonly), answered by the UA
+ *     itself; glare gets 491 (§14.2);
+ *   - OPTIONS (§11: 200 with Allow, Accept, Supported) and MESSAGE (RFC 3428,
+ *     text/plain), both ways;
+ *   - the checks of §8.2 on every request: 405/501 for methods it does not
+ *     support, 416 for a Request-URI that is not sip: or sips:, 404 for one
+ *     that is not this UA's AOR or contact (when check_request_uri), 420
+ *     for a Require it does not know, 415 for a body it does not take, 406
+ *     when Accept rules out SDP, 481 for an unknown dialog or transaction,
+ *     482 for a merged request, plus the syntax checks of
+ *     chorus-sip-message.h.
+ *
+ * Events and bytes are queued while the UA works and handed to the
+ * callbacks when the outermost call into the UA returns, so a callback may
+ * call into the UA (answer from the incoming-call event, for example).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "chorus-sdp.h"
+#include "chorus-sip-aor.h"
+#include "chorus-sip-transaction.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ChorusSipUa ChorusSipUa;
+
+typedef enum
+{
+  CHORUS_SIP_EVENT_INCOMING_CALL,  /* call, conn, from, to, remote_sdp (NULL: offerless) */
+  CHORUS_SIP_EVENT_RINGING,        /* call, conn, status 180 or 183 (outgoing) */
+  CHORUS_SIP_EVENT_ANSWERED,       /* call, conn, local_sdp, remote_sdp: media may flow */
+  CHORUS_SIP_EVENT_MEDIA_UPDATED,  /* call, status (200 or the failure), local_sdp, remote_sdp */
+  CHORUS_SIP_EVENT_ENDED,          /* call, status, reason */
+  CHORUS_SIP_EVENT_MESSAGE,        /* conn, from, to, content_type, body */
+  CHORUS_SIP_EVENT_MESSAGE_STATUS, /* request, status of a MESSAGE we sent */
+  CHORUS_SIP_EVENT_OPTIONS_STATUS, /* request, status; allow = the Allow header */
+} ChorusSipEventType;
+
+typedef enum
+{
+  CHORUS_SIP_END_NONE,
+  CHORUS_SIP_END_LOCAL_HANGUP,       /* BYE or CANCEL from this side */
+  CHORUS_SIP_END_REMOTE_HANGUP,      /* BYE from the other side (status 200) */
+  CHORUS_SIP_END_REJECTED,           /* a final status from the callee (status) */
+  CHORUS_SIP_END_DECLINED_LOCALLY,   /* this side rejected the incoming call (status) */
+  CHORUS_SIP_END_CANCELLED,          /* the caller cancelled (status 487) */
+  CHORUS_SIP_END_ANSWERED_ELSEWHERE, /* cancelled with Reason cause=200 (RFC 3326) */
+  CHORUS_SIP_END_TIMEOUT,            /* no answer, no response, no ACK (status 408) */
+  CHORUS_SIP_END_TRANSPORT,          /* the connection failed (status 503) */
+  CHORUS_SIP_END_MEDIA,              /* the answer did not fit the offer (status 488) */
+} ChorusSipEndReason;
+
+typedef struct
+{
+  ChorusSipEventType type;
+  guint call;
+  guint request;
+  ChorusSipConnId conn;
+  int status;
+  ChorusSipEndReason reason;
+  const char *from;
+  const char *to;
+  const char *content_type;
+  const char *body;
+  gsize body_len;
+  const char *allow;
+  const ChorusSdpSession *local_sdp;
+  const ChorusSdpSession *remote_sdp;
+} ChorusSipEvent;
+
+typedef struct
+{
+  void (*send) (ChorusSipConnId conn, const guint8 *data, gsize len, gpointer user_data);
+  void (*event) (const ChorusSipEvent *event, gpointer user_data);
+} ChorusSipUaCallbacks;
+
+typedef struct
+{
+  const char *aor;          /* required: "sip:alice@example.org" (normalized here) */
+  const char *display_name; /* or NULL */
+  const char *contact;      /* the Contact URI (a GRUU, RFC 7904 §5); NULL: the AOR */
+  const char *via_host;     /* sent-by of our Vias; NULL: "chorus.invalid" */
+  const char *user_agent;   /* NULL: "Chorus" */
+  /* Our media capabilities: an offer they cannot answer gets 488 before
+   * the app hears of the call, and re-INVITEs are answered with them.
+   * NULL: no check, and re-INVITEs are answered from the call's own
+   * description. */
+  const ChorusSdpSession *media;
+  gboolean check_request_uri; /* 404 for requests not for aor or contact */
+  guint no_answer_timeout_ms; /* 0: 60 s */
+  guint32 seed;               /* tags, branches, Call-IDs; 0: random */
+} ChorusSipUaConfig;
+
+ChorusSipUa *chorus_sip_ua_new (const ChorusSipUaConfig *config,
+                                const ChorusSipUaCallbacks *callbacks, gpointer user_data,
+                                GError **error);
+void chorus_sip_ua_free (ChorusSipUa *ua);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChorusSipUa, chorus_sip_ua_free)
+
+/* The normalized AOR. */
+const char *chorus_sip_ua_get_aor (ChorusSipUa *ua);
+
+/* ---------------------------------------------------------------- input */
+
+/* Declares a connection (unknown ones are datagram, unreliable). */
+void chorus_sip_ua_connection_add (ChorusSipUa *ua, ChorusSipConnId conn, gboolean reliable);
+/* The connection is gone: its transactions fail (503), its calls end. */
+void chorus_sip_ua_connection_closed (ChorusSipUa *ua, ChorusSipConnId conn, gint64 now);
+
+/* One SIP message from @conn.  FALSE with *@error when it was dropped or
+ * refused (the refusal, when one could be formed, has been sent). */
+gboolean chorus_sip_ua_receive (ChorusSipUa *ua, ChorusSipConnId conn, const guint8 *data,
+                                gsize len, gint64 now, GError **error);
+/* Runs the timers due at @now (ms, any monotonic clock). */
+void chorus_sip_ua_tick (ChorusSipUa *ua, gint64 now);
+/* When chorus_sip_ua_tick() is next needed, or -1. */
+gint64 chorus_sip_ua_next_timeout (ChorusSipUa *ua);
+
+/* ---------------------------------------------------------------- calls */
+
+/* Calls @target (a SIP URI: the AOR or a GRUU) on every connection of
+ * @conns at once (forking), offering @local (our description: codecs, ICE,
+ * fingerprint).  Returns the call's id (> 0), or 0 with *@error. */
+guint chorus_sip_ua_call (ChorusSipUa *ua, const char *target, const ChorusSipConnId *conns,
+                          guint n_conns, const ChorusSdpSession *local, gint64 now, GError **error);
+/* Incoming call: 180 Ringing, or 183 Session Progress. */
+gboolean chorus_sip_ua_ring (ChorusSipUa *ua, guint call, int status, gint64 now, GError **error);
+/* Incoming call: 200 with the answer of @local to the offer (or @local as
+ * the offer when the INVITE had none).  An offer @local cannot answer is
+ * refused with 488 and the call ends. */
+gboolean chorus_sip_ua_answer (ChorusSipUa *ua, guint call, const ChorusSdpSession *local,
+                               gint64 now, GError **error);
+/* Incoming call: a final status 300..699 (486 Busy Here, 603 Decline). */
+gboolean chorus_sip_ua_reject (ChorusSipUa *ua, guint call, int status, gint64 now, GError **error);
+/* Ends the call however far it got: CANCEL while calling, BYE once
+ * answered, 603 for an incoming call not yet answered. */
+gboolean chorus_sip_ua_hangup (ChorusSipUa *ua, guint call, gint64 now, GError **error);
+/* Hold or resume (RFC 3264 §8.4) by re-INVITE. */
+gboolean chorus_sip_ua_hold (ChorusSipUa *ua, guint call, gboolean hold, gint64 now,
+                             GError **error);
+
+/* The call's current descriptions, or NULL. */
+const ChorusSdpSession *chorus_sip_ua_call_local_sdp (ChorusSipUa *ua, guint call);
+const ChorusSdpSession *chorus_sip_ua_call_remote_sdp (ChorusSipUa *ua, guint call);
+/* The connection an answered call runs on. */
+ChorusSipConnId chorus_sip_ua_call_connection (ChorusSipUa *ua, guint call);
+guint chorus_sip_ua_call_count (ChorusSipUa *ua);
+
+/* ---------------------------------------------------------------- requests */
+
+/* MESSAGE (RFC 3428) to @target on @conn; the result comes as
+ * MESSAGE_STATUS.  Returns the request's id, or 0 with *@error (a message
+ * too large for a datagram connection: RFC 3428 §7, 1300 bytes). */
+guint chorus_sip_ua_send_message (ChorusSipUa *ua, ChorusSipConnId conn, const char *target,
+                                  const char *content_type, const char *body, gsize len, gint64 now,
+                                  GError **error);
+/* OPTIONS (§11) to @target on @conn; the result comes as OPTIONS_STATUS. */
+guint chorus_sip_ua_send_options (ChorusSipUa *ua, ChorusSipConnId conn, const char *target,
+                                  gint64 now, GError **error);
+
+G_END_DECLS
