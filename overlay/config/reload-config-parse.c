@@ -536,8 +536,25 @@ read_configuration (ReloadConfig *cfg, const Source *src, xmlNode *conf, GError 
           if (!read_chord_parameter (cfg, c, error))
             return FALSE;
         }
-      /* other namespaces: extensions this node ignores (a mandatory one
-       * was refused above) */
+      else if (strcmp (ns, RELOAD_CONFIG_NS_CHORUS) == 0
+               && strcmp ((const char *) c->name, "multicast-bootstrap") == 0)
+        {
+          g_autofree char *group = element_text (c);
+          if (!reload_config_add_multicast_bootstrap (cfg, group != NULL ? group : "", error))
+            return FALSE;
+        }
+      else if (strcmp (ns, RELOAD_CONFIG_NS_CHORUS) == 0
+               && (strcmp ((const char *) c->name, "turn-username") == 0
+                   || strcmp ((const char *) c->name, "turn-password") == 0))
+        {
+          char **field = strcmp ((const char *) c->name, "turn-username") == 0
+                             ? &cfg->turn_username
+                             : &cfg->turn_password;
+          g_free (*field);
+          *field = element_text (c);
+        }
+      /* other namespaces (and other Chorus elements): extensions this
+       * node ignores (a mandatory one was refused above) */
     }
 
   cfg->xml = element_bytes (src, conf);

@@ -181,6 +181,11 @@ reload_config_write (const ReloadConfig *cfg, const ReloadConfigSigner *signer, 
       g_string_append_printf (out, I2 "<bootstrap-node address=\"%s\" port=\"%u\"/>\n", b->address,
                               b->port);
     }
+  list_elements (out, I2, "chorus:multicast-bootstrap", cfg->multicast_bootstrap);
+  if (cfg->turn_username != NULL)
+    text_element (out, I2, "chorus:turn-username", cfg->turn_username);
+  if (cfg->turn_password != NULL)
+    text_element (out, I2, "chorus:turn-password", cfg->turn_password);
   uint_element (out, I2, "turn-density", cfg->turn_density);
   bool_element (out, I2, "clients-permitted", cfg->clients_permitted);
   bool_element (out, I2, "no-ice", cfg->no_ice);

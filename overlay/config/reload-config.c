@@ -265,6 +265,7 @@ reload_config_new (void)
   cfg->chord_ping_interval = RELOAD_CONFIG_DEFAULT_CHORD_PING_INTERVAL;
   cfg->chord_reactive = TRUE; /* §11.1: "If missing, the default is true" */
   cfg->kinds = g_ptr_array_new_with_free_func ((GDestroyNotify) reload_config_kind_free);
+  cfg->multicast_bootstrap = string_list_new ();
   cfg->signatures = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   return cfg;
 }
@@ -289,6 +290,9 @@ reload_config_free (ReloadConfig *cfg)
   g_ptr_array_unref (cfg->bad_nodes);
   g_ptr_array_unref (cfg->mandatory_extensions);
   g_ptr_array_unref (cfg->kinds);
+  g_ptr_array_unref (cfg->multicast_bootstrap);
+  g_free (cfg->turn_username);
+  g_free (cfg->turn_password);
   g_clear_pointer (&cfg->document, g_bytes_unref);
   g_clear_pointer (&cfg->xml, g_bytes_unref);
   g_ptr_array_unref (cfg->signatures);
@@ -324,6 +328,77 @@ reload_config_add_bootstrap_node (ReloadConfig *cfg, const char *address, guint1
   ReloadConfigBootstrap b = { g_steal_pointer (&norm),
                               port != 0 ? port : RELOAD_CONFIG_DEFAULT_PORT };
   g_array_append_val (cfg->bootstrap_nodes, b);
+  return TRUE;
+}
+
+/* The normal form of a <chorus:multicast-bootstrap> group, or NULL. */
+static char *
+normalise_multicast_group (const char *text, GError **error)
+{
+  g_autofree char *host = NULL;
+  const char *port_text = NULL;
+  if (text != NULL && text[0] == '[')
+    {
+      const char *end = strchr (text, ']');
+      if (end != NULL && end[1] == ':')
+        {
+          host = g_strndup (text + 1, (gsize) (end - text - 1));
+          port_text = end + 2;
+        }
+    }
+  else if (text != NULL && strchr (text, ':') != NULL && strchr (text, ':') == strrchr (text, ':'))
+    {
+      host = g_strndup (text, (gsize) (strrchr (text, ':') - text));
+      port_text = strrchr (text, ':') + 1;
+    }
+  guint64 port = 0;
+  g_autoptr (GInetAddress) a =
+      host != NULL && strchr (host, '%') == NULL ? g_inet_address_new_from_string (host) : NULL;
+  if (a == NULL || port_text == NULL
+      || !g_ascii_string_to_unsigned (port_text, 10, 1, 65535, &port, NULL))
+    {
+      g_set_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_INVALID,
+                   "multicast-bootstrap \"%s\" is not GROUP:PORT ([GROUP]:PORT for IPv6, no zone, "
+                   "port 1 to 65535)",
+                   text ? text : "");
+      return NULL;
+    }
+  const guint8 *b = g_inet_address_to_bytes (a);
+  gboolean ipv4 = g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV4;
+  /* the local link only: RFC 2365 §6.1 (239.0.0.0/8, administratively
+   * scoped) and RFC 4291 §2.7 (scop 2, link-local) */
+  if (ipv4 ? b[0] != 239 : (b[0] != 0xff || (b[1] & 0x0f) != 2))
+    {
+      g_set_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_INVALID,
+                   "multicast-bootstrap %s is not an administratively scoped IPv4 group "
+                   "(239.0.0.0/8) or a link-local IPv6 group (ff02::/16)",
+                   host);
+      return NULL;
+    }
+  g_autofree char *norm = g_inet_address_to_string (a);
+  return ipv4 ? g_strdup_printf ("%s:%u", norm, (guint) port)
+              : g_strdup_printf ("[%s]:%u", norm, (guint) port);
+}
+
+gboolean
+reload_config_add_multicast_bootstrap (ReloadConfig *cfg, const char *group, GError **error)
+{
+  g_return_val_if_fail (cfg != NULL, FALSE);
+  g_autofree char *norm = normalise_multicast_group (
+      group != NULL && *group != '\0' ? group : RELOAD_CONFIG_DEFAULT_MULTICAST_BOOTSTRAP, error);
+  if (norm == NULL)
+    return FALSE;
+  for (guint i = 0; i < cfg->multicast_bootstrap->len; i++)
+    if (strcmp (g_ptr_array_index (cfg->multicast_bootstrap, i), norm) == 0)
+      return TRUE;
+  if (cfg->multicast_bootstrap->len >= RELOAD_CONFIG_MAX_MULTICAST_BOOTSTRAP)
+    {
+      g_set_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_INVALID,
+                   "more than %u multicast-bootstrap groups",
+                   RELOAD_CONFIG_MAX_MULTICAST_BOOTSTRAP);
+      return FALSE;
+    }
+  g_ptr_array_add (cfg->multicast_bootstrap, g_steal_pointer (&norm));
   return TRUE;
 }
 
@@ -502,6 +577,33 @@ reload_config_validate (const ReloadConfig *cfg, GError **error)
         return invalid (error, "bootstrap-node %s: port 0", b->address);
     }
 
+  /* the overlay's TURN credential (RFC 5766 §4): both parts or none */
+  if ((cfg->turn_username == NULL) != (cfg->turn_password == NULL))
+    return invalid (error, "chorus:turn-username and chorus:turn-password go together");
+  if (cfg->turn_username != NULL
+      && (!check_text (cfg->turn_username, "turn-username", FALSE, error)
+          || !check_text (cfg->turn_password, "turn-password", FALSE, error)))
+    return FALSE;
+
+  if (cfg->multicast_bootstrap->len > RELOAD_CONFIG_MAX_MULTICAST_BOOTSTRAP)
+    return invalid (error, "more than %u multicast-bootstrap groups",
+                    RELOAD_CONFIG_MAX_MULTICAST_BOOTSTRAP);
+  for (guint i = 0; i < cfg->multicast_bootstrap->len; i++)
+    {
+      const char *g = g_ptr_array_index (cfg->multicast_bootstrap, i);
+      g_autofree char *norm = normalise_multicast_group (g, error);
+      if (norm == NULL)
+        return FALSE;
+      if (strcmp (norm, g) != 0)
+        return invalid (error,
+                        "multicast-bootstrap \"%s\" is not in normal form (\"%s\"): use "
+                        "reload_config_add_multicast_bootstrap()",
+                        g, norm);
+      for (guint j = 0; j < i; j++)
+        if (strcmp (g_ptr_array_index (cfg->multicast_bootstrap, j), g) == 0)
+          return invalid (error, "multicast-bootstrap %s twice", g);
+    }
+
   if (cfg->shared_secret != NULL && !check_text (cfg->shared_secret, "shared-secret", FALSE, error))
     return FALSE;
   if (cfg->max_message_size == 0 || cfg->max_message_size > G_MAXUINT32)
@@ -613,6 +715,8 @@ reload_config_equal (const ReloadConfig *a, const ReloadConfig *b)
     }
   if (a->turn_density != b->turn_density || !a->clients_permitted != !b->clients_permitted
       || !a->no_ice != !b->no_ice || g_strcmp0 (a->shared_secret, b->shared_secret) != 0
+      || g_strcmp0 (a->turn_username, b->turn_username) != 0
+      || g_strcmp0 (a->turn_password, b->turn_password) != 0
       || a->max_message_size != b->max_message_size || a->initial_ttl != b->initial_ttl
       || a->overlay_reliability_timer != b->overlay_reliability_timer)
     return FALSE;
@@ -620,7 +724,8 @@ reload_config_equal (const ReloadConfig *a, const ReloadConfig *b)
       || !string_lists_equal (a->configuration_signers, b->configuration_signers)
       || !string_lists_equal (a->kind_signers, b->kind_signers)
       || !string_lists_equal (a->bad_nodes, b->bad_nodes)
-      || !string_lists_equal (a->mandatory_extensions, b->mandatory_extensions))
+      || !string_lists_equal (a->mandatory_extensions, b->mandatory_extensions)
+      || !string_lists_equal (a->multicast_bootstrap, b->multicast_bootstrap))
     return FALSE;
   if (a->chord_update_interval != b->chord_update_interval
       || a->chord_ping_interval != b->chord_ping_interval
@@ -735,7 +840,8 @@ reload_config_apply_to_node (const ReloadConfig *cfg, ReloadNodeConfig *node_con
   node_config->chord_update_interval_s = cfg->chord_update_interval;
   node_config->chord_ping_interval_s = cfg->chord_ping_interval;
   node_config->chord_reactive = cfg->chord_reactive;
-  node_config->kinds = kinds; /* the caller's reference */
+  node_config->turn_density = cfg->turn_density; /* §9 */
+  node_config->kinds = kinds;                    /* the caller's reference */
   /* what the node sends in ConfigUpdate (§6.5.4); NULL when @cfg was not
    * parsed from a document */
   node_config->config_document = cfg->document;

@@ -66,6 +66,15 @@ G_BEGIN_DECLS
  * <kind> names a kind of the private space, which §11.1 identifies by id=
  * alone, so that people can say "NOTES" rather than 4000. */
 #define RELOAD_CONFIG_NS_CHORUS "urn:x-chorus:params:xml:ns:p2p:config-chorus"
+/* <chorus:multicast-bootstrap>GROUP:PORT</chorus:multicast-bootstrap>, in
+ * <configuration>: the overlay's peers may find one another on that
+ * multicast group of the local link when no bootstrap node answers
+ * (overlay/net/chorus-multicast.h).  The group is an IPv4
+ * administratively scoped address (239.0.0.0/8, RFC 2365) or an IPv6
+ * link-local scoped one (ffx2::/16, RFC 4291 §2.7), written
+ * "[GROUP]:PORT"; at most RELOAD_CONFIG_MAX_MULTICAST_BOOTSTRAP. */
+#define RELOAD_CONFIG_DEFAULT_MULTICAST_BOOTSTRAP "239.255.60.84:6086"
+#define RELOAD_CONFIG_MAX_MULTICAST_BOOTSTRAP 4
 #define RELOAD_CONFIG_MEDIA_TYPE "application/p2p-overlay+xml"
 
 /* §11.1 defaults */
@@ -195,6 +204,18 @@ typedef struct
 
   GPtrArray *kinds; /* ReloadConfigKind *: required-kinds */
 
+  /* RELOAD_CONFIG_NS_CHORUS: the <chorus:multicast-bootstrap> groups,
+   * char * "GROUP:PORT" ("[GROUP]:PORT" for IPv6) in the form
+   * reload_config_add_multicast_bootstrap() gives; empty: none */
+  GPtrArray *multicast_bootstrap;
+  /* RELOAD_CONFIG_NS_CHORUS: <chorus:turn-username> and
+   * <chorus:turn-password>, the long-term credential (RFC 5766 §4) every
+   * TURN server of the overlay takes: §9's TurnServer carries an address
+   * and no credential, and this signed document is what every peer of the
+   * overlay shares (README, "TURN").  Both or neither; NULL: none. */
+  char *turn_username;
+  char *turn_password;
+
   /* Set by reload_config_parse() (document and xml are NULL and
    * signatures empty otherwise): the whole document; the exact bytes of
    * this <configuration> element (from its first < to the > of
@@ -223,6 +244,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadConfig, reload_config_free)
  * names, no zone) to its RFC 5952 text form; @port 0 means 6084. */
 gboolean reload_config_add_bootstrap_node (ReloadConfig *cfg, const char *address, guint16 port,
                                            GError **error);
+
+/* Appends a <chorus:multicast-bootstrap> group, @group being "GROUP:PORT"
+ * or "[GROUP]:PORT" (NULL or empty: RELOAD_CONFIG_DEFAULT_MULTICAST_
+ * BOOTSTRAP), normalised (RFC 5952 for IPv6); one given already is not
+ * added twice.  Fails (INVALID) for a group that is not an IPv4
+ * administratively scoped or IPv6 link-local scoped multicast address, a
+ * zone, a port of 0, or one group more than
+ * RELOAD_CONFIG_MAX_MULTICAST_BOOTSTRAP. */
+gboolean reload_config_add_multicast_bootstrap (ReloadConfig *cfg, const char *group,
+                                                GError **error);
 
 /* Checks @cfg against the rules of §11.1 that the grammar does not
  * express: sequence 0..65534, node-id-length 16..20, https: enrollment

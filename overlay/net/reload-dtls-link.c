@@ -735,6 +735,14 @@ reload_dtls_link_free (ReloadDtlsLink *link)
 {
   if (link == NULL)
     return;
+  /* freed while up (its owner dropped it: a peer starting over, a link
+   * that lost glare): the other end hears it now, as a TLS link hears
+   * TCP's FIN, rather than once its retransmissions fail (§6.6.3.2),
+   * which may take minutes on a link with nothing to send (one alert,
+   * best effort; not from inside a callback of this link, and only now,
+   * while its transport is sure to be there) */
+  if (link->busy == 0 && link->state == STATE_UP && link->session != NULL)
+    gnutls_bye (link->session, GNUTLS_SHUT_WR);
   if (link->busy > 0)
     {
       link->free_pending = TRUE;

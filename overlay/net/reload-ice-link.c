@@ -37,6 +37,7 @@ struct _ReloadIceLink
 };
 
 static void link_really_free (ReloadIceLink *link);
+static guint8 type_to_reload (NiceCandidateType t);
 
 static void
 go_down (ReloadIceLink *link, GError *error)
@@ -174,6 +175,14 @@ on_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+start_timeout (ReloadIceLink *link)
+{
+  link->timeout = g_timeout_source_new (RELOAD_ICE_LINK_TIMEOUT_MS);
+  g_source_set_callback (link->timeout, on_timeout, link, NULL);
+  g_source_attach (link->timeout, g_main_context_get_thread_default ());
+}
+
 ReloadIceLink *
 reload_ice_link_new (const ReloadIceLinkConfig *config, ReloadCert *cert, const ReloadKey *key,
                      ReloadCert *root, const ReloadIceLinkCallbacks *callbacks, gpointer user_data,
@@ -232,11 +241,37 @@ reload_ice_link_new (const ReloadIceLinkConfig *config, ReloadCert *cert, const 
       link_really_free (link);
       return NULL;
     }
-  link->timeout = g_timeout_source_new (RELOAD_ICE_LINK_TIMEOUT_MS);
-  g_source_set_callback (link->timeout, on_timeout, link, NULL);
-  g_source_attach (link->timeout, ctx);
+  if (!config->spare)
+    start_timeout (link);
   g_main_context_unref (ctx);
   return link;
+}
+
+void
+reload_ice_link_claim (ReloadIceLink *link, gboolean controlling)
+{
+  g_return_if_fail (link != NULL && !link->remote_set);
+  link->controlling = controlling;
+  g_object_set (link->agent, "controlling-mode", controlling, NULL);
+  if (link->timeout == NULL && !link->down)
+    start_timeout (link);
+}
+
+gboolean
+reload_ice_link_is_gathered (const ReloadIceLink *link)
+{
+  return link->gathered;
+}
+
+guint
+reload_ice_link_count_local (ReloadIceLink *link, guint8 type)
+{
+  GSList *local = nice_agent_get_local_candidates (link->agent, link->stream, 1);
+  guint n = 0;
+  for (GSList *i = local; i != NULL; i = i->next)
+    n += type_to_reload (((const NiceCandidate *) i->data)->type) == type;
+  g_slist_free_full (local, (GDestroyNotify) nice_candidate_free);
+  return n;
 }
 
 static void

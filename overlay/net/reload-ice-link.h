@@ -64,6 +64,11 @@ typedef struct
   const char *turn_password;
   gboolean upnp;       /* default off */
   gboolean relay_only; /* offer and use relayed candidates only (needs TURN) */
+  /* A spare: gathers at once (server-reflexive and relayed candidates
+   * take round trips to the STUN/TURN server, which an Attach cannot wait
+   * for), but takes its role and starts RELOAD_ICE_LINK_TIMEOUT_MS only at
+   * reload_ice_link_claim(); `controlling` is then ignored. */
+  gboolean spare;
 } ReloadIceLinkConfig;
 
 typedef struct _ReloadIceLink ReloadIceLink;
@@ -83,6 +88,15 @@ ReloadIceLink *reload_ice_link_new (const ReloadIceLinkConfig *config, ReloadCer
 /* Calls no callback; may be called from inside one. */
 void reload_ice_link_free (ReloadIceLink *link);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReloadIceLink, reload_ice_link_free)
+
+/* A spare link becomes the link of one Attach: its role (RFC 8445 §6.1.1:
+ * the Attach requester controls; the controlling agent is the DTLS
+ * client) and its timeout start now.  Before reload_ice_link_set_remote(). */
+void reload_ice_link_claim (ReloadIceLink *link, gboolean controlling);
+/* Whether gathering is over (`gathered` was reported), and how many local
+ * candidates of each type (RELOAD_CAND_HOST, _SRFLX, _RELAY) there are. */
+gboolean reload_ice_link_is_gathered (const ReloadIceLink *link);
+guint reload_ice_link_count_local (ReloadIceLink *link, guint8 type);
 
 /* The local ICE credentials and candidates as an Attach carries them
  * (host candidates at once, all of them after `gathered`) (§6.5.1.1; overlay_link DTLS-UDP-SR, priorities and

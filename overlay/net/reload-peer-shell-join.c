@@ -1,10 +1,12 @@
 /* reload-peer-shell-join.c: how the peer's shell gets and keeps its node
- * in the overlay: the bootstrap links of §11.4 in turn, to the configured
- * bootstrap nodes and then to the peers of the bootstrap cache, the first
- * node's own ring when no other bootstrap node answers (§10.5), the
- * partition check of §10.7.4.4, the watchdogs that start the join again
- * with a fresh node, and what the bootstrap cache learns: the peers this
- * one is directly connected to and where they listen.
+ * in the overlay: the bootstrap rounds of §11.4 (the configured bootstrap
+ * nodes one after the other, then the peers of the bootstrap cache all at
+ * once, then the peers that answer a query on the multicast groups of the
+ * local link, a Chorus extension), the first node's own ring when no
+ * other bootstrap node answers (§10.5), the partition check of
+ * §10.7.4.4, and the watchdogs that start the join again with a fresh
+ * node.  What the bootstrap cache learns is in reload-peer-shell-cache.c,
+ * the multicast groups in reload-peer-shell-multicast.c.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,6 +15,35 @@
 #include "reload-peer-shell-private.h"
 
 /* ---------------------------------------------------------------- bootstrap */
+
+/* A bootstrap link not up yet, and where its address came from. */
+typedef struct
+{
+  guint64 link;
+  GInetSocketAddress *address;
+  BootSource source;
+} BootAttempt;
+
+static void
+boot_attempt_free (gpointer data)
+{
+  BootAttempt *a = data;
+  g_object_unref (a->address);
+  g_free (a);
+}
+
+void
+rps_bootstrap_init (ReloadPeerShell *s)
+{
+  s->attempts = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, boot_attempt_free);
+}
+
+void
+rps_bootstrap_clear (ReloadPeerShell *s)
+{
+  rps_clear_source (&s->attempt_timer);
+  g_clear_pointer (&s->attempts, g_hash_table_unref);
+}
 
 static gboolean
 same_address (GInetSocketAddress *a, GInetSocketAddress *b)
@@ -27,6 +58,18 @@ address_in (GPtrArray *list, GInetSocketAddress *a)
 {
   for (guint i = 0; i < list->len; i++)
     if (same_address (list->pdata[i], a))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+attempted (ReloadPeerShell *s, GInetSocketAddress *address)
+{
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, s->attempts);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (same_address (((BootAttempt *) v)->address, address))
       return TRUE;
   return FALSE;
 }
@@ -49,31 +92,216 @@ cache_load (ReloadPeerShell *s)
     }
 }
 
-/* One bootstrap attempt (§11.4): the configured bootstrap nodes in turn,
- * then, when none of them answered, the cached peers ("as an optimization
- * it MAY attempt to use one or more of them as bootstrap nodes"; Chorus
- * asks the configuration first, so that the overlay's own bootstrap nodes
- * stay the rule and the cache the fallback). */
-gboolean
-rps_bootstrap_step (gpointer data)
+/* Opens a bootstrap link to @address (§11.4: "the Joining Node MUST first
+ * form the DTLS or TLS connection to the bootstrap node"), one of the
+ * attempts of this round; @expected: the Node-ID its certificate must
+ * hold, when known. */
+static void
+attempt (ReloadPeerShell *s, GInetSocketAddress *address, const ReloadNodeId *expected,
+         BootSource source)
+{
+  if (attempted (s, address) || g_hash_table_size (s->attempts) >= RELOAD_PEER_SHELL_MAX_ATTEMPTS)
+    return;
+  g_autoptr (GPtrArray) one = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (one, g_object_ref (address));
+  Link *l = rps_open_link (s, LINK_BOOTSTRAP, one, expected);
+  if (l == NULL)
+    return;
+  BootAttempt *a = g_new0 (BootAttempt, 1);
+  a->link = l->id;
+  a->address = g_object_ref (address);
+  a->source = source;
+  g_hash_table_insert (s->attempts, &a->link, a);
+}
+
+/* The attempts of a round made at once that are still pending after
+ * RELOAD_PEER_SHELL_ATTEMPT_WAIT_MS did not answer: an unreachable host
+ * would hold each of them for the connect and handshake timeouts. */
+/* The link ids of the attempts, copied: destroying a link removes its
+ * attempt. */
+static GArray *
+attempt_ids (ReloadPeerShell *s)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, s->attempts);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    g_array_append_val (ids, ((BootAttempt *) v)->link);
+  return ids;
+}
+
+static gboolean
+attempts_expired (gpointer data)
+{
+  ReloadPeerShell *s = data;
+  rps_clear_source (&s->attempt_timer);
+  g_autoptr (GArray) ids = attempt_ids (s);
+  g_debug ("%u bootstrap attempts without answer after %u ms: given up", ids->len,
+           RELOAD_PEER_SHELL_ATTEMPT_WAIT_MS);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      guint64 id = g_array_index (ids, guint64, i);
+      Link *l = g_hash_table_lookup (s->links, &id);
+      if (l != NULL)
+        rps_link_destroy (s, l, FALSE); /* rps_bootstrap_attempt_gone */
+      else
+        g_hash_table_remove (s->attempts, &id);
+    }
+  if (g_hash_table_size (s->attempts) == 0 && !s->node_started && !s->leaving)
+    rps_schedule_bootstrap (s, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_attempts (ReloadPeerShell *s)
+{
+  rps_clear_source (&s->attempt_timer);
+  s->attempt_timer = rps_timeout_source (s, RELOAD_PEER_SHELL_ATTEMPT_WAIT_MS, attempts_expired, s);
+}
+
+void
+rps_bootstrap_attempt_gone (ReloadPeerShell *s, guint64 id)
+{
+  BootAttempt *a = s->attempts != NULL ? g_hash_table_lookup (s->attempts, &id) : NULL;
+  if (a == NULL)
+    return;
+  /* a cached peer that did not answer (counted once the join succeeds:
+   * offline, every peer fails) */
+  if (!s->node_started && !s->leaving && a->source == BOOT_CACHED
+      && !address_in (s->cache_failed, a->address)
+      && s->cache_failed->len < RELOAD_PEER_SHELL_MAX_LINKS)
+    g_ptr_array_add (s->cache_failed, g_object_ref (a->address));
+  g_hash_table_remove (s->attempts, &id);
+  if (g_hash_table_size (s->attempts) > 0)
+    return;
+  rps_clear_source (&s->attempt_timer);
+  if (!s->node_started && !s->leaving)
+    rps_schedule_bootstrap (s, 0);
+}
+
+static const char *
+source_name (BootSource source)
+{
+  switch (source)
+    {
+    case BOOT_CACHED:
+      return "cached peer (bootstrap cache, §11.4)";
+    case BOOT_MULTICAST:
+      return "peer found by multicast (Chorus extension)";
+    case BOOT_CONFIGURED:
+    default:
+      return "bootstrap node";
+    }
+}
+
+void
+rps_bootstrap_link_up (ReloadPeerShell *s, Link *l, gint64 now)
+{
+  BootAttempt *a = g_hash_table_lookup (s->attempts, &l->id);
+  BootSource source = a != NULL ? a->source : BOOT_CONFIGURED;
+  s->node_started = TRUE;
+  g_hash_table_remove (s->attempts, &l->id);
+  /* the other attempts of the round are not needed (and are no failures) */
+  g_autoptr (GArray) ids = attempt_ids (s);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      guint64 id = g_array_index (ids, guint64, i);
+      Link *other = g_hash_table_lookup (s->links, &id);
+      if (other != NULL)
+        rps_link_destroy (s, other, FALSE);
+    }
+  g_hash_table_remove_all (s->attempts);
+  rps_clear_source (&s->attempt_timer);
+  s->bootstrap_link = l->id;
+  s->bootstrap_backoff_ms = RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MS;
+  char hex[33];
+  g_message ("joining through %s %s (%.8s…)", source_name (source), l->address,
+             chord_id_to_hex (chord_id_from_node_id (&l->peer), hex));
+  reload_node_start (s->node, l->id, &l->peer, now);
+}
+
+/* The end of the multicast query's wait: the peers that announced
+ * themselves since, tried at once. */
+static gboolean
+multicast_answers (gpointer data)
 {
   ReloadPeerShell *s = data;
   rps_clear_source (&s->bootstrap_timer);
   if (s->node_started || s->leaving)
     return G_SOURCE_REMOVE;
-  if (s->cache_trying != NULL)
+  g_autoptr (GArray) found = rps_multicast_peers (s, s->multicast_query_ms);
+  for (guint i = 0; i < found->len; i++)
     {
-      /* the cached peer tried last did not answer (counted once the join
-       * succeeds: offline, every peer fails) */
-      if (!address_in (s->cache_failed, s->cache_trying)
-          && s->cache_failed->len < RELOAD_PEER_SHELL_MAX_LINKS)
-        g_ptr_array_add (s->cache_failed, g_object_ref (s->cache_trying));
-      g_clear_object (&s->cache_trying);
+      RpsHeardPeer *p = &g_array_index (found, RpsHeardPeer, i);
+      if (!same_address (p->address, s->listen_address) && !address_in (s->bootstrap, p->address))
+        attempt (s, p->address, &p->node_id, BOOT_MULTICAST);
     }
+  if (g_hash_table_size (s->attempts) == 0)
+    {
+      g_message ("no peer of the overlay answered on multicast group %s",
+                 rps_multicast_groups_text (s));
+      rps_schedule_bootstrap (s, 0);
+      return G_SOURCE_REMOVE;
+    }
+  g_message ("trying the %u peers that answered on multicast group %s (Chorus extension) at once",
+             g_hash_table_size (s->attempts), rps_multicast_groups_text (s));
+  arm_attempts (s);
+  return G_SOURCE_REMOVE;
+}
+
+/* The next step of a bootstrap round (§11.4): the configured bootstrap
+ * nodes in turn, then, when none of them answered, the cached peers all
+ * at once ("as an optimization it MAY attempt to use one or more of them
+ * as bootstrap nodes"; Chorus asks the configuration first, so that the
+ * overlay's own bootstrap nodes stay the rule and the cache the fallback),
+ * then a query on the multicast groups and the peers that answer it.
+ * Called again whenever the attempts of a step have all failed. */
+gboolean
+rps_bootstrap_step (gpointer data)
+{
+  ReloadPeerShell *s = data;
+  rps_clear_source (&s->bootstrap_timer);
+  if (s->node_started || s->leaving || g_hash_table_size (s->attempts) > 0)
+    return G_SOURCE_REMOVE;
   guint n_conf = s->bootstrap->len;
-  if (s->bootstrap_index == 0)
-    cache_load (s);
-  if (s->bootstrap_index >= n_conf + s->cached->len && (n_conf == 0 || s->is_bootstrap_node))
+  if (s->boot_phase == BOOT_PHASE_CONFIGURED && s->bootstrap_index < n_conf)
+    {
+      attempt (s, s->bootstrap->pdata[s->bootstrap_index++], NULL, BOOT_CONFIGURED);
+      if (g_hash_table_size (s->attempts) == 0)
+        rps_schedule_bootstrap (s, 0);
+      return G_SOURCE_REMOVE;
+    }
+  if (s->boot_phase == BOOT_PHASE_CONFIGURED)
+    {
+      s->boot_phase = BOOT_PHASE_CACHED;
+      cache_load (s);
+      for (guint i = 0; i < s->cached->len; i++)
+        attempt (s, s->cached->pdata[i], NULL, BOOT_CACHED);
+      if (g_hash_table_size (s->attempts) > 0)
+        {
+          g_message ("%s: trying the %u peers of the bootstrap cache (§11.4) at once",
+                     n_conf > 0 ? "no configured bootstrap node answered"
+                                : "no bootstrap node configured",
+                     g_hash_table_size (s->attempts));
+          arm_attempts (s);
+          return G_SOURCE_REMOVE;
+        }
+    }
+  if (s->boot_phase == BOOT_PHASE_CACHED)
+    {
+      s->boot_phase = BOOT_PHASE_MULTICAST;
+      if (s->multicast != NULL)
+        {
+          /* Chorus extension: ask the local link */
+          s->multicast_query_ms = reload_peer_shell_now ();
+          rps_multicast_query (s);
+          s->bootstrap_timer =
+              rps_timeout_source (s, RELOAD_PEER_SHELL_MULTICAST_WAIT_MS, multicast_answers, s);
+          return G_SOURCE_REMOVE;
+        }
+    }
+  if (n_conf == 0 || s->is_bootstrap_node)
     {
       /* no bootstrap node but ourselves answered: the first node forms
        * the overlay (§10.5: "If the joining node is the first node in the
@@ -86,36 +314,14 @@ rps_bootstrap_step (gpointer data)
       reload_peer_shell_poke (s);
       return G_SOURCE_REMOVE;
     }
-  if (s->bootstrap_index >= n_conf + s->cached->len)
-    {
-      /* a round without answer: wait, longer each time */
-      s->bootstrap_index = 0;
-      guint wait = s->bootstrap_backoff_ms;
-      s->bootstrap_backoff_ms =
-          MIN (s->bootstrap_backoff_ms * 2, (guint) RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MAX_MS);
-      g_message ("no bootstrap node reachable; trying again in %u ms", wait);
-      rps_schedule_bootstrap (s, wait);
-      return G_SOURCE_REMOVE;
-    }
-  guint i = s->bootstrap_index++;
-  GInetSocketAddress *a;
-  if (i < n_conf)
-    a = s->bootstrap->pdata[i];
-  else
-    {
-      a = s->cached->pdata[i - n_conf];
-      if (i == n_conf)
-        g_message ("%s: trying the %u peers of the bootstrap cache (§11.4)",
-                   n_conf > 0 ? "no configured bootstrap node answered"
-                              : "no bootstrap node configured",
-                   s->cached->len);
-      s->cache_trying = g_object_ref (a);
-    }
-  g_autoptr (GPtrArray) one = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (one, g_object_ref (a));
-  Link *l = rps_open_link (s, LINK_BOOTSTRAP, one, NULL);
-  if (l != NULL)
-    s->bootstrap_link = l->id;
+  /* a round without answer: wait, longer each time */
+  s->boot_phase = BOOT_PHASE_CONFIGURED;
+  s->bootstrap_index = 0;
+  guint wait = s->bootstrap_backoff_ms;
+  s->bootstrap_backoff_ms =
+      MIN (s->bootstrap_backoff_ms * 2, (guint) RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MAX_MS);
+  g_message ("no bootstrap node reachable; trying again in %u ms", wait);
+  rps_schedule_bootstrap (s, wait);
   return G_SOURCE_REMOVE;
 }
 
@@ -126,18 +332,94 @@ rps_schedule_bootstrap (ReloadPeerShell *s, guint delay_ms)
   s->bootstrap_timer = rps_timeout_source (s, delay_ms, rps_bootstrap_step, s);
 }
 
+/* ---------------------------------------------------------------- partitions */
+
+guint
+rps_partition_interval_ms (void)
+{
+  /* CHORUS_PARTITION_CHECK_S: for tests, which cannot wait minutes */
+  const char *env = g_getenv ("CHORUS_PARTITION_CHECK_S");
+  guint64 v;
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 1, 3600, &v, NULL))
+    return (guint) v * 1000;
+  return RELOAD_PEER_SHELL_PARTITION_CHECK_S * 1000;
+}
+
+static void
+shuffle (GPtrArray *a, guint from)
+{
+  for (guint i = a->len; i > from + 1; i--)
+    {
+      guint j = from + (guint) g_random_int_range (0, (gint) (i - from));
+      gpointer t = a->pdata[i - 1];
+      a->pdata[i - 1] = a->pdata[j];
+      a->pdata[j] = t;
+    }
+}
+
+/* §10.7.4.4: "periodically ... P SHOULD then send a Ping for its own
+ * Node-ID routed through B", B a bootstrap node.  Through the configured
+ * bootstrap nodes in random order, and when none of them answers (or
+ * there is none) through the peers of the bootstrap cache and the peers
+ * heard on the multicast groups that this peer has no link to: a peer it
+ * is linked to is in its own partition.  One link tries them in turn. */
 gboolean
 rps_partition_check (gpointer data)
 {
   ReloadPeerShell *s = data;
-  if (s->leaving || !s->joined || s->bootstrap->len == 0)
+  if (s->leaving || !s->joined)
     return G_SOURCE_CONTINUE;
-  /* §10.7.4.4: through a bootstrap node chosen at random */
-  g_autoptr (GPtrArray) one = g_ptr_array_new_with_free_func (g_object_unref);
-  guint i = g_random_int_range (0, (gint) s->bootstrap->len);
-  g_ptr_array_add (one, g_object_ref (s->bootstrap->pdata[i]));
-  rps_open_link (s, LINK_PARTITION, one, NULL);
+  /* the check before is still looking for a peer that answers */
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, s->links);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (((Link *) v)->kind == LINK_PARTITION && !((Link *) v)->up)
+      return G_SOURCE_CONTINUE;
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < s->bootstrap->len; i++)
+    g_ptr_array_add (targets, g_object_ref (s->bootstrap->pdata[i]));
+  shuffle (targets, 0);
+  guint n_conf = targets->len;
+  cache_load (s);
+  g_autoptr (GPtrArray) others = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < s->cached->len; i++)
+    g_ptr_array_add (others, g_object_ref (s->cached->pdata[i]));
+  if (s->multicast != NULL)
+    {
+      g_autoptr (GArray) heard = rps_multicast_peers (s, 0);
+      for (guint i = 0; i < heard->len; i++)
+        g_ptr_array_add (others, g_object_ref (g_array_index (heard, RpsHeardPeer, i).address));
+    }
+  for (guint i = 0; i < others->len; i++)
+    {
+      GInetSocketAddress *a = others->pdata[i];
+      if (!same_address (a, s->listen_address) && !address_in (targets, a)
+          && !rps_cache_address_linked (s, a))
+        g_ptr_array_add (targets, g_object_ref (a));
+    }
+  shuffle (targets, n_conf);
+  if (targets->len > RELOAD_PEER_SHELL_MAX_ATTEMPTS)
+    g_ptr_array_set_size (targets, RELOAD_PEER_SHELL_MAX_ATTEMPTS);
+  if (targets->len == 0)
+    return G_SOURCE_CONTINUE;
+  if (targets->len > n_conf)
+    g_debug ("partition check (§10.7.4.4) through %u bootstrap nodes, then %u other peers", n_conf,
+             targets->len - n_conf);
+  rps_open_link (s, LINK_PARTITION, targets, NULL);
   return G_SOURCE_CONTINUE;
+}
+
+/* The node has joined (§10.5 step 9) or formed the overlay: partition
+ * checks, the bootstrap cache, announcements on the multicast groups. */
+void
+rps_joined (ReloadPeerShell *s)
+{
+  if (s->partition_timer == NULL)
+    s->partition_timer =
+        rps_timeout_source (s, rps_partition_interval_ms (), rps_partition_check, s);
+  rps_cache_joined (s);
+  rps_multicast_joined (s);
 }
 
 /* ---------------------------------------------------------------- the node */
@@ -190,8 +472,10 @@ rps_restart (ReloadPeerShell *s, const char *why)
   s->node_started = FALSE;
   s->joined = FALSE;
   s->formed_overlay = FALSE;
-  g_clear_object (&s->cache_trying);
   g_ptr_array_set_size (s->cache_failed, 0);
+  g_hash_table_remove_all (s->attempts);
+  rps_clear_source (&s->attempt_timer);
+  s->boot_phase = BOOT_PHASE_CONFIGURED;
   s->bootstrap_index = 0;
   s->bootstrap_link = 0;
   s->attempt_started_ms = reload_peer_shell_now ();
@@ -199,16 +483,14 @@ rps_restart (ReloadPeerShell *s, const char *why)
   rps_schedule_bootstrap (s, 0);
 }
 
-static void cache_tick (ReloadPeerShell *s, gint64 now);
-
 gboolean
 rps_watchdog (gpointer data)
 {
   ReloadPeerShell *s = data;
   gint64 now = reload_peer_shell_now ();
-  cache_tick (s, now);
+  rps_cache_tick (s, now);
   /* nowhere to join through: nothing to watch */
-  if (s->leaving || (s->bootstrap->len == 0 && s->cached->len == 0))
+  if (s->leaving || (s->bootstrap->len == 0 && s->cached->len == 0 && s->multicast == NULL))
     return G_SOURCE_CONTINUE;
   if (!s->joined)
     {
@@ -227,179 +509,4 @@ rps_watchdog (gpointer data)
            && !s->formed_overlay)
     rps_restart (s, "no link to any peer");
   return G_SOURCE_CONTINUE;
-}
-
-/* ---------------------------------------------------------------- the bootstrap cache */
-
-void
-rps_cache_init (ReloadPeerShell *s, const ReloadPeerShellCache *cache)
-{
-  if (cache != NULL)
-    s->cache = *cache;
-  s->cached = g_ptr_array_new_with_free_func (g_object_unref);
-  s->cache_failed = g_ptr_array_new_with_free_func (g_object_unref);
-  s->listen_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-}
-
-void
-rps_cache_clear (ReloadPeerShell *s)
-{
-  g_clear_pointer (&s->cached, g_ptr_array_unref);
-  g_clear_pointer (&s->cache_failed, g_ptr_array_unref);
-  g_clear_pointer (&s->listen_of, g_hash_table_unref);
-  g_clear_object (&s->cache_trying);
-  g_clear_pointer (&s->cache_digest, g_free);
-}
-
-static char *
-id_key (ChordId id)
-{
-  char hex[33];
-  return g_strdup (chord_id_to_hex (id, hex));
-}
-
-/* An up link to @peer, given to the node. */
-static Link *
-up_link_to (ReloadPeerShell *s, ChordId peer)
-{
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, s->links);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      Link *l = v;
-      if (l->up && l->given_to_node && chord_id_equal (chord_id_from_node_id (&l->peer), peer))
-        return l;
-    }
-  return NULL;
-}
-
-/* Both ends of an Attach learn each other's candidates (ReloadNodeShell
- * .connect): under No-ICE, a peer's TLS-TCP-FH-NO-ICE candidate is its
- * listening address (§6.5.1.11), the one a later bootstrap connects to;
- * the link it opened to us only shows an ephemeral port.  (ICE candidates
- * are UDP ports of one Attach, of no use to a bootstrap link: with ICE
- * only peers reached on TLS links are cached.)  The address is the peer's
- * claim; a cached address that never answers drops out. */
-void
-rps_cache_note_attach (ReloadPeerShell *s, const ReloadNodeId *peer,
-                       const ReloadAttachReqAns *remote)
-{
-  if (s->cache.record == NULL)
-    return;
-  GInetSocketAddress *a = NULL;
-  for (guint i = 0; i < remote->n_candidates && a == NULL; i++)
-    {
-      const ReloadIceCandidate *c = &remote->candidates[i];
-      if (c->overlay_link != RELOAD_OVERLAY_LINK_TLS_TCP_FH_NO_ICE || c->addr_port.port == 0)
-        continue;
-      GSocketFamily family = c->addr_port.type == RELOAD_ADDRESS_IPV4   ? G_SOCKET_FAMILY_IPV4
-                             : c->addr_port.type == RELOAD_ADDRESS_IPV6 ? G_SOCKET_FAMILY_IPV6
-                                                                        : G_SOCKET_FAMILY_INVALID;
-      if (family == G_SOCKET_FAMILY_INVALID)
-        continue;
-      g_autoptr (GInetAddress) ip = g_inet_address_new_from_bytes (c->addr_port.addr, family);
-      if (g_inet_address_get_is_any (ip) || g_inet_address_get_is_multicast (ip))
-        continue;
-      a = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (ip, c->addr_port.port));
-    }
-  if (a == NULL)
-    return;
-  /* bounded (hostile input): past twice the links, only the peers with a
-   * link stay */
-  if (g_hash_table_size (s->listen_of) >= 2 * RELOAD_PEER_SHELL_MAX_LINKS)
-    {
-      GHashTableIter it;
-      gpointer k;
-      g_hash_table_iter_init (&it, s->listen_of);
-      while (g_hash_table_iter_next (&it, &k, NULL))
-        {
-          ChordId id;
-          if (!chord_id_from_hex (k, &id) || up_link_to (s, id) == NULL)
-            g_hash_table_iter_remove (&it);
-        }
-    }
-  g_hash_table_replace (s->listen_of, id_key (chord_id_from_node_id (peer)), a);
-}
-
-/* Where @l's peer listens: what its Attach said, else the address an
- * outbound link of ours reached (an inbound link's is a source port). */
-static GInetSocketAddress *
-listen_address_of (ReloadPeerShell *s, Link *l)
-{
-  g_autofree char *key = id_key (chord_id_from_node_id (&l->peer));
-  GInetSocketAddress *a = g_hash_table_lookup (s->listen_of, key);
-  if (a != NULL)
-    return a;
-  if ((l->kind == LINK_ATTACH || l->kind == LINK_BOOTSTRAP || l->kind == LINK_PARTITION)
-      && l->targets != NULL && l->next_target > 0)
-    return l->targets->pdata[l->next_target - 1];
-  return NULL;
-}
-
-static void
-add_peer (ReloadPeerShell *s, GArray *peers, GString *digest, ChordId id)
-{
-  for (guint i = 0; i < peers->len; i++)
-    if (chord_id_equal (
-            chord_id_from_node_id (&g_array_index (peers, ReloadPeerShellCachePeer, i).node_id),
-            id))
-      return;
-  /* §11.4: "Peers that are not directly connected MUST NOT be cached." */
-  Link *l = up_link_to (s, id);
-  GInetSocketAddress *a = l != NULL ? listen_address_of (s, l) : NULL;
-  if (a == NULL)
-    return;
-  ReloadPeerShellCachePeer p = { 0 };
-  p.node_id = l->peer;
-  p.address = a;
-  p.connected = TRUE;
-  g_array_append_val (peers, p);
-  char hex[33];
-  g_autofree char *where = reload_peer_shell_format_address (a);
-  g_string_append_printf (digest, "%s@%s ", chord_id_to_hex (id, hex), where);
-}
-
-/* Every second: the peers this peer is directly connected to, recorded
- * when they change and every RELOAD_PEER_SHELL_CACHE_REFRESH_S: its
- * neighbours (the Neighbor Table holds only peers with a link, §10.7) and
- * the peer it joined through while that link lasts. */
-static void
-cache_tick (ReloadPeerShell *s, gint64 now)
-{
-  if (s->cache.record == NULL || !s->joined || s->leaving || s->node == NULL)
-    return;
-  const ChordTable *t = reload_node_table (s->node);
-  g_autoptr (GArray) peers = g_array_new (FALSE, TRUE, sizeof (ReloadPeerShellCachePeer));
-  g_autoptr (GString) digest = g_string_new (NULL);
-  for (guint i = 0; i < t->n_succ; i++)
-    add_peer (s, peers, digest, t->succ[i]);
-  for (guint i = 0; i < t->n_pred; i++)
-    add_peer (s, peers, digest, t->pred[i]);
-  Link *b = s->bootstrap_link != 0 ? g_hash_table_lookup (s->links, &s->bootstrap_link) : NULL;
-  if (b != NULL && b->up)
-    add_peer (s, peers, digest, chord_id_from_node_id (&b->peer));
-  if (peers->len == 0)
-    return;
-  if (s->cache_digest != NULL && g_str_equal (s->cache_digest, digest->str)
-      && now - s->cache_recorded_ms < RELOAD_PEER_SHELL_CACHE_REFRESH_S * 1000)
-    return;
-  g_free (s->cache_digest);
-  s->cache_digest = g_strdup (digest->str);
-  s->cache_recorded_ms = now;
-  g_debug ("bootstrap cache: recording %u peers: %s", peers->len, digest->str);
-  s->cache.record (s->cache.user_data, (const ReloadPeerShellCachePeer *) peers->data, peers->len);
-}
-
-/* Joined: the cached peers that did not answer on the way count as failed
- * (the network worked, they did not), and the next tick records the
- * neighbours. */
-void
-rps_cache_joined (ReloadPeerShell *s)
-{
-  for (guint i = 0; s->cache.failed != NULL && i < s->cache_failed->len; i++)
-    s->cache.failed (s->cache.user_data, s->cache_failed->pdata[i]);
-  g_ptr_array_set_size (s->cache_failed, 0);
-  g_clear_object (&s->cache_trying);
-  g_clear_pointer (&s->cache_digest, g_free);
 }

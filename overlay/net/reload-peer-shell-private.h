@@ -1,7 +1,9 @@
 /* reload-peer-shell-private.h: what the parts of the peer's shell share:
  * its state (reload-peer-shell.c: links, the node's callbacks, the API)
- * and the joining machinery (reload-peer-shell-join.c: bootstrap, the
- * bootstrap cache, partition checks, watchdogs, fresh nodes).
+ * and the joining machinery (reload-peer-shell-join.c: bootstrap,
+ * partition checks, watchdogs, fresh nodes; reload-peer-shell-cache.c:
+ * the bootstrap cache; reload-peer-shell-multicast.c: the multicast
+ * bootstrap).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -48,6 +50,14 @@ typedef struct
   ReloadNodeId expected; /* §6.5.1.11: the Node-ID that sent the AttachReqAns */
   ReloadNodeId peer;
   char *address;
+  /* LINK_ICE gathered ahead for a coming Attach (reload-peer-shell-turn.c):
+   * the node does not know it, nor does the link list */
+  gboolean spare;
+  gint64 spare_since_us;
+  /* LINK_ICE whose Attach the node holds until it has gathered
+   * (reload_node_attach_ready()) */
+  gboolean attach_pending;
+  gint64 attach_pending_since_us;
 } Link;
 
 typedef struct
@@ -58,6 +68,30 @@ typedef struct
   GPtrArray *targets;
   GSource *timer;
 } GlareWait;
+
+/* Where the address of a bootstrap attempt came from (§11.4). */
+typedef enum
+{
+  BOOT_CONFIGURED, /* a bootstrap node: the configuration's, or --bootstrap */
+  BOOT_CACHED,     /* a peer of the bootstrap cache */
+  BOOT_MULTICAST,  /* a peer that answered on a multicast group (Chorus extension) */
+} BootSource;
+
+/* The steps of a bootstrap round (reload-peer-shell-join.c). */
+typedef enum
+{
+  BOOT_PHASE_CONFIGURED, /* the bootstrap nodes, one after the other */
+  BOOT_PHASE_CACHED,     /* the peers of the bootstrap cache, all at once */
+  BOOT_PHASE_MULTICAST,  /* a query on the multicast groups, then who answered */
+} BootPhase;
+
+/* A peer heard on a multicast group (reload-peer-shell-multicast.c). */
+typedef struct
+{
+  ReloadNodeId node_id;
+  GInetSocketAddress *address; /* where it listens: the datagram's source, its port */
+  gint64 heard_ms;
+} RpsHeardPeer;
 
 struct _ReloadPeerShell
 {
@@ -96,12 +130,21 @@ struct _ReloadPeerShell
 
   /* the bootstrap cache (§11.4, reload-peer-shell-join.c) */
   ReloadPeerShellCache cache;
-  GPtrArray *cached;                /* GInetSocketAddress: this round's cached peers */
-  GInetSocketAddress *cache_trying; /* the cached peer of the current attempt */
-  GPtrArray *cache_failed;          /* GInetSocketAddress: cached peers without answer */
-  GHashTable *listen_of;            /* hex Node-ID -> GInetSocketAddress of its Attach */
-  char *cache_digest;               /* the neighbours recorded last */
+  GPtrArray *cached;       /* GInetSocketAddress: this round's cached peers */
+  GPtrArray *cache_failed; /* GInetSocketAddress: cached peers without answer */
+  GHashTable *listen_of;   /* hex Node-ID -> GInetSocketAddress of its Attach */
+  char *cache_digest;      /* the neighbours recorded last */
   gint64 cache_recorded_ms;
+  GHashTable *cache_ask; /* hex Node-ID -> gint64: when to ask where it listens */
+
+  /* the bootstrap round (reload-peer-shell-join.c) */
+  BootPhase boot_phase;
+  GHashTable *attempts;   /* guint64 link id -> BootAttempt: bootstrap links not up */
+  GSource *attempt_timer; /* the end of the attempts made at once */
+  gint64 multicast_query_ms;
+  /* multicast bootstrap on the local link (Chorus extension,
+   * reload-peer-shell-multicast.c); NULL without */
+  struct RpsMulticast *multicast;
 
   GHashTable *links; /* guint64 id -> Link */
   GHashTable *glare; /* ChordId -> GlareWait */
@@ -126,6 +169,9 @@ struct _ReloadPeerShell
 
   gboolean ice;      /* Attach with full ICE (the overlay's no-ice is false) */
   char *ice_address; /* the address ICE gathers host candidates on */
+
+  /* TURN for the ICE agents (§9, reload-peer-shell-turn.c) */
+  struct RpsTurn *turn;
 };
 
 /* reload-peer-shell.c */
@@ -136,20 +182,74 @@ Link *rps_open_link (ReloadPeerShell *s, LinkKind kind, GPtrArray *targets,
                      const ReloadNodeId *expected);
 void rps_link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node);
 
+/* An ICE link for an Attach (§6.5.1): @controlling when this end sends the
+ * request; with @spare, gathered ahead and claimed later. */
+Link *rps_new_ice_link (ReloadPeerShell *s, gboolean controlling, gboolean spare, GError **error);
+
+/* reload-peer-shell-turn.c */
+/* ICE sessions this end controls to @peer other than @l go (connect_ice) */
+void rps_drop_older_sessions (ReloadPeerShell *s, ChordId peer, Link *l);
+void rps_turn_init (ReloadPeerShell *s, const ReloadPeerShellConfig *config);
+void rps_turn_start (ReloadPeerShell *s);
+void rps_turn_clear (ReloadPeerShell *s);
+/* STUN and TURN of a new ICE agent: the TURN server in use, if any */
+void rps_turn_ice_config (ReloadPeerShell *s, ReloadIceLinkConfig *cfg);
+/* A spare ICE link gathered with the TURN server in use, claimed for an
+ * Attach (its role set); NULL when none is ready. */
+Link *rps_turn_take_spare (ReloadPeerShell *s, gboolean controlling);
+/* A new ICE link for an Attach: TRUE when the Attach must wait for its
+ * gathering (a TURN server is in use: relayed and server-reflexive
+ * candidates come after a round trip), which rps_turn_attach_ready() ends. */
+gboolean rps_turn_must_gather (ReloadPeerShell *s, Link *l);
+/* @l's Attach has its ICE part now (gathered, or waited long enough), or
+ * none (@l is going): the node sends it. */
+void rps_turn_attach_ready (ReloadPeerShell *s, Link *l, gboolean going);
+
 /* reload-peer-shell-config.c */
 guint16 rps_node_config_update (gpointer shell, const guint8 *document, gsize len, char **info);
 
 /* reload-peer-shell-join.c */
+void rps_bootstrap_init (ReloadPeerShell *s);
+void rps_bootstrap_clear (ReloadPeerShell *s);
 gboolean rps_bootstrap_step (gpointer data);
 void rps_schedule_bootstrap (ReloadPeerShell *s, guint delay_ms);
+/* The bootstrap link @l is up and the node not started: it starts,
+ * joining through @l (§10.5), and the other attempts go. */
+void rps_bootstrap_link_up (ReloadPeerShell *s, Link *l, gint64 now);
+/* Link @id is gone (rps_link_destroy): if it was a bootstrap attempt,
+ * the round goes on. */
+void rps_bootstrap_attempt_gone (ReloadPeerShell *s, guint64 id);
+/* The node joined or formed the overlay. */
+void rps_joined (ReloadPeerShell *s);
 gboolean rps_partition_check (gpointer data);
+guint rps_partition_interval_ms (void);
 gboolean rps_make_node (ReloadPeerShell *s, GError **error);
 void rps_restart (ReloadPeerShell *s, const char *why);
 gboolean rps_watchdog (gpointer data);
+
+/* reload-peer-shell-cache.c */
 void rps_cache_init (ReloadPeerShell *s, const ReloadPeerShellCache *cache);
 void rps_cache_clear (ReloadPeerShell *s);
-void rps_cache_note_attach (ReloadPeerShell *s, const ReloadNodeId *peer,
-                            const ReloadAttachReqAns *remote);
+void rps_node_attach_seen (gpointer shell, const ReloadNodeId *peer,
+                           const ReloadAttachReqAns *remote);
 void rps_cache_joined (ReloadPeerShell *s);
+void rps_cache_tick (ReloadPeerShell *s, gint64 now);
+/* Where @l's peer listens: what its Attach said, else the address an
+ * outbound link of ours reached (an inbound link's is a source port). */
+GInetSocketAddress *rps_cache_listen_address_of (ReloadPeerShell *s, Link *l);
+/* Whether the peer of an up link listens at @address. */
+gboolean rps_cache_address_linked (ReloadPeerShell *s, GInetSocketAddress *address);
+
+/* reload-peer-shell-multicast.c */
+gboolean rps_multicast_init (ReloadPeerShell *s, const char *const *groups, GError **error);
+void rps_multicast_start (ReloadPeerShell *s);
+void rps_multicast_clear (ReloadPeerShell *s);
+/* Sends a query on every group. */
+void rps_multicast_query (ReloadPeerShell *s);
+/* The peers heard since @since_ms, newest first: RpsHeardPeer (the
+ * array holds references). */
+GArray *rps_multicast_peers (ReloadPeerShell *s, gint64 since_ms);
+void rps_multicast_joined (ReloadPeerShell *s);
+const char *rps_multicast_groups_text (ReloadPeerShell *s);
 
 G_END_DECLS

@@ -298,7 +298,10 @@ connect_ice (ReloadPeerShell *s, Link *l, const ReloadNodeId *peer_id,
       g_autofree char *h = hex_id (peer_id);
       g_message ("attach to %s: %s", h, error->message);
       rps_link_destroy (s, l, FALSE);
+      return;
     }
+  if (l->initiator)
+    rps_drop_older_sessions (s, peer, l);
 }
 
 /* ReloadNodeShell.connect: both ends of an Attach call this, the answerer
@@ -317,7 +320,6 @@ node_connect (gpointer shell, const ReloadNodeId *peer_id, const ReloadAttachReq
   guint n_candidates = remote->n_candidates;
   if (s->leaving)
     return;
-  rps_cache_note_attach (s, peer_id, remote); /* where it listens, for §11.4 */
   ChordId peer = chord_id_from_node_id (peer_id);
   Link *prepared = token != 0 ? g_hash_table_lookup (s->links, &token) : NULL;
   if (prepared != NULL && prepared->ice != NULL)
@@ -385,10 +387,7 @@ node_joined (gpointer shell)
   char hex[33];
   g_message ("joined the overlay %s as %s with %u links", s->identity->overlay_name,
              chord_id_to_hex (reload_node_get_id (s->node), hex), reload_node_n_links (s->node));
-  if (s->bootstrap->len > 0 && s->partition_timer == NULL)
-    s->partition_timer =
-        rps_timeout_source (s, RELOAD_PEER_SHELL_PARTITION_CHECK_S * 1000, rps_partition_check, s);
-  rps_cache_joined (s);
+  rps_joined (s); /* reload-peer-shell-join.c: partitions, cache, multicast */
   if (s->joined_cb)
     s->joined_cb (s->user_data);
 }
@@ -401,6 +400,7 @@ const ReloadNodeShell rps_node_shell_ops = {
   .prepare_attach = node_prepare_attach,
   .release_attach = node_release_attach,
   .config_update = rps_node_config_update, /* reload-peer-shell-config.c */
+  .attach_seen = rps_node_attach_seen,     /* reload-peer-shell-join.c: §11.4 */
 };
 
 /* ---------------------------------------------------------------- links */
@@ -427,8 +427,14 @@ rps_link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node)
   guint64 id = l->id;
   if (l->tls != NULL && !l->up && l->kind == LINK_INBOUND && s->n_handshaking > 0)
     s->n_handshaking--;
+  if (l->attach_pending)
+    rps_turn_attach_ready (s, l, TRUE); /* the node drops the Attach it holds */
   gboolean was_given = l->given_to_node;
   gboolean was_bootstrap = id == s->bootstrap_link;
+  /* an Attach's link that never reached the node (ICE failed, a timeout) */
+  gboolean attach_failed = !was_given && !l->spare && l->have_expected
+                           && (l->kind == LINK_ICE || l->kind == LINK_ATTACH);
+  ReloadNodeId expected = l->expected;
   g_hash_table_steal (s->links, &id);
   link_free_all (l);
   if (tell_node && was_given && s->node != NULL)
@@ -436,8 +442,18 @@ rps_link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node)
       reload_node_link_down (s->node, id, reload_peer_shell_now ());
       reload_peer_shell_poke (s);
     }
+  ChordId expected_id = chord_id_from_node_id (&expected);
+  if (attach_failed && s->node != NULL && !s->leaving
+      && link_by_peer (s, expected_id, FALSE, NULL) == NULL
+      && !g_hash_table_contains (s->glare, &expected_id))
+    {
+      /* no other way to that peer is under way: the node may attach again */
+      reload_node_attach_failed (s->node, &expected, reload_peer_shell_now ());
+      reload_peer_shell_poke (s);
+    }
   if (was_bootstrap)
     s->bootstrap_link = 0;
+  rps_bootstrap_attempt_gone (s, id); /* a bootstrap attempt that failed */
   if (s->leaving && g_hash_table_size (s->links) == 0 && s->leave_done != NULL)
     {
       GSourceFunc done = s->leave_done;
@@ -492,10 +508,7 @@ tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_da
     {
       /* a bootstrap address that is our own under another name */
       g_debug ("link to %s is to ourselves: closed", l->address);
-      gboolean rebootstrap = l->kind == LINK_BOOTSTRAP && !s->node_started;
       rps_link_destroy (s, l, FALSE);
-      if (rebootstrap)
-        rps_schedule_bootstrap (s, 0);
       return;
     }
   g_autofree char *h = hex_id (&l->peer);
@@ -559,14 +572,7 @@ tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_da
   g_hash_table_remove (s->glare, &peer);
   l->given_to_node = TRUE;
   if (l->kind == LINK_BOOTSTRAP && !s->node_started)
-    {
-      s->node_started = TRUE;
-      s->bootstrap_backoff_ms = RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MS;
-      g_message ("joining through %s %s (%s)",
-                 s->cache_trying ? "cached peer (bootstrap cache, §11.4)" : "bootstrap node",
-                 l->address, h);
-      reload_node_start (s->node, l->id, &l->peer, now);
-    }
+    rps_bootstrap_link_up (s, l, now); /* the node starts through it (§10.5) */
   else
     reload_node_link_up (s->node, l->id, &l->peer, now);
   reload_peer_shell_poke (s);
@@ -589,7 +595,6 @@ tls_down (ReloadTlsLink *tls, const GError *error, gpointer user_data)
   Link *l = user_data;
   ReloadPeerShell *s = l->shell;
   gboolean was_up = l->up;
-  LinkKind kind = l->kind;
   if (was_up && l->given_to_node)
     {
       g_autofree char *h = hex_id (&l->peer);
@@ -610,9 +615,7 @@ tls_down (ReloadTlsLink *tls, const GError *error, gpointer user_data)
       try_next_target (s, l);
       return;
     }
-  rps_link_destroy (s, l, TRUE);
-  if (kind == LINK_BOOTSTRAP && !was_up && !s->node_started)
-    rps_schedule_bootstrap (s, 0);
+  rps_link_destroy (s, l, TRUE); /* a bootstrap attempt: the round goes on */
 }
 
 static const ReloadTlsLinkCallbacks tls_callbacks = {
@@ -640,7 +643,16 @@ ice_down (ReloadIceLink *ice, const GError *error, gpointer user_data)
   tls_down (NULL, error, user_data);
 }
 
+static void
+ice_gathered (ReloadIceLink *ice, gpointer user_data)
+{
+  Link *l = user_data;
+  if (l->attach_pending)
+    rps_turn_attach_ready (l->shell, l, FALSE);
+}
+
 static const ReloadIceLinkCallbacks ice_callbacks = {
+  .gathered = ice_gathered,
   .up = ice_up,
   .message = ice_message,
   .down = ice_down,
@@ -681,25 +693,53 @@ node_prepare_attach (gpointer shell, gboolean request, RwArena *arena, ReloadAtt
   *token = 0;
   if (s->leaving || g_hash_table_size (s->links) >= RELOAD_PEER_SHELL_MAX_LINKS)
     return TRUE;
-  Link *l = link_new (s, LINK_ICE);
-  l->initiator = request;
-  ReloadIceLinkConfig cfg = { 0 };
-  cfg.controlling = request;
-  const char *addresses[] = { s->ice_address, NULL };
-  cfg.local_addresses = s->ice_address != NULL ? addresses : NULL;
+  /* with a TURN server, an agent gathered ahead: its server-reflexive and
+   * relayed candidates go in this Attach (reload-peer-shell-turn.c) */
   g_autoptr (GError) error = NULL;
-  l->ice = reload_ice_link_new (&cfg, s->cert, s->key, s->ca, &ice_callbacks, l, &error);
-  if (l->ice == NULL
+  Link *l = rps_turn_take_spare (s, request);
+  if (l == NULL)
+    l = rps_new_ice_link (s, request, FALSE, &error);
+  if (l != NULL && rps_turn_must_gather (s, l))
+    {
+      /* none gathered ahead: the node holds this Attach until this agent
+       * has gathered (reload_node_attach_ready()) */
+      out->n_candidates = 0;
+      *token = l->id;
+      return TRUE;
+    }
+  if (l == NULL
       || !reload_ice_link_get_local (l->ice, arena, &out->ufrag, &out->password, &out->candidates,
                                      &out->n_candidates))
     {
       g_message ("ICE for an Attach: %s", error ? error->message : "no local candidate");
-      rps_link_destroy (s, l, FALSE);
+      if (l != NULL)
+        rps_link_destroy (s, l, FALSE);
       return TRUE;
     }
-  l->address = g_strdup ("ICE");
   *token = l->id;
   return TRUE;
+}
+
+Link *
+rps_new_ice_link (ReloadPeerShell *s, gboolean controlling, gboolean spare, GError **error)
+{
+  Link *l = link_new (s, LINK_ICE);
+  l->initiator = controlling;
+  l->spare = spare;
+  l->address = g_strdup ("ICE");
+  ReloadIceLinkConfig cfg = { 0 };
+  cfg.controlling = controlling;
+  cfg.spare = spare;
+  const char *addresses[] = { s->ice_address, NULL };
+  cfg.local_addresses = s->ice_address != NULL ? addresses : NULL;
+  rps_turn_ice_config (s, &cfg);
+  l->ice = reload_ice_link_new (&cfg, s->cert, s->key, s->ca, &ice_callbacks, l, error);
+  if (l->ice == NULL)
+    {
+      rps_link_destroy (s, l, FALSE);
+      return NULL;
+    }
+  return l;
 }
 
 typedef struct
@@ -892,6 +932,7 @@ reload_peer_shell_new (const ReloadCredentials *creds, const ReloadPeerShellConf
   s->glare = g_hash_table_new_full (chord_id_hash_func, chord_id_equal_func, NULL, glare_wait_free);
   s->bootstrap = g_ptr_array_new_with_free_func (g_object_unref);
   rps_cache_init (s, &config->cache);
+  rps_bootstrap_init (s);
   s->cancellable = g_cancellable_new ();
   s->isolated_since_ms = -1;
   s->bootstrap_backoff_ms = RELOAD_PEER_SHELL_BOOTSTRAP_RETRY_MS;
@@ -906,6 +947,7 @@ reload_peer_shell_new (const ReloadCredentials *creds, const ReloadPeerShellConf
   s->node_cfg.config_document = s->config_document;
   s->ice = config->ice;
   s->user_data = config->user_data;
+  rps_turn_init (s, config);
   s->identity = reload_cert_get_identity (s->cert, error);
   if (s->identity == NULL)
     return NULL;
@@ -924,6 +966,8 @@ reload_peer_shell_new (const ReloadCredentials *creds, const ReloadPeerShellConf
         }
       g_ptr_array_add (s->bootstrap, a);
     }
+  if (!rps_multicast_init (s, config->multicast_bootstrap, error))
+    return NULL;
   s->client = g_socket_client_new ();
   g_socket_client_set_timeout (s->client, RELOAD_PEER_SHELL_CONNECT_TIMEOUT_S);
   if (!rps_make_node (s, error))
@@ -946,6 +990,8 @@ reload_peer_shell_start (ReloadPeerShell *s)
   g_source_set_callback (s->accept_source, G_SOURCE_FUNC (accept_ready), s, NULL);
   g_source_attach (s->accept_source, s->context);
   s->watchdog_timer = rps_timeout_source (s, 1000, rps_watchdog, s);
+  rps_turn_start (s);
+  rps_multicast_start (s);
   g_autofree char *addr = reload_peer_shell_format_address (s->listen_address);
   char hex[33];
   g_message ("peer %s (%s) of overlay %s listening on %s (TLS-TCP-FH-NO-ICE)",
@@ -1019,6 +1065,8 @@ reload_peer_shell_free (ReloadPeerShell *s)
   rps_clear_source (&s->leave_timer);
   rps_clear_source (&s->accept_source);
   rps_clear_source (&s->timer);
+  rps_turn_clear (s);
+  rps_multicast_clear (s);
   g_clear_pointer (&s->glare, g_hash_table_unref);
   /* links first: their callbacks must not reach a freed node */
   g_clear_pointer (&s->links, g_hash_table_unref);
@@ -1032,6 +1080,7 @@ reload_peer_shell_free (ReloadPeerShell *s)
   g_clear_object (&s->cancellable);
   g_clear_pointer (&s->bootstrap, g_ptr_array_unref);
   rps_cache_clear (s);
+  rps_bootstrap_clear (s);
   g_clear_pointer (&s->identity, reload_cert_identity_free);
   g_free (s->ice_address);
   g_clear_pointer (&s->kinds, reload_kind_table_unref);
@@ -1079,6 +1128,8 @@ reload_peer_shell_list_links (ReloadPeerShell *s)
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
       Link *l = v;
+      if (l->spare)
+        continue;
       ReloadPeerShellLinkInfo info = { 0 };
       info.link = l->id;
       info.peer = l->peer;
@@ -1099,6 +1150,8 @@ reload_peer_shell_list_links (ReloadPeerShell *s)
           if (st.rtt_samples > 0)
             info.rtt_ms = (gint) ((st.srtt_us + 500) / 1000);
         }
+      if (l->ice != NULL && l->up)
+        reload_ice_link_get_selected_types (l->ice, &info.ice_local_type, &info.ice_remote_type);
       g_array_append_val (out, info);
     }
   return out;

@@ -7,11 +7,14 @@
  *     must hold the Node-ID that sent the AttachReqAns or the link is
  *     closed;
  *   - bootstrap links (§11.4) straight to the configured bootstrap
- *     addresses, then to the peers of the bootstrap cache when none of
- *     them answers, the join through the first one that answers, and the
- *     first node's own ring when no other bootstrap node can be reached
- *     (§6.4.2.1, §10.5); the peers it is connected to, for the cache;
- *   - the periodic partition check of §10.7.4.4 through a bootstrap node;
+ *     addresses, then to the peers of the bootstrap cache (all at once)
+ *     when none of them answers, then to the peers that answer a query on
+ *     the multicast groups of the local link (a Chorus extension), the
+ *     join through the first one that answers, and the first node's own
+ *     ring when no other bootstrap node can be reached (§6.4.2.1, §10.5);
+ *     the peers it is connected to, for the cache;
+ *   - the periodic partition check of §10.7.4.4 through a bootstrap node,
+ *     or a cached or multicast-heard peer when none answers;
  *   - the node's timer, as one GSource.
  *
  * Everything runs from the thread-default GMainContext of the thread that
@@ -30,6 +33,7 @@
 #include <gio/gio.h>
 
 #include "reload-credentials.h"
+#include "reload-node-turn.h"
 #include "reload-node.h"
 
 G_BEGIN_DECLS
@@ -56,6 +60,14 @@ typedef enum
 /* The bootstrap cache (§11.4): neighbours recorded at least this often
  * while joined, and at once (within a second) when they change. */
 #define RELOAD_PEER_SHELL_CACHE_REFRESH_S 300
+/* Bootstrap attempts made at once (the cached peers, the peers found by
+ * multicast), and how long they may take: an unreachable host would hold
+ * each for the connect and handshake timeouts (10 s). */
+#define RELOAD_PEER_SHELL_MAX_ATTEMPTS 10
+#define RELOAD_PEER_SHELL_ATTEMPT_WAIT_MS 5000
+/* Multicast bootstrap (a Chorus extension): how long a starting peer
+ * waits for answers to its query before it goes on. */
+#define RELOAD_PEER_SHELL_MULTICAST_WAIT_MS 1000
 
 typedef struct _ReloadPeerShell ReloadPeerShell;
 
@@ -107,6 +119,11 @@ typedef struct
   /* The bootstrap cache (§11.4): tried after the bootstrap nodes, also
    * when there is none; all NULL for none. */
   ReloadPeerShellCache cache;
+  /* Multicast bootstrap on the local link (a Chorus extension,
+   * chorus-multicast.h): groups "GROUP:PORT" ("[GROUP]:PORT" for IPv6),
+   * NULL-terminated, asked when neither a bootstrap node nor a cached
+   * peer answers; NULL: none. */
+  const char *const *multicast_bootstrap;
   /* Events, on the shell's context; all optional. */
   void (*joined) (gpointer user_data);
   /* A ConfigUpdate reached the node (§6.5.4): as ReloadNodeShell's
@@ -116,6 +133,13 @@ typedef struct
    * RFC 6940 error code to answer with.  NULL: every update is refused. */
   guint16 (*config_update) (gpointer user_data, GBytes *document, char **info);
   gpointer user_data;
+  /* TURN (RFC 5766) in the ICE agents of Attaches (with `ice`): the TURN
+   * servers come from TURN-SERVICE (§9: node.turn_discovery), the
+   * long-term credential every one of them takes from here (§9's
+   * TurnServer carries none); NULL: none.  node.turn_advertise offers
+   * this peer's own (reload-node-turn.h). */
+  const char *turn_username;
+  const char *turn_password;
 } ReloadPeerShellConfig;
 
 /* A shell for the peer whose credentials are @creds (ca, cert and key
@@ -166,6 +190,10 @@ typedef struct
   guint64 bytes_sent;
   guint64 bytes_received;
   gint rtt_ms; /* smoothed RTT from the framing's acks (§6.6.5); -1 before a sample */
+  /* DTLS-UDP-SR links: the types (RELOAD_CAND_*) of the ICE pair selected,
+   * local and remote; 0 when none (yet) */
+  guint8 ice_local_type;
+  guint8 ice_remote_type;
 } ReloadPeerShellLinkInfo;
 
 /* The links now, as an array of ReloadPeerShellLinkInfo (free with
@@ -173,6 +201,20 @@ typedef struct
 GArray *reload_peer_shell_list_links (ReloadPeerShell *shell);
 /* Seconds since reload_peer_shell_start(). */
 gint64 reload_peer_shell_get_uptime_s (ReloadPeerShell *shell);
+
+/* The TURN servers found in TURN-SERVICE (§9, reload-node-turn.h): the
+ * node's, or, while a fresh node (a join started again) knows none yet,
+ * the last list, until its entries expire; *@n_servers set.  Valid until
+ * the next call into the shell. */
+const ReloadTurnServerInfo *reload_peer_shell_turn_servers (ReloadPeerShell *shell,
+                                                            guint *n_servers);
+/* "ADDR:PORT" of the TURN server new ICE agents gather relayed candidates
+ * on (the first of the list), or NULL. */
+const char *reload_peer_shell_turn_in_use (ReloadPeerShell *shell);
+/* A discovery round now (reload_node_turn_discover()); @done gets the
+ * list at its end. */
+void reload_peer_shell_turn_discover (ReloadPeerShell *shell, ReloadTurnDiscoveryDone done,
+                                      gpointer user_data);
 
 /* Parses "ADDR:PORT" or "[ADDR]:PORT" (numeric addresses only). */
 GInetSocketAddress *reload_peer_shell_parse_address (const char *text, GError **error);

@@ -116,6 +116,19 @@ send_attach (ReloadNode *n, ChordId target, gboolean to_resource, const ChordId 
   g_autoptr (RwArena) arena = rw_arena_new (0);
   ReloadAttachReqAns a = { 0 };
   guint64 token = fill_attach (n, TRUE, arena, &a);
+  /* the shell is still gathering its candidates: sent once it has them */
+  if (rn_attach_defer_request (n, token, &a, target, to_resource, via, purpose, send_update_flag))
+    return;
+  rn_attach_send_request (n, target, to_resource, via, purpose, send_update_flag, &a, token, now);
+}
+
+/* The Attach request of send_attach() with its ICE part @a (§6.5.1). */
+void
+rn_attach_send_request (ReloadNode *n, ChordId target, gboolean to_resource, const ChordId *via,
+                        AttachPurpose purpose, gboolean send_update_flag,
+                        const ReloadAttachReqAns *ice, guint64 token, gint64 now)
+{
+  ReloadAttachReqAns a = *ice;
   a.send_update = send_update_flag;
   ReloadDestination d[2] = { 0 };
   guint nd = 0;
@@ -145,6 +158,29 @@ send_attach (ReloadNode *n, ChordId target, gboolean to_resource, const ChordId 
 static void
 update_done (gpointer user_data, ReloadNode *n, const ReloadMessage *answer, const GError *error)
 {
+}
+
+static void
+candidates_done (gpointer user_data, ReloadNode *n, const ReloadMessage *answer,
+                 const GError *error)
+{
+}
+
+void
+reload_node_attach_candidates (ReloadNode *n, const ReloadNodeId *peer_id, gint64 now)
+{
+  rn_enter (n, now);
+  ChordId peer = chord_id_from_node_id (peer_id);
+  if (chord_id_equal (peer, n->self) || rn_conn_by_peer (n, peer) == NULL)
+    return;
+  g_autoptr (RwArena) arena = rw_arena_new (0);
+  ReloadAttachReqAns a = { 0 };
+  guint64 token = fill_attach (n, TRUE, arena, &a);
+  ReloadDestination d = rn_dest_node (peer);
+  /* the answer goes to rn_handle_answer (PURPOSE_CANDIDATES) */
+  guint64 tid = rn_send_request (n, &d, 1, RELOAD_ATTACH_REQ, &a, candidates_done, NULL, TRUE,
+                                 PURPOSE_CANDIDATES, now);
+  set_attach_token (n, tid, token);
 }
 
 void
@@ -242,6 +278,27 @@ consider_named_peers (ReloadNode *n, ChordId via, const ReloadNodeId *ids, guint
       if (chord_table_wants_neighbor (&n->table, id))
         send_attach (n, id, FALSE, &via, PURPOSE_NEIGHBOR, FALSE, now);
     }
+}
+
+void
+reload_node_attach_failed (ReloadNode *n, const ReloadNodeId *peer_id, gint64 now)
+{
+  rn_enter (n, now);
+  ChordId peer = chord_id_from_node_id (peer_id);
+  if (rn_conn_by_peer (n, peer) != NULL)
+    return;
+  /* the Attach is over: a later one may go out (send_attach() sends none
+   * to a peer with one in progress) */
+  if (!g_hash_table_remove (n->attaching, &peer))
+    return;
+  char b[33];
+  TRACE (n, "no link to %s after its Attach", rn_short_id (peer, b));
+  /* a neighbor still wanted is attached again when an Update names it
+   * (consider_named_peers): ours tells the neighbors, and one that sees us
+   * miss it answers with its own (at most every 10 s per peer: the pace
+   * of the retries) */
+  if (n->state == NODE_JOINED && chord_table_wants_neighbor (&n->table, peer))
+    rn_schedule (n, &n->reactive_update_at, now + REACTIVE_UPDATE_DELAY_MS, TIMER_REACTIVE_UPDATE);
 }
 
 void
@@ -472,16 +529,34 @@ rn_replicate (ReloadNode *n, gint64 now)
 void
 rn_handle_attach_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now)
 {
-  const ReloadAttachReqAns *req = m->body;
+  /* a retransmission of a request whose answer is being prepared */
+  if (rn_attach_answer_pending (n, m))
+    return;
   g_autoptr (RwArena) arena = rw_arena_new (0);
   ReloadAttachReqAns ans = { 0 };
   guint64 token = fill_attach (n, FALSE, arena, &ans);
-  rn_send_answer (n, ctx->from_link, m, RELOAD_ATTACH_ANS, &ans, now);
+  /* the shell is still gathering its candidates: answered once it has them */
+  if (rn_attach_defer_answer (n, token, &ans, m, ctx))
+    return;
+  rn_attach_answer (n, m, ctx, &ans, token, now);
+}
+
+/* The rest of rn_handle_attach_req(), with the answer's ICE part @ans. */
+void
+rn_attach_answer (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx,
+                  const ReloadAttachReqAns *ans, guint64 token, gint64 now)
+{
+  const ReloadAttachReqAns *req = m->body;
+  rn_send_answer (n, ctx->from_link, m, RELOAD_ATTACH_ANS, (gpointer) ans, now);
   if (chord_id_equal (ctx->origin, n->self))
     {
       rn_release_attach (n, token);
       return;
     }
+  ReloadNodeId peer = chord_id_to_node_id (ctx->origin);
+  /* the origin is the signer (reload-node.c checks it) */
+  if (n->shell.attach_seen)
+    n->shell.attach_seen (n->shell_data, &peer, req);
   Conn *c = rn_conn_by_peer (n, ctx->origin);
   if (c != NULL)
     {
@@ -496,7 +571,6 @@ rn_handle_attach_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gi
         n->attaching, g_memdup2 (&ctx->origin, sizeof (ChordId)),
         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (n->attaching, &ctx->origin))
                           | 0x100));
-  ReloadNodeId peer = chord_id_to_node_id (ctx->origin);
   if (n->shell.connect)
     n->shell.connect (n->shell_data, &peer, req, token);
 }
@@ -635,20 +709,37 @@ partition_check_done (gpointer user_data, ReloadNode *n, const ReloadMessage *an
                       const GError *error)
 {
   ChordId *via = user_data;
-  const RwBytes *h = answer ? &answer->security_block.signature.identity.hash : NULL;
-  if (answer != NULL && answer->message_code == RELOAD_PING_ANS && h->len == 16)
+  /* who answered: the signer the security layer verified (an X.509
+   * signature names its certificate by hash, §6.3.4.1: not a Node-ID) */
+  const ReloadSignerInfo *signer = n->answer_signer;
+  if (answer != NULL && answer->message_code == RELOAD_PING_ANS && signer != NULL
+      && signer->n_node_ids > 0 && signer->node_ids[0].len == 16)
     {
       /* §10.7.4.4: "If a response is received from peer S', which is not
        * P's successor, then the overlay is partitioned and P SHOULD send an
        * Attach to S' routed through B, followed by an Update sent to S'" (the
        * Update follows when the link is up) */
-      ChordId s2 = chord_id_from_bytes (h->data);
+      ChordId s2 = chord_id_from_node_id (&signer->node_ids[0]);
       gboolean is_successor = n->table.n_succ > 0 && chord_id_equal (n->table.succ[0], s2);
-      if (!is_successor && !chord_id_equal (s2, n->self) && rn_conn_by_peer (n, s2) == NULL)
+      Conn *c = rn_conn_by_peer (n, s2);
+      char b1[33];
+      if (!is_successor && !chord_id_equal (s2, n->self) && c == NULL)
         {
-          char b1[33];
           TRACE (n, "partition: %s answers for our id", rn_short_id (s2, b1));
           send_attach (n, s2, FALSE, via, PURPOSE_NEIGHBOR, FALSE, n->now);
+        }
+      else if (!is_successor && !chord_id_equal (s2, n->self) && !c->routable)
+        {
+          /* S' is linked already but in the other partition: B itself, or
+           * a peer whose own check came through us.  No Attach is needed
+           * for the link; the Update follows at once, and S' takes us into
+           * its table as we take it into ours (rn_handle_update_req). */
+          TRACE (n, "partition: %s (linked) answers for our id", rn_short_id (s2, b1));
+          c->routable = TRUE;
+          gboolean changed = chord_table_add (&n->table, s2);
+          rn_send_update (n, s2, RELOAD_CHORD_UPDATE_FULL, n->now);
+          if (changed)
+            rn_table_changed (n, n->now);
         }
     }
   g_free (via);
@@ -718,6 +809,7 @@ reload_node_start (ReloadNode *n, guint64 bootstrap_link, const ReloadNodeId *bo
   rn_enter (n, now);
   n->started_ms = now;
   rn_timer_push (n, now + 1000, TIMER_HOUSEKEEPING, 0);
+  rn_turn_start (n, now);
   if (bootstrap_link == 0)
     {
       /* the first peer: a ring of one, responsible for everything */
@@ -730,6 +822,7 @@ reload_node_start (ReloadNode *n, guint64 bootstrap_link, const ReloadNodeId *bo
       if (n->shell.joined)
         n->shell.joined (n->shell_data);
       rn_store_certificates (n, now);
+      rn_turn_joined (n, now); /* §9 */
       return;
     }
   n->state = n->cfg.client_mode ? NODE_CLIENT : NODE_JOINING;

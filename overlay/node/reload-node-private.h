@@ -49,6 +49,7 @@ typedef enum
   TIMER_JOIN,
   TIMER_HOUSEKEEPING, /* answer cache, reassembly, storage expiry */
   TIMER_CONFIG_PUSH,  /* ConfigUpdate to the links after a reconfiguration */
+  TIMER_TURN,         /* reload-node-turn.c; id: which of its timers */
 } TimerKind;
 
 typedef struct
@@ -86,6 +87,8 @@ typedef enum
   PURPOSE_NEIGHBOR = 1 << 0,
   PURPOSE_FINGER = 1 << 1,
   PURPOSE_ADMITTING = 1 << 2,
+  /* reload_node_attach_candidates(): only the answer's candidates */
+  PURPOSE_CANDIDATES = 1 << 3,
 } AttachPurpose;
 
 typedef struct
@@ -197,6 +200,15 @@ struct ReloadNode
   double st_join_rate;    /* peers/s, overlay-wide */
   double st_leave_rate;   /* peers/s, overlay-wide */
   guint st_interval_ms;   /* the stabilization interval (§6.6) */
+
+  /* the TURN Server Usage (§9, reload-node-turn.c) */
+  struct ReloadNodeTurn *turn;
+  /* Attaches waiting for their ICE part (reload-node-attach.c): token ->
+   * PendingAttach; NULL until the first */
+  GHashTable *pending_attaches;
+  /* the signer of the answer whose request's callback runs now (NULL
+   * otherwise): who answered a request sent to a Resource-ID */
+  const ReloadSignerInfo *answer_signer;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -282,3 +294,31 @@ void rn_config_push (ReloadNode *n, ChordId peer, gint64 now);
 void rn_config_push_links (ReloadNode *n, gint64 now);
 void rn_handle_config_update_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx,
                                   gint64 now);
+/* Attaches whose ICE part the shell still gathers (reload-node-attach.c):
+ * prepare_attach() gave a token and no candidate; the shell calls
+ * reload_node_attach_ready() when it has them.  TRUE: deferred. */
+gboolean rn_attach_defer_request (ReloadNode *n, guint64 token, const ReloadAttachReqAns *ice,
+                                  ChordId target, gboolean to_resource, const ChordId *via,
+                                  AttachPurpose purpose, gboolean send_update);
+gboolean rn_attach_defer_answer (ReloadNode *n, guint64 token, const ReloadAttachReqAns *ice,
+                                 const ReloadMessage *req, const RequestCtx *ctx);
+gboolean rn_attach_answer_pending (ReloadNode *n, const ReloadMessage *req);
+void rn_attach_clear (ReloadNode *n);
+/* reload-node-chord.c: the Attach request and answer, ICE part ready */
+void rn_attach_send_request (ReloadNode *n, ChordId target, gboolean to_resource,
+                             const ChordId *via, AttachPurpose purpose, gboolean send_update,
+                             const ReloadAttachReqAns *ice, guint64 token, gint64 now);
+void rn_attach_answer (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx,
+                       const ReloadAttachReqAns *ans, guint64 token, gint64 now);
+
+/* the TURN Server Usage (reload-node-turn.c) */
+void rn_turn_init (ReloadNode *n);
+void rn_turn_clear (ReloadNode *n);
+void rn_turn_start (ReloadNode *n, gint64 now);  /* reload_node_start() */
+void rn_turn_joined (ReloadNode *n, gint64 now); /* §10.5 step 9, or the first node */
+void rn_turn_timer (ReloadNode *n, guint64 id, gint64 at, gint64 now);
+/* Verifies one StoredData of a Fetch answer (§7.1) with the certificates
+ * @certs of its security block (§6.3.4); says who signed it. */
+gboolean rn_verify_stored_data (ReloadNode *n, RwBytes resource_id, guint32 kind,
+                                const ReloadStoredData *data, const ReloadGenericCertificate *certs,
+                                guint n_certs, ReloadSignerInfo *signer);

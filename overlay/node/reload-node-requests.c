@@ -54,6 +54,19 @@ verify_stored_data (gpointer user_data, RwBytes resource_id, guint32 kind,
   return ok;
 }
 
+gboolean
+rn_verify_stored_data (ReloadNode *n, RwBytes resource_id, guint32 kind,
+                       const ReloadStoredData *data, const ReloadGenericCertificate *certs,
+                       guint n_certs, ReloadSignerInfo *signer)
+{
+  n->msg_certs = certs;
+  n->n_msg_certs = n_certs;
+  gboolean ok = verify_stored_data (n, resource_id, kind, data, signer);
+  n->msg_certs = NULL;
+  n->n_msg_certs = 0;
+  return ok;
+}
+
 void
 reload_node_sign_stored_data (ReloadNode *n, RwBytes resource_id, guint32 kind,
                               ReloadStoredData *data, RwArena *arena)
@@ -343,6 +356,14 @@ rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo 
       const ReloadAttachReqAns *a = m->body;
       if (chord_id_equal (peer, n->self))
         rn_release_attach (n, t->attach_token);
+      else if (t->purpose == PURPOSE_CANDIDATES)
+        {
+          /* reload_node_attach_candidates(): the candidates are all it
+           * asked for; the link exists */
+          rn_release_attach (n, t->attach_token);
+          if (n->shell.attach_seen)
+            n->shell.attach_seen (n->shell_data, &signer->node_ids[0], a);
+        }
       else
         {
           AttachPurpose p = GPOINTER_TO_UINT (g_hash_table_lookup (n->attaching, &peer));
@@ -353,6 +374,8 @@ rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo 
               n->admitting_peer = peer;
               n->have_admitting = TRUE;
             }
+          if (n->shell.attach_seen)
+            n->shell.attach_seen (n->shell_data, &signer->node_ids[0], a);
           Conn *c = rn_conn_by_peer (n, peer);
           if (c != NULL)
             {
@@ -379,6 +402,9 @@ rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo 
       if (n->shell.joined)
         n->shell.joined (n->shell_data);
       rn_store_certificates (n, now);
+      rn_turn_joined (n, now); /* §9 */
     }
+  n->answer_signer = signer;
   rn_txn_finish (n, t, m, NULL);
+  n->answer_signer = NULL;
 }

@@ -266,6 +266,7 @@ reload_node_new (const ReloadNodeConfig *config, const ReloadNodeShell *shell, g
   n->timers = g_array_new (FALSE, FALSE, sizeof (Timer));
   n->storage = reload_storage_new (n->kinds);
   rn_config_init (n);
+  rn_turn_init (n);
   n->reassembler = reload_reassembler_new (rn_largest_message (n), REASSEMBLY_TIMEOUT_US);
   n->scratch = rw_arena_new (0);
   n->next_stabilize = n->next_fingers = n->reactive_update_at = n->replicate_at = n->join_at =
@@ -288,6 +289,8 @@ reload_node_free (ReloadNode *n)
       rn_txn_finish (n, t, NULL, error);
     }
   g_list_free (pending);
+  rn_attach_clear (n);
+  rn_turn_clear (n);
   rn_config_clear (n);
   g_hash_table_destroy (n->links);
   g_hash_table_destroy (n->by_peer);
@@ -339,8 +342,7 @@ seal (ReloadNode *n, ReloadMessage *m)
   gsize len;
   const guint8 *data = g_bytes_get_data (input, &len);
   n->cfg.security->sign (n->cfg.security_data, data, len, m->arena, &m->security_block.signature);
-  /* the certificate bucket (§6.3.4): ours, and for a Store those of the
-   * stored values' signers */
+  /* the certificate bucket (§6.3.4): ours ... */
   GPtrArray *bucket = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   if (n->cfg.security->certificate != NULL)
     {
@@ -348,14 +350,26 @@ seal (ReloadNode *n, ReloadMessage *m)
       if (der != NULL)
         g_ptr_array_add (bucket, der);
     }
-  if (m->message_code == RELOAD_STORE_REQ && n->cfg.security->certificate_for != NULL)
+  /* ... and those of the stored values' signers: for a Store, and for the
+   * TURN-SERVICE values of a Fetch answer (§6.3.4: "all the certificates
+   * necessary to verify every signature in both the message and the
+   * internal message objects"; §9: the fetching peer checks who signed a
+   * TurnServer; other kinds' answers stay small: max-message-size) */
+  gboolean store = m->message_code == RELOAD_STORE_REQ;
+  if ((store || m->message_code == RELOAD_FETCH_ANS) && n->cfg.security->certificate_for != NULL)
     {
       const ReloadStoreReq *req = m->body;
-      for (guint k = 0; k < req->n_kind_data; k++)
-        for (guint v = 0; v < req->kind_data[k].n_values; v++)
+      const ReloadFetchAns *fa = m->body;
+      for (guint k = 0; k < (store ? req->n_kind_data : fa->n_kind_responses); k++)
+        for (guint v = 0; v < (store ? req->kind_data[k].n_values : fa->kind_responses[k].n_values);
+             v++)
           {
-            GBytes *der = n->cfg.security->certificate_for (
-                n->cfg.security_data, &req->kind_data[k].values[v].signature.identity);
+            const ReloadStoredData *sd =
+                store ? &req->kind_data[k].values[v] : &fa->kind_responses[k].values[v];
+            if (!store && fa->kind_responses[k].kind != RELOAD_KIND_TURN_SERVICE)
+              break;
+            GBytes *der =
+                n->cfg.security->certificate_for (n->cfg.security_data, &sd->signature.identity);
             gboolean dup = der == NULL;
             for (guint i = 0; i < bucket->len && !dup; i++)
               dup = g_bytes_equal (g_ptr_array_index (bucket, i), der);
@@ -1090,6 +1104,9 @@ reload_node_expire (ReloadNode *n, gint64 now)
             break;
           n->config_push_at = G_MAXINT64;
           rn_config_push_links (n, now);
+          break;
+        case TIMER_TURN:
+          rn_turn_timer (n, t.id, t.at, now);
           break;
         case TIMER_HOUSEKEEPING:
           g_hash_table_foreach_remove (n->answers, answer_expired, &now);

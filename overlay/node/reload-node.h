@@ -42,7 +42,9 @@ typedef struct
    * (@request TRUE: this node will control ICE) or an answer: fills
    * @out's ufrag, password, role and candidates (allocated from @arena)
    * and a @token that comes back with connect().  FALSE, or no callback:
-   * the node sends its configured candidates (No-ICE, §6.5.1.11). */
+   * the node sends its configured candidates (No-ICE, §6.5.1.11).  TRUE
+   * with a @token but no candidate: still gathering; the node holds the
+   * Attach until reload_node_attach_ready(). */
   gboolean (*prepare_attach) (gpointer shell, gboolean request, RwArena *arena,
                               ReloadAttachReqAns *out, guint64 *token);
   /* Optional: the Attach of @token will not be connected (it failed, or
@@ -69,6 +71,14 @@ typedef struct
    * error_info.  Without this callback every update is refused with
    * Error_Forbidden. */
   guint16 (*config_update) (gpointer shell, const guint8 *document, gsize len, char **info);
+  /* Optional: @peer sent this node an Attach request or answer (§6.5.1)
+   * carrying @remote's ICE candidates; the signature was verified, so
+   * @peer is who signed it.  Called for every such Attach, also when a
+   * link to @peer exists already and connect() is not called, so that the
+   * shell learns where its neighbours listen (under No-ICE the
+   * TLS-TCP-FH-NO-ICE candidate, §6.5.1.11), for the bootstrap cache
+   * (§11.4).  Sans-I/O: a report, nothing to do for the node. */
+  void (*attach_seen) (gpointer shell, const ReloadNodeId *peer, const ReloadAttachReqAns *remote);
 } ReloadNodeShell;
 
 /* The signer/verifier of messages and stored data (§6.3.4, §7.1).  The
@@ -133,6 +143,16 @@ typedef struct
    * 0: 0.01 */
   double self_tuning_stale_target;
 
+  /* RFC 6940 §9, the TURN Server Usage (reload-node-turn.h): with
+   * turn_advertise, the node advertises the TURN server at turn_server in
+   * turn_density TURN-SERVICE values (§11.1 turn-density; 0: 1) once
+   * joined; with turn_discovery it looks for TURN servers from its start
+   * on, now and then. */
+  gboolean turn_advertise;
+  ReloadIpAddressPort turn_server;
+  guint8 turn_density;
+  gboolean turn_discovery;
+
   /* this node's ICE candidates, sent in its Attach requests and answers */
   const ReloadIceCandidate *candidates;
   guint n_candidates;
@@ -160,6 +180,14 @@ void reload_node_start (ReloadNode *node, guint64 bootstrap_link, const ReloadNo
  * The shell repeats this now and then. */
 void reload_node_check_partition (ReloadNode *node, guint64 bootstrap_link,
                                   const ReloadNodeId *bootstrap, gint64 now_ms);
+/* Sends an Attach (§6.5.1) straight to @peer although a link to it is
+ * up: it carries this node's candidates and the answer @peer's, which
+ * attach_seen reports; nothing else comes of it (no link, no change of
+ * the tables).  For a shell that wants to know where a neighbour listens
+ * when no Attach went between them (the neighbour joined through this
+ * node's bootstrap link, §11.4): the bootstrap cache.  Nothing happens
+ * without an up link to @peer. */
+void reload_node_attach_candidates (ReloadNode *node, const ReloadNodeId *peer, gint64 now_ms);
 /* Sends Leave to the neighbors (§10.9); the shell closes links after. */
 void reload_node_leave (ReloadNode *node, gint64 now_ms);
 
@@ -167,6 +195,16 @@ void reload_node_receive (ReloadNode *node, guint64 link, const guint8 *data, gs
                           gint64 now_ms);
 void reload_node_link_up (ReloadNode *node, guint64 link, const ReloadNodeId *peer, gint64 now_ms);
 void reload_node_link_down (ReloadNode *node, guint64 link, gint64 now_ms);
+/* The connection an Attach with @peer asked for (connect()) did not come
+ * up (ICE failed, a timeout): the node may attach to it again. */
+void reload_node_attach_failed (ReloadNode *node, const ReloadNodeId *peer, gint64 now_ms);
+/* The ICE part of the Attach of @token (prepare_attach() said it was
+ * gathering) is ready: the node sends that Attach request or answer now
+ * with @ice's ufrag, password, role and candidates (read during the call).
+ * NULL: the shell could make none; the Attach is dropped (a request is
+ * over, a request to answer goes unanswered). */
+void reload_node_attach_ready (ReloadNode *node, guint64 token, const ReloadAttachReqAns *ice,
+                               gint64 now_ms);
 void reload_node_expire (ReloadNode *node, gint64 now_ms);
 /* The time at which reload_node_expire() must next be called; G_MAXINT64
  * when nothing is pending. */

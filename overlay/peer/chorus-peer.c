@@ -11,6 +11,7 @@
 #include "chord-id.h"
 #include "chorus-peer-cache.h"
 #include "chorus-peer-config.h"
+#include "chorus-peer-turn.h"
 #include "reload-config.h"
 #include "reload-credentials.h"
 #include "reload-datastore.h"
@@ -51,6 +52,8 @@ struct _ChorusPeer
   ReloadNodeConfig node_template; /* §11.1 parameters from it */
   GMainContext *owner_context;
   ChorusPeerCache *cache; /* the bootstrap cache (§11.4) in PROFILE/chorus.db */
+  char *turn_username;    /* the TURN credential given, else the configuration's (§9) */
+  char *turn_password;
 
   /* the thread; `shell` and everything in it belong to it alone */
   GThread *thread;
@@ -87,6 +90,8 @@ chorus_peer_finalize (GObject *object)
   g_clear_pointer (&self->node_template.kinds, reload_kind_table_unref);
   g_clear_pointer (&self->config, reload_config_free);
   g_clear_pointer (&self->cache, chorus_peer_cache_free);
+  g_free (self->turn_username);
+  g_free (self->turn_password);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -258,11 +263,22 @@ thread_main (gpointer data)
   ReloadPeerShellConfig cfg = { 0 };
   cfg.node = self->node_template;
   cfg.ice = self->config != NULL && !self->config->no_ice;
+  /* §9: peers of an ICE overlay look for TURN servers (others when asked) */
+  cfg.node.turn_discovery = cfg.ice;
+  cfg.turn_username = self->turn_username ? self->turn_username
+                      : self->config      ? self->config->turn_username
+                                          : NULL;
+  cfg.turn_password = self->turn_username ? self->turn_password
+                      : self->config      ? self->config->turn_password
+                                          : NULL;
   cfg.listen = self->listen;
   cfg.bootstrap = (const char *const *) self->bootstrap;
   cfg.joined = shell_joined;
   cfg.config_update = shell_config_update;
   chorus_peer_cache_shell_ops (self->cache, &cfg.cache);
+  /* Chorus extension: the configuration's <chorus:multicast-bootstrap> */
+  if (self->config != NULL && self->config->multicast_bootstrap->len > 0)
+    cfg.multicast_bootstrap = (const char *const *) self->config->multicast_bootstrap->pdata;
   cfg.user_data = self;
   GError *error = NULL;
   GTask *start = g_steal_pointer (&self->start_task);
@@ -343,6 +359,7 @@ typedef enum
   OP_PING,
   OP_PATH_TRACK,
   OP_CONFIG_UPDATE,
+  OP_TURN_SERVERS,
 } OpKind;
 
 typedef struct
@@ -507,9 +524,11 @@ build_status (ChorusPeer *self)
         json_builder_add_int_value (b, l->rtt_ms);
       else
         json_builder_add_null_value (b);
+      chorus_peer_turn_add_link_ice (b, l);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  chorus_peer_turn_add_status (s, &self->node_template, b); /* §9 */
   ReloadStorage *st = reload_node_storage (node);
   json_builder_set_member_name (b, "stored_items");
   json_builder_add_int_value (b, (gint64) reload_storage_n_values (st));
@@ -926,6 +945,14 @@ stop_done (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* §9: a discovery round ended */
+static void
+turn_servers_found (gpointer user_data, const ReloadTurnServerInfo *servers, guint n_servers)
+{
+  Op *op = user_data;
+  op_return_json (op, chorus_peer_turn_servers_json (op->peer->shell, servers, n_servers));
+}
+
 static void
 op_run_in_thread (Op *op)
 {
@@ -943,6 +970,9 @@ op_run_in_thread (Op *op)
       return;
     case OP_STATUS:
       op_return_json (op, build_status (self));
+      return;
+    case OP_TURN_SERVERS:
+      reload_peer_shell_turn_discover (self->shell, turn_servers_found, op);
       return;
     case OP_CONFIG_UPDATE:
       {
@@ -1099,4 +1129,44 @@ chorus_peer_update_configuration_finish (ChorusPeer *self, GAsyncResult *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+chorus_peer_set_turn_server (ChorusPeer *self, const char *address, GError **error)
+{
+  g_return_val_if_fail (CHORUS_IS_PEER (self) && self->thread == NULL, FALSE);
+  ReloadIpAddressPort server;
+  if (!chorus_peer_turn_parse_server (address, &server, error))
+    return FALSE;
+  /* §9: "for each value, called d, between 1 and turn-density"; a
+   * configuration's turn-density of 0 wants none */
+  if (self->config != NULL && self->config->turn_density == 0)
+    {
+      g_message ("TURN server %s not advertised: the overlay's turn-density is 0 (§9)", address);
+      return TRUE;
+    }
+  self->node_template.turn_advertise = TRUE;
+  self->node_template.turn_server = server;
+  return TRUE;
+}
+
+void
+chorus_peer_set_turn_credential (ChorusPeer *self, const char *username, const char *password)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self) && self->thread == NULL);
+  g_free (self->turn_username);
+  g_free (self->turn_password);
+  self->turn_username = g_strdup (username);
+  self->turn_password = username != NULL ? g_strdup (password ? password : "") : NULL;
+}
+
+void
+chorus_peer_turn_servers_async (ChorusPeer *self, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (self));
+  Op *op;
+  op_submit (self, OP_TURN_SERVERS, chorus_peer_request_finish, cancellable, callback, user_data,
+             &op);
+  op_go (self, op);
 }

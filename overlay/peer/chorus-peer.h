@@ -68,14 +68,30 @@ const char *chorus_peer_get_listen_address (ChorusPeer *peer);
  * bootstrap node answers); any thread. */
 guint chorus_peer_get_bootstrap_cache_size (ChorusPeer *peer);
 
+/* Before start: this peer offers the TURN server (RFC 5766) at @address,
+ * "ADDR:PORT": it advertises it in TURN-SERVICE (RFC 6940 §9, the
+ * configuration's turn-density) once joined.  A private (RFC 1918)
+ * address is taken with a warning (§9: SHOULD NOT). */
+gboolean chorus_peer_set_turn_server (ChorusPeer *peer, const char *address, GError **error);
+/* Before start: the TURN credential this peer uses with every TURN server
+ * (instead of the configuration's <chorus:turn-username>/-password). */
+void chorus_peer_set_turn_credential (ChorusPeer *peer, const char *username, const char *password);
+/* §9: looks for TURN servers now (Find and Fetch of TURN-SERVICE) and
+ * gives {"turn_servers": [{"address", "port", "node_id", "iteration",
+ * "resource_id", "expires_s"}], "turn_in_use"} to
+ * chorus_peer_request_finish(). */
+void chorus_peer_turn_servers_async (ChorusPeer *peer, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+
 /* Leaves the overlay gracefully (§10.9) and ends the thread. */
 void chorus_peer_stop_async (ChorusPeer *peer, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data);
 gboolean chorus_peer_stop_finish (ChorusPeer *peer, GAsyncResult *result, GError **error);
 
 /* {"node_id", "user", "overlay", "listen", "joined", "configuration_sequence", "predecessors",
- *  "successors", "fingers", "links", "stored_items", "stored_resources",
- *  "uptime_s", "counters"} */
+ *  "successors", "fingers", "links", "turn_servers", "turn_in_use",
+ *  "turn_advertising", "stored_items", "stored_resources", "uptime_s",
+ *  "counters"} */
 void chorus_peer_get_status_async (ChorusPeer *peer, GCancellable *cancellable,
                                    GAsyncReadyCallback callback, gpointer user_data);
 JsonNode *chorus_peer_get_status_finish (ChorusPeer *peer, GAsyncResult *result, GError **error);

@@ -32,7 +32,15 @@ typedef struct
   gboolean alive;
   gboolean client; /* §3.2.1: attached to one peer, not in the ring */
   gpointer security_data;
+  GHashTable *gathering; /* token -> Gather: Attaches the node holds (gather_ms) */
 } Peer;
+
+typedef struct
+{
+  Peer *p;
+  guint64 token;
+  SimTimerId timer;
+} Gather;
 
 struct SimOverlay
 {
@@ -41,6 +49,7 @@ struct SimOverlay
   GRand *rand;
   SimOverlayConfig cfg;
   GPtrArray *peers; /* of Peer*, by host */
+  guint64 next_token;
 };
 
 static gpointer
@@ -188,7 +197,66 @@ shell_delivered (gpointer shell, guint16 code, guint64 tid, guint hops)
     p->o->cfg.delivered (p->o->cfg.user_data, p->host, code, tid, hops);
 }
 
+static void
+gather_free (gpointer data)
+{
+  Gather *g = data;
+  if (g->timer != SIM_TIMER_NONE)
+    sim_world_cancel (g->p->o->world, g->timer);
+  g_free (g);
+}
+
+static void
+gathered (SimWorld *world, gpointer data)
+{
+  Gather *g = data;
+  Peer *p = g->p;
+  guint64 token = g->token;
+  g->timer = SIM_TIMER_NONE;
+  g_hash_table_remove (p->gathering, &token);
+  if (p->node == NULL)
+    return;
+  ReloadAttachReqAns ice = { 0 };
+  ice.ufrag = (RwBytes){ (const guint8 *) "chrs", 4 };
+  ice.password = (RwBytes){ (const guint8 *) "chorus-sim-password-0", 21 };
+  ice.role = (RwBytes){ (const guint8 *) "active", 6 };
+  ice.candidates = &p->cand;
+  ice.n_candidates = 1;
+  reload_node_attach_ready (p->node, token, &ice, now_ms (p->o));
+  reschedule (p);
+}
+
+/* With gather_ms, every Attach waits for its candidates (the node holds
+ * it); without, the node sends its configured candidate at once. */
+static gboolean
+shell_prepare_attach (gpointer shell, gboolean request, RwArena *arena, ReloadAttachReqAns *out,
+                      guint64 *token)
+{
+  Peer *p = shell;
+  if (p->o->cfg.gather_ms == 0)
+    return FALSE;
+  Gather *g = g_new0 (Gather, 1);
+  g->p = p;
+  g->token = ++p->o->next_token;
+  g->timer = sim_world_host_schedule (
+      p->o->world, p->host, sim_world_now (p->o->world) + (gint64) p->o->cfg.gather_ms * 1000,
+      gathered, g);
+  g_hash_table_insert (p->gathering, &g->token, g);
+  out->n_candidates = 0;
+  *token = g->token;
+  return TRUE;
+}
+
+static void
+shell_release_attach (gpointer shell, guint64 token)
+{
+  Peer *p = shell;
+  g_hash_table_remove (p->gathering, &token);
+}
+
 static const ReloadNodeShell sim_shell = {
+  .prepare_attach = shell_prepare_attach,
+  .release_attach = shell_release_attach,
   .send = shell_send,
   .connect = shell_connect,
   .close = shell_close,
@@ -320,6 +388,7 @@ sim_overlay_add_peer_with_id (SimOverlay *o, ChordId id)
   p->o = o;
   p->host = host;
   p->peer_links = g_hash_table_new (NULL, NULL);
+  p->gathering = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, gather_free);
   g_ptr_array_add (o->peers, p);
   create_node (o, p, id);
   sim_world_set_host_handler (o->world, host, host_receive, host_link_event, p);
@@ -342,6 +411,7 @@ sim_overlay_add_client (SimOverlay *o)
   p->host = host;
   p->client = TRUE;
   p->peer_links = g_hash_table_new (NULL, NULL);
+  p->gathering = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, gather_free);
   g_ptr_array_add (o->peers, p);
   create_node (o, p, random_id (o));
   sim_world_set_host_handler (o->world, host, host_receive, host_link_event, p);
@@ -376,6 +446,7 @@ sim_overlay_free (SimOverlay *o)
       Peer *p = g_ptr_array_index (o->peers, h);
       reload_node_free (p->node);
       release_security (o, p);
+      g_hash_table_destroy (p->gathering);
       g_hash_table_destroy (p->peer_links);
       g_free (p->user);
       g_free (p);
@@ -450,6 +521,7 @@ sim_overlay_crash (SimOverlay *o, guint host)
   o->retired.dropped += c->dropped;
   reload_node_free (p->node);
   p->node = NULL;
+  g_hash_table_remove_all (p->gathering);
   release_security (o, p);
   p->timer = SIM_TIMER_NONE;
   p->timer_at = G_MAXINT64;

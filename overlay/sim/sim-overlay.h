@@ -22,6 +22,11 @@ typedef struct
    * chord_update_interval_s is then the longest interval */
   gboolean self_tuning;
   guint8 initial_ttl; /* 0: the default, 100 */
+  /* > 0: the shell prepares every Attach's ICE part this long after the
+   * node asks for it (ReloadNodeShell.prepare_attach), as an ICE agent
+   * gathers its server-reflexive and relayed candidates; the node holds
+   * the Attach meanwhile (reload_node_attach_ready()) */
+  guint gather_ms;
   /* Optional: the signer of the node about to run on @host with @node_id
    * and @user_name (the test signer otherwise); returns the operations and
    * sets *@security_data, freed with @security_free when the node goes. */

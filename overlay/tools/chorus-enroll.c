@@ -2,11 +2,13 @@
  *
  *   chorus-enroll init --overlay NAME --dir DIR [--rsa] [--bootstrap ADDR:PORT ...]
  *                      [--kind ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]] ...]
- *                      [--enrollment-url URL]
+ *                      [--enrollment-url URL] [--multicast-bootstrap[=GROUP:PORT] ...]
+ *                      [--turn-user USER --turn-password PASSWORD] [--turn-density N]
  *   chorus-enroll issue --dir DIR --user NAME --out PROFILE [--rsa] [--node-ids N]
  *   chorus-enroll serve --dir DIR --listen ADDR:PORT [--max-node-ids N]
  *   chorus-enroll invite --dir DIR --user NAME [--expires DURATION] [--qr FILE.png]
  *   chorus-enroll update --dir DIR [--kind ...] [--bootstrap ADDR:PORT ...]
+ *                        [--multicast-bootstrap[=GROUP:PORT] ...] [--no-multicast-bootstrap]
  *
  * `init` makes the overlay's root CA (RFC 6940 §11.3: the enrollment
  * server's CA; ECDSA P-256 unless --rsa) in DIR (ca.pem, ca-key.pem 0600),
@@ -76,8 +78,18 @@ cmd_init (int argc, char **argv)
   g_auto (GStrv) kinds = NULL;
   gboolean ice = FALSE;
   g_autofree char *enrollment_url = NULL;
+  g_autoptr (GPtrArray) multicast = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *turn_user = NULL;
+  g_autofree char *turn_password = NULL;
+  gint turn_density = -1;
   GOptionEntry entries[] = {
     { "overlay", 0, 0, G_OPTION_ARG_STRING, &overlay, "Overlay name (a DNS name)", "NAME" },
+    { "turn-user", 0, 0, G_OPTION_ARG_STRING, &turn_user,
+      "The TURN credential every TURN server of the overlay takes (with --turn-password)", "USER" },
+    { "turn-password", 0, 0, G_OPTION_ARG_STRING, &turn_password,
+      "Its password (in the configuration, which anyone may fetch)", "PASSWORD" },
+    { "turn-density", 0, 0, G_OPTION_ARG_INT, &turn_density,
+      "TURN-SERVICE values per TURN server (RFC 6940 §9, §11.1; default 1)", "N" },
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Directory of the overlay's CA", "DIR" },
     { "rsa", 0, 0, G_OPTION_ARG_NONE, &rsa, "RSA-2048 instead of ECDSA P-256", NULL },
     { "bootstrap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &bootstrap,
@@ -89,10 +101,18 @@ cmd_init (int argc, char **argv)
       "ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]]" },
     { "enrollment-url", 0, 0, G_OPTION_ARG_STRING, &enrollment_url,
       "The enrollment server (https://HOST:PORT/PATH; chorus-enroll serve)", "URL" },
+    { "multicast-bootstrap", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
+      enroll_multicast_option,
+      "Let peers find each other on this multicast group of the local link (a Chorus "
+      "extension; default " RELOAD_CONFIG_DEFAULT_MULTICAST_BOOTSTRAP ")",
+      "GROUP:PORT" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- create an overlay");
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  /* the group's user data is what the --multicast-bootstrap callback gets */
+  GOptionGroup *main_group = g_option_group_new (NULL, NULL, NULL, multicast, NULL);
+  g_option_group_add_entries (main_group, entries);
+  g_option_context_set_main_group (ctx, main_group);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || overlay == NULL || dir == NULL)
     {
@@ -118,6 +138,17 @@ cmd_init (int argc, char **argv)
    * contains an enrollment-server element, credentials are REQUIRED" */
   if (enrollment_url != NULL)
     g_ptr_array_add (cfg->enrollment_servers, g_strdup (enrollment_url));
+  /* Chorus's extension: the overlay's TURN credential (RFC 6940 §9's
+   * TurnServer carries none); validate() wants both parts */
+  cfg->turn_username = g_strdup (turn_user);
+  cfg->turn_password = g_strdup (turn_password);
+  if (turn_density >= 0 && turn_density <= 255)
+    cfg->turn_density = (guint8) turn_density;
+  else if (turn_density != -1)
+    {
+      g_printerr ("chorus-enroll init: --turn-density is 0 to 255\n");
+      return EXIT_USAGE;
+    }
   for (guint i = 0; kinds != NULL && kinds[i] != NULL; i++)
     {
       ReloadConfigKind *k = enroll_parse_kind (kinds[i], &error);
@@ -134,6 +165,11 @@ cmd_init (int argc, char **argv)
         g_printerr ("chorus-enroll init: %s\n", error->message);
         return EXIT_USAGE;
       }
+  if (!enroll_add_multicast (cfg, multicast, &error))
+    {
+      g_printerr ("chorus-enroll init: %s\n", error->message);
+      return EXIT_USAGE;
+    }
   if (!reload_config_validate (cfg, &error))
     {
       g_printerr ("chorus-enroll init: %s\n", error->message);
@@ -279,13 +315,16 @@ main (int argc, char **argv)
       g_printerr (
           "usage: chorus-enroll init --overlay NAME --dir DIR [--rsa] "
           "[--bootstrap ADDR:PORT ...] [--kind ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]] ...]\n"
-          "                           [--enrollment-url URL]\n"
+          "                           [--enrollment-url URL] [--multicast-bootstrap[=GROUP:PORT] "
+          "...]\n"
           "       chorus-enroll issue --dir DIR --user NAME --out PROFILE [--rsa]\n"
           "       chorus-enroll serve --dir DIR --listen ADDR:PORT [--max-node-ids N]\n"
           "       chorus-enroll invite --dir DIR --user NAME [--expires DURATION] "
           "[--qr FILE.png]\n"
           "       chorus-enroll update --dir DIR [--kind ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]] "
-          "...] [--bootstrap ADDR:PORT ...]\n");
+          "...] [--bootstrap ADDR:PORT ...]\n"
+          "                            [--multicast-bootstrap[=GROUP:PORT] ...] "
+          "[--no-multicast-bootstrap]\n");
       return EXIT_USAGE;
     }
   if (g_str_equal (argv[1], "init"))

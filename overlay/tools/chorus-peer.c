@@ -1,6 +1,7 @@
 /* chorus-peer: an always-on RELOAD peer, and the tool that controls it.
  *
  *   chorus-peer run --profile DIR [--listen ADDR:PORT] [--bootstrap ADDR:PORT ...] [--verbose]
+ *                   [--turn-server ADDR:PORT] [--turn-user USER --turn-password PASSWORD]
  *   chorus-peer ctl --profile DIR COMMAND [ARGS...]
  *   chorus-peer join LINK --profile DIR
  *
@@ -120,6 +121,9 @@ cmd_run (int argc, char **argv)
   g_autofree char *profile = NULL;
   g_autofree char *listen = NULL;
   g_auto (GStrv) bootstrap = NULL;
+  g_autofree char *turn_server = NULL;
+  g_autofree char *turn_user = NULL;
+  g_autofree char *turn_password = NULL;
   GOptionEntry entries[] = {
     { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile,
       "Profile directory (ca.pem, cert.pem, key.pem)", "DIR" },
@@ -128,6 +132,12 @@ cmd_run (int argc, char **argv)
     { "bootstrap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &bootstrap,
       "A bootstrap peer (repeatable; more may follow as arguments)", "ADDR:PORT" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log more", NULL },
+    { "turn-server", 0, 0, G_OPTION_ARG_STRING, &turn_server,
+      "Offer this TURN server (e.g. a coturn beside the peer) in TURN-SERVICE (RFC 6940 §9)",
+      "ADDR:PORT" },
+    { "turn-user", 0, 0, G_OPTION_ARG_STRING, &turn_user,
+      "TURN credential for every TURN server (default: the configuration's)", "USER" },
+    { "turn-password", 0, 0, G_OPTION_ARG_STRING, &turn_password, "Its password", "PASSWORD" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- run a RELOAD peer");
@@ -169,6 +179,16 @@ cmd_run (int argc, char **argv)
       g_free (r.control_path);
       return 1;
     }
+  if (turn_user != NULL)
+    chorus_peer_set_turn_credential (r.peer, turn_user, turn_password);
+  if (turn_server != NULL && !chorus_peer_set_turn_server (r.peer, turn_server, &error))
+    {
+      g_printerr ("chorus-peer run: %s\n", error->message);
+      g_object_unref (r.peer);
+      g_main_loop_unref (r.loop);
+      g_free (r.control_path);
+      return EXIT_USAGE;
+    }
   guint sigterm = g_unix_signal_add (SIGTERM, on_signal, &r);
   guint sigint = g_unix_signal_add (SIGINT, on_signal, &r);
   chorus_peer_start_async (r.peer, NULL, started, &r);
@@ -202,7 +222,9 @@ cmd_ctl (int argc, char **argv)
       "  stat KIND NAME         the same, as metadata\n"
       "  find [KIND] NAME       Find (RFC 6940 §7.4.4) from NAME\n"
       "  ping NODE              ping a Node-ID (32 hex digits) or a resource name\n"
-      "  path-track NODE        the overlay path to a Node-ID or resource (RFC 7851)");
+      "  path-track NODE        the overlay path to a Node-ID or resource (RFC 7851)\n"
+      "  config-update FILE     hand the peer a new configuration document\n"
+      "  turn-servers           look for TURN servers now (RFC 6940 §9) and list them");
   g_option_context_add_main_entries (ctx, entries, NULL);
   /* arguments of the command may start with '-' (a value) */
   g_option_context_set_strict_posix (ctx, TRUE);

@@ -61,3 +61,27 @@ enroll_add_bootstrap (ReloadConfig *cfg, const char *text, GError **error)
     }
   return TRUE;
 }
+
+gboolean
+enroll_multicast_option (const char *name, const char *value, gpointer groups, GError **error)
+{
+  g_ptr_array_add (groups, g_strdup (value != NULL ? value : ""));
+  return TRUE;
+}
+
+gboolean
+enroll_add_multicast (ReloadConfig *cfg, GPtrArray *groups, GError **error)
+{
+  for (guint i = 0; i < groups->len; i++)
+    {
+      const char *text = g_ptr_array_index (groups, i);
+      g_autoptr (GError) e = NULL;
+      if (!reload_config_add_multicast_bootstrap (cfg, text, &e))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--multicast-bootstrap %s: %s", text, e->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}

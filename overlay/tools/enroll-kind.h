@@ -1,5 +1,5 @@
 /* enroll-kind.h: what `chorus-enroll init` and `chorus-enroll update`
- * share: their --kind and --bootstrap arguments.
+ * share: their --kind, --bootstrap and --multicast-bootstrap arguments.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -24,5 +24,15 @@ ReloadConfigKind *enroll_parse_kind (const char *text, GError **error);
 /* --bootstrap ADDR:PORT ("[ADDR]:PORT" for IPv6): adds a bootstrap-node
  * to @cfg.  Fails with G_OPTION_ERROR_BAD_VALUE. */
 gboolean enroll_add_bootstrap (ReloadConfig *cfg, const char *text, GError **error);
+
+/* --multicast-bootstrap [GROUP:PORT] (repeatable): a GOptionArgFunc for
+ * an entry with G_OPTION_FLAG_OPTIONAL_ARG in a group whose user data is
+ * a GPtrArray of char *: each value goes there ("" without one). */
+gboolean enroll_multicast_option (const char *name, const char *value, gpointer groups,
+                                  GError **error);
+/* Adds the groups enroll_multicast_option() collected to @cfg ("": the
+ * default group, RELOAD_CONFIG_DEFAULT_MULTICAST_BOOTSTRAP).  Fails with
+ * G_OPTION_ERROR_BAD_VALUE. */
+gboolean enroll_add_multicast (ReloadConfig *cfg, GPtrArray *groups, GError **error);
 
 G_END_DECLS

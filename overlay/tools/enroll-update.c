@@ -14,8 +14,11 @@
  * config-update DIR/config.xml`, and pass it on to one another in
  * ConfigUpdate (§6.5.4).
  *
- * Elements of other namespaces that the old document carried, except
- * Chorus's own kind names, are not written again.
+ * --multicast-bootstrap [GROUP:PORT] adds a multicast group of the local
+ * link (Chorus's <chorus:multicast-bootstrap>), --no-multicast-bootstrap
+ * drops those the document held.  Elements of other namespaces that the
+ * old document carried, except Chorus's own (kind names, multicast
+ * groups), are not written again.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -52,8 +55,15 @@ same_bootstrap (const ReloadConfigBootstrap *a, const ReloadConfigBootstrap *b)
 
 /* Everything the options say, applied to @cfg. */
 static gboolean
-apply_options (ReloadConfig *cfg, char **kinds, char **bootstrap, GError **error)
+apply_options (ReloadConfig *cfg, char **kinds, char **bootstrap, GPtrArray *multicast,
+               gboolean no_multicast, GError **error)
 {
+  /* Chorus's extension: --no-multicast-bootstrap drops the groups held,
+   * --multicast-bootstrap adds one */
+  if (no_multicast)
+    g_ptr_array_set_size (cfg->multicast_bootstrap, 0);
+  if (!enroll_add_multicast (cfg, multicast, error))
+    return FALSE;
   for (guint i = 0; kinds != NULL && kinds[i] != NULL; i++)
     {
       ReloadConfigKind *k = enroll_parse_kind (kinds[i], error);
@@ -91,6 +101,8 @@ enroll_cmd_update (int argc, char **argv)
   g_autofree char *dir = NULL;
   g_auto (GStrv) bootstrap = NULL;
   g_auto (GStrv) kinds = NULL;
+  g_autoptr (GPtrArray) multicast = g_ptr_array_new_with_free_func (g_free);
+  gboolean no_multicast = FALSE;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Directory of the overlay (chorus-enroll init)",
       "DIR" },
@@ -100,11 +112,21 @@ enroll_cmd_update (int argc, char **argv)
       "ID:NAME:MODEL:POLICY[:MAX_COUNT[:MAX_SIZE]]" },
     { "bootstrap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &bootstrap,
       "A bootstrap node to add (repeatable)", "ADDR:PORT" },
+    { "multicast-bootstrap", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
+      enroll_multicast_option,
+      "A multicast group of the local link to add (a Chorus extension; without a value: "
+      "the default group)",
+      "GROUP:PORT" },
+    { "no-multicast-bootstrap", 0, 0, G_OPTION_ARG_NONE, &no_multicast,
+      "Drop the multicast groups the configuration holds (before adding any)", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx =
       g_option_context_new ("- a new version of the overlay's configuration");
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  /* the group's user data is what the --multicast-bootstrap callback gets */
+  GOptionGroup *main_group = g_option_group_new (NULL, NULL, NULL, multicast, NULL);
+  g_option_group_add_entries (main_group, entries);
+  g_option_context_set_main_group (ctx, main_group);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || dir == NULL || argc > 1)
     {
@@ -142,7 +164,7 @@ enroll_cmd_update (int argc, char **argv)
   g_autoptr (ReloadConfig) cfg = reload_config_load_file (path, NULL, &error);
   if (cfg == NULL)
     return fail (error->message);
-  if (!apply_options (cfg, kinds, bootstrap, &error))
+  if (!apply_options (cfg, kinds, bootstrap, multicast, no_multicast, &error))
     {
       g_printerr ("chorus-enroll update: %s\n", error->message);
       return EXIT_USAGE;
@@ -171,8 +193,8 @@ enroll_cmd_update (int argc, char **argv)
                                  &error))
     return fail (error->message);
   g_print ("configuration of overlay %s in %s: sequence %u (was %u), %u kinds of its own, "
-           "%u bootstrap nodes\n",
+           "%u bootstrap nodes, %u multicast-bootstrap groups\n",
            check->instance_name, path, check->sequence, old->sequence, check->kinds->len,
-           check->bootstrap_nodes->len);
+           check->bootstrap_nodes->len, check->multicast_bootstrap->len);
   return 0;
 }

@@ -230,12 +230,14 @@ handle_request (Client *c, const char *text)
     chorus_peer_path_track_async (peer, v[0], NULL, request_answered, c);
   else if (g_str_equal (command, "config-update") && n == 1)
     config_update (c, v[0]);
+  else if (g_str_equal (command, "turn-servers") && n == 0)
+    chorus_peer_turn_servers_async (peer, NULL, request_answered, c);
   else
     {
       g_autofree char *msg = g_strdup_printf (
           "unknown command or wrong arguments: %s with %u arguments (status; store KIND NAME "
           "VALUE; fetch KIND NAME; stat KIND NAME; find [KIND] NAME; ping NODE; path-track NODE; "
-          "config-update FILE)",
+          "config-update FILE; turn-servers)",
           command, n);
       reply_error (c, "invalid_argument", msg);
     }

@@ -628,6 +628,93 @@ test_kind_label (void)
   g_assert_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_INVALID);
 }
 
+/* Chorus's extension <chorus:multicast-bootstrap>: written, read back,
+ * normalised, and only groups of the local link. */
+static void
+test_multicast_bootstrap (void)
+{
+  g_autoptr (ReloadConfig) cfg = full_config ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (reload_config_add_multicast_bootstrap (cfg, NULL, &error));
+  g_assert_true (reload_config_add_multicast_bootstrap (cfg, "[FF02:0::1:6084]:7000", &error));
+  g_assert_no_error (error);
+  /* once only */
+  g_assert_true (reload_config_add_multicast_bootstrap (cfg, "239.255.60.84:6086", &error));
+  g_assert_cmpuint (cfg->multicast_bootstrap->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (cfg->multicast_bootstrap, 0), ==,
+                   RELOAD_CONFIG_DEFAULT_MULTICAST_BOOTSTRAP);
+  g_assert_cmpstr (g_ptr_array_index (cfg->multicast_bootstrap, 1), ==, "[ff02::1:6084]:7000");
+  g_autofree char *xml = reload_config_to_xml (cfg, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (xml, "<chorus:multicast-bootstrap>239.255.60.84:6086"
+                                 "</chorus:multicast-bootstrap>"));
+  g_autoptr (ReloadConfig) back = parse_ok (xml); /* the grammar admits it */
+  g_assert_true (reload_config_equal (cfg, back));
+  g_ptr_array_set_size (back->multicast_bootstrap, 1);
+  g_assert_false (reload_config_equal (cfg, back));
+
+  /* not of the local link, not GROUP:PORT */
+  const char *bad[] = { "224.0.0.251:5353",
+                        "192.168.1.1:6086",
+                        "239.1.2.3",
+                        "239.1.2.3:0",
+                        "239.1.2.3:65536",
+                        "[ff05::1]:6086",
+                        "[ff02::1%eth0]:6086",
+                        "ff02::1:6086",
+                        "[fe80::1]:6086",
+                        "host.example:6086",
+                        "" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (ReloadConfig) c = reload_config_new ();
+      gboolean ok = reload_config_add_multicast_bootstrap (c, bad[i], &e);
+      if (*bad[i] == '\0')
+        {
+          /* empty: the default group */
+          g_assert_true (ok);
+          continue;
+        }
+      g_test_message ("%s: %s", bad[i], e ? e->message : "accepted");
+      g_assert_false (ok);
+      g_assert_error (e, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_INVALID);
+    }
+  /* at most RELOAD_CONFIG_MAX_MULTICAST_BOOTSTRAP */
+  g_autoptr (ReloadConfig) many = reload_config_new ();
+  for (guint i = 0; i < RELOAD_CONFIG_MAX_MULTICAST_BOOTSTRAP; i++)
+    {
+      g_autofree char *g = g_strdup_printf ("239.0.0.%u:6086", i + 1);
+      g_assert_true (reload_config_add_multicast_bootstrap (many, g, &error));
+    }
+  g_assert_false (reload_config_add_multicast_bootstrap (many, "239.0.0.99:6086", &error));
+  g_assert_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_INVALID);
+  g_clear_error (&error);
+  /* validate refuses what add would not make */
+  g_ptr_array_add (cfg->multicast_bootstrap, g_strdup ("239.001.2.3:6086"));
+  g_autofree char *none = reload_config_to_xml (cfg, &error);
+  g_assert_null (none);
+  g_assert_error (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* in a document: read, checked, and other Chorus elements ignored */
+  g_autofree char *doc =
+      doc_with (" xmlns:chorus=\"" RELOAD_CONFIG_NS_CHORUS "\"",
+                "<chorus:multicast-bootstrap> 239.9.9.9:1234 </chorus:multicast-bootstrap>\n"
+                "<chorus:future-thing>x</chorus:future-thing>\n");
+  g_autoptr (ReloadConfig) parsed = parse_ok (doc);
+  g_assert_cmpuint (parsed->multicast_bootstrap->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (parsed->multicast_bootstrap, 0), ==, "239.9.9.9:1234");
+  g_autofree char *wrong = doc_with (" xmlns:chorus=\"" RELOAD_CONFIG_NS_CHORUS "\"",
+                                     "<chorus:multicast-bootstrap>224.0.0.1:1</chorus:multicast-"
+                                     "bootstrap>\n");
+  assert_parse_fails_str (wrong, RELOAD_CONFIG_ERROR_INVALID);
+  /* without it: none (and other implementations ignore the element) */
+  g_autofree char *plain = doc_with ("", "");
+  g_autoptr (ReloadConfig) p2 = parse_ok (plain);
+  g_assert_cmpuint (p2->multicast_bootstrap->len, ==, 0);
+}
+
 static void
 test_apply_to_node (void)
 {
@@ -688,6 +775,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/reject/base64", test_reject_base64);
   g_test_add_func ("/config/reject/xxe", test_reject_xxe);
   g_test_add_func ("/config/kinds", test_kinds);
+  g_test_add_func ("/config/multicast-bootstrap", test_multicast_bootstrap);
   g_test_add_func ("/config/apply-to-node", test_apply_to_node);
   g_test_add_func ("/config/save-unparsed", test_save_unparsed);
   int ret = g_test_run ();

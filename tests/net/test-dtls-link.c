@@ -34,6 +34,7 @@ typedef struct
   guint drop_every; /* drop every n-th frame of drop_type */
   guint8 drop_type;
   guint drop_count;
+  GSocket *sock; /* the link's socket (a crash: closed under it) */
 } Side;
 
 typedef struct
@@ -133,6 +134,7 @@ static void
 side_clear (Side *s)
 {
   g_clear_pointer (&s->link, reload_dtls_link_free);
+  g_clear_object (&s->sock);
   g_clear_error (&s->down_error);
   g_clear_pointer (&s->messages, g_ptr_array_unref);
 }
@@ -175,6 +177,8 @@ make_links (Side *a, ReloadCert *a_cert, ReloadKey *a_key, ReloadCert *a_root, S
   g_autoptr (GSocket) as = NULL;
   g_autoptr (GSocket) bs = NULL;
   socket_pair (&as, &bs);
+  a->sock = g_object_ref (as);
+  b->sock = g_object_ref (bs);
   a->link = reload_dtls_link_new (as, RELOAD_DTLS_LINK_CLIENT, a_cert, a_key, a_root, &callbacks, a,
                                   &error);
   g_assert_no_error (error);
@@ -393,13 +397,34 @@ test_ack_loss (void)
   side_clear (&b);
 }
 
-/* the peer goes silent: 5 transmissions, then the link is down */
+/* the peer's link is freed while up (its owner dropped it: a peer that
+ * starts over): a close_notify tells this end at once, as TCP's FIN tells
+ * a TLS link, with no error */
+static void
+test_peer_freed (void)
+{
+  Side a, b;
+  up_pair (&a, &b);
+  g_clear_pointer (&b.link, reload_dtls_link_free);
+  Want w = { &a, &b };
+  run_until (a_down, &w);
+  g_assert_no_error (a.down_error);
+  ReloadDtlsLinkStats st;
+  reload_dtls_link_get_stats (a.link, &st);
+  g_assert_cmpuint (st.retransmissions, ==, 0);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+/* the peer goes silent (a crash: nothing more from its socket): 5
+ * transmissions, then the link is down */
 static void
 test_peer_silent (void)
 {
   Side a, b;
   up_pair (&a, &b);
-  g_clear_pointer (&b.link, reload_dtls_link_free); /* closes its socket */
+  g_socket_close (b.sock, NULL); /* not even a close_notify */
+  g_clear_pointer (&b.link, reload_dtls_link_free);
   static const guint8 m[] = "hello?";
   g_autoptr (GError) error = NULL;
   g_assert_true (reload_dtls_link_send (a.link, m, sizeof m, &error));
@@ -555,6 +580,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/dtls-link/messages", test_messages);
   g_test_add_func ("/net/dtls-link/data-loss", test_data_loss);
   g_test_add_func ("/net/dtls-link/ack-loss", test_ack_loss);
+  g_test_add_func ("/net/dtls-link/peer-freed", test_peer_freed);
   g_test_add_func ("/net/dtls-link/peer-silent", test_peer_silent);
   g_test_add_func ("/net/dtls-link/untrusted", test_untrusted);
   g_test_add_func ("/net/dtls-link/too-large", test_too_large);

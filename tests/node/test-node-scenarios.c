@@ -210,6 +210,40 @@ test_lookups (void)
   net_clear (&net);
 }
 
+/* Every Attach waits for its ICE part (an agent gathering server-reflexive
+ * and relayed candidates, §6.5.1.1): the node holds it until the shell
+ * has it (reload_node_attach_ready()).  80 ms, a round trip to a TURN
+ * server; 4 s, longer than the reliability timer (§6.2.1: the requester
+ * sends its Attach again, and the held answer absorbs the copies). */
+static void
+attach_held (guint gather_ms, guint64 seed)
+{
+  Net net;
+  SimWorldConfig wc;
+  sim_world_config_init (&wc);
+  wc.fail_detect_us = 2 * SIM_US_PER_S;
+  net.world = sim_world_new (seed, &wc);
+  SimOverlayConfig oc = { 0 };
+  oc.chord_update_interval_s = 30;
+  oc.chord_ping_interval_s = 60;
+  oc.chord_reactive = TRUE;
+  oc.gather_ms = gather_ms;
+  net.overlay = sim_overlay_new (net.world, seed, &oc);
+  grow (&net, 12, 400);
+  run_s (&net, 60);
+  g_assert_cmpuint (sim_overlay_n_joined (net.overlay), ==, 12);
+  g_assert_cmpuint (sim_overlay_ring_inconsistencies (net.overlay), ==, 0);
+  check_lookups (&net, 30);
+  net_clear (&net);
+}
+
+static void
+test_attach_held (void)
+{
+  attach_held (80, 12);
+  attach_held (4000, 13);
+}
+
 static void
 test_graceful_leave (void)
 {
@@ -609,5 +643,6 @@ main (int argc, char **argv)
   g_test_add_func ("/node/client-mode", test_client_mode);
   g_test_add_func ("/node/ttl-exceeded", test_ttl_exceeded);
   g_test_add_func ("/node/partition-heal", test_partition_heal);
+  g_test_add_func ("/node/attach-held", test_attach_held);
   return g_test_run ();
 }

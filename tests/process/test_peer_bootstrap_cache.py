@@ -10,7 +10,9 @@ to, with the address each listens on.  Then a peer P leaves, both
 bootstrap peers leave, and P starts again: no configured bootstrap peer
 answers, so P must rejoin the ring through the peers of its cache.
 
-Asserted: every cached entry of every peer is a running peer's Node-ID
+Asserted: every peer, the first bootstrap peer included, caches all the
+peers it is directly connected to (its successors and predecessors: the
+5 others); every cached entry of every peer is a running peer's Node-ID
 with that peer's listening address (never the ephemeral source port of an
 inbound connection), at most 10 entries, `status` shows `bootstrap_cache`;
 P rejoins, its log says it used the cache, the ring is consistent, and a
@@ -87,36 +89,49 @@ with Harness(build_dir, enroll_args=enroll) as h:
 
     ids = {p.status()["node_id"]: p for p in peers}
     listen_of = {nid: p.listen for nid, p in ids.items()}
-    # P: the peer with the lowest Node-ID but the bootstrap peers.  Under
-    # No-ICE the lower Node-ID of an Attach opens the link (reload-peer-
-    # shell.c), so P reached each of its neighbours at its listening
-    # address itself, and its cache holds all of them whatever the order
-    # of the messages.  (A peer learns where a neighbour listens from a
-    # link it opened or an Attach its shell saw; when the neighbour's link
-    # came up before its Attach answer arrived, the node does not pass the
-    # answer's candidates on, and that neighbour is not cached.)
-    P = min(others, key=lambda p: p.status()["node_id"])
+    # P: a peer that is not a bootstrap peer (any: every peer caches all
+    # its neighbours)
+    P = others[0]
     survivors = [p for p in others if p is not P]
 
-    # every peer records its neighbours (within a second of a change); a
-    # peer that is not a bootstrap peer knows where each of them listens
-    # (an Attach went between them, or it reached them), a bootstrap peer
-    # not those that only came to it as joining peers
+    # Every peer records the peers it is directly connected to (within a
+    # second of a change), with where each listens: from the Attach that
+    # went between them (the node reports its candidates even when a link
+    # exists already), from a link it opened, or, for a peer that joined
+    # through it and never sent it an Attach (the first bootstrap peer's
+    # case), from the answer to an Attach it sends over the link to ask.
     want = min(n - 1, 6)
 
-    def caches_filled():
-        sizes = [(p.try_status() or {}).get("bootstrap_cache", 0) for p in others]
-        return min(sizes) >= 1 and (P.try_status() or {}).get("bootstrap_cache", 0) >= want
+    def neighbours(p):
+        st = p.status()
+        return set(st["successors"]) | set(st["predecessors"])
+
+    def coverage():
+        missing = {}
+        for p in peers:
+            try:
+                m = neighbours(p) - {r[0] for r in cache_rows(p)}
+            except (OSError, PeerError, sqlite3.Error) as e:
+                m = {str(e)}
+            if m:
+                missing[p.index] = sorted(x[:8] for x in m)
+        return not missing, missing
 
     try:
-        took = h.wait_for("the caches", caches_filled, timeout=30, interval=0.5)
-        print(f"# P's cache holds its {want} neighbours after {took:.1f} s", flush=True)
+        took = h.wait_for("every cache to hold all the neighbours", lambda: coverage()[0],
+                          timeout=30, interval=0.5)
+        print(f"# every peer caches all its {want} neighbours {took:.1f} s after the ring "
+              "formed", flush=True)
     except AssertionError:
         pass
+    complete, missing = coverage()
     sizes = {p.index: p.status()["bootstrap_cache"] for p in peers}
-    check(all(s <= 10 for s in sizes.values())
-          and all(sizes[p.index] >= 1 for p in others) and sizes[P.index] >= want,
-          f"status shows bootstrap_cache: at most 10, P's {want} neighbours ({sizes})")
+    counts = {p.index: len(neighbours(p)) for p in peers}
+    check(complete and all(c == want for c in counts.values()),
+          f"every peer, the first bootstrap peer included, caches all its {want} directly "
+          f"connected neighbours (missing {missing}, neighbours {counts})")
+    check(all(want <= s <= 10 for s in sizes.values()),
+          f"status shows bootstrap_cache: at most 10, at least the {want} neighbours ({sizes})")
 
     wrong = []
     for p in peers:
@@ -203,9 +218,9 @@ with Harness(build_dir) as h:
     b.start([a.listen])
     c.start([a.listen])
     h.wait_for("a ring of 3", lambda: h.ring_report()[0], timeout=60, interval=0.5)
-    # R restarts, D stops for good: R has the lower Node-ID, so it opened
-    # its link to D and knows where D listens
-    R, D = sorted([b, c], key=lambda p: p.status()["node_id"])
+    # R restarts, D stops for good (R knows where D listens, whichever
+    # opened their link)
+    R, D = b, c
     h.wait_for("R's cache", lambda: (R.try_status() or {}).get("bootstrap_cache", 0) >= 2,
                timeout=30, interval=0.5)
     R.terminate()
