@@ -11,6 +11,11 @@
  * UDP never really blocks: a datagram the socket would not take now, or
  * one refused by an ICMP error, counts as lost and SR sends it again.
  *
+ * Datagram mode (AppAttach, §6.5.2; see the header): the same machine
+ * without frames and SR: `pending` is flushed record by record once up,
+ * every record read is one message, nothing is in flight and no timer
+ * runs after the handshake.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "reload-dtls-link.h"
@@ -33,6 +38,10 @@ G_DEFINE_QUARK (reload-dtls-link-error-quark, reload_dtls_link_error)
 #define READS_PER_DISPATCH 64
 /* The DTLS handshake's first retransmission timeout. */
 #define HANDSHAKE_RETRANS_MS 1000
+/* The largest plaintext of a DTLS record (RFC 6347 §4.1 after RFC 5246
+ * §6.2.1: 2^14): the receive buffer holds any record, whatever its mode
+ * and whatever the peer sends. */
+#define RECORD_MAX_PLAINTEXT (1u << 14)
 
 typedef enum
 {
@@ -62,8 +71,10 @@ typedef struct
 struct _ReloadDtlsLink
 {
   ReloadDtlsLinkRole role;
+  ReloadDtlsLinkMode mode;
   LinkState state;
-  GSocket *socket; /* NULL on a datagram transport */
+  gboolean started; /* the handshake has begun (set_mode is too late) */
+  GSocket *socket;  /* NULL on a datagram transport */
   ReloadDtlsTransport transport;
   gpointer transport_data;
   GQueue received; /* GBytes *: datagrams the transport gave, not yet read */
@@ -94,6 +105,8 @@ struct _ReloadDtlsLink
   guint32 recent[32];
   guint n_recent;
   guint recent_pos;
+
+  guint8 *record_buf; /* RECORD_MAX_PLAINTEXT bytes */
 
   ReloadDtlsLinkStats stats;
   guint busy;
@@ -166,9 +179,12 @@ transport_push (gnutls_transport_ptr_t ptr, const void *data, size_t len)
   if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)
       || g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
       || g_error_matches (err, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
-      || g_error_matches (err, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE))
+      || g_error_matches (err, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE)
+      || g_error_matches (err, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
     {
-      /* a lost datagram: SR (or the handshake timer) repeats it */
+      /* a lost datagram: SR (or the handshake timer) repeats it; in
+       * datagram mode the application's transaction layer does (a record
+       * over the path's limit, EMSGSIZE, is lost the same way) */
       g_error_free (err);
       return (ssize_t) len;
     }
@@ -234,6 +250,32 @@ transport_pull_timeout (gnutls_transport_ptr_t ptr, unsigned int ms)
 
 /* ---- sending frames ---- */
 
+/* Sends @data in one record; a refused datagram is lost.  FALSE when the
+ * link went down. */
+static gboolean
+send_record (ReloadDtlsLink *link, const guint8 *data, gsize len)
+{
+  ssize_t r = gnutls_record_send (link->session, data, len);
+  if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+    return TRUE; /* lost */
+  if (r == GNUTLS_E_LARGE_PACKET)
+    {
+      /* over the record payload of the MTU: reload_dtls_link_send()
+       * checks the size against a bound that holds for every cipher
+       * suite, so this is not expected; lost rather than fatal */
+      g_debug ("DTLS link: a record of %" G_GSIZE_FORMAT " bytes is over the MTU: dropped", len);
+      return TRUE;
+    }
+  if (r < 0)
+    {
+      GError *e = NULL;
+      set_tls_error (&e, RELOAD_DTLS_LINK_ERROR_TLS, (int) r, "DTLS send");
+      link_down (link, e);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Sends one frame in one record; a refused or dropped datagram is lost. */
 static gboolean
 send_frame (ReloadDtlsLink *link, GByteArray *frame, guint8 type, guint32 sequence)
@@ -243,15 +285,33 @@ send_frame (ReloadDtlsLink *link, GByteArray *frame, guint8 type, guint32 sequen
       link->stats.datagrams_dropped++;
       return TRUE;
     }
-  ssize_t r = gnutls_record_send (link->session, frame->data, frame->len);
-  if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
-    return TRUE; /* lost */
-  if (r < 0)
+  return send_record (link, frame->data, frame->len);
+}
+
+/* Datagram mode: every queued message in one record of its own, in order,
+ * once (no frame, no sequence number on the wire, no ack awaited: RFC 7904
+ * §4, SIP over an unreliable transport retransmits itself, RFC 3261
+ * §17.1.1.2).  FALSE when the link went down. */
+static gboolean
+flush_datagrams (ReloadDtlsLink *link)
+{
+  GBytes *m;
+  while ((m = g_queue_pop_head (&link->pending)) != NULL)
     {
-      GError *e = NULL;
-      set_tls_error (&e, RELOAD_DTLS_LINK_ERROR_TLS, (int) r, "DTLS send");
-      link_down (link, e);
-      return FALSE;
+      guint32 index = (guint32) link->stats.transmissions++;
+      gboolean ok = TRUE;
+      if (link->drop_func != NULL
+          && link->drop_func (link, RELOAD_FRAME_DATA, index, link->drop_data))
+        link->stats.datagrams_dropped++;
+      else
+        {
+          gsize len = 0;
+          const guint8 *data = g_bytes_get_data (m, &len);
+          ok = send_record (link, data, len);
+        }
+      g_bytes_unref (m);
+      if (!ok)
+        return FALSE;
     }
   return TRUE;
 }
@@ -388,10 +448,26 @@ take_ack (ReloadDtlsLink *link, guint32 ack_seq, guint32 received)
       ack_sequence (link, ack_seq - d);
 }
 
+/* Datagram mode: the record is the message, whatever it holds (a SIP
+ * parser above judges it).  FALSE when the link went down or was freed. */
+static gboolean
+take_datagram (ReloadDtlsLink *link, const guint8 *data, gsize len)
+{
+  if (link->state != STATE_UP)
+    return TRUE; /* closing: no `message` after close() */
+  link->stats.frames_received++;
+  link->stats.bytes_received += len;
+  if (link->callbacks.message != NULL)
+    link->callbacks.message (link, data, len, link->user_data);
+  return link->state != STATE_DOWN && !link->free_pending;
+}
+
 /* One record, one frame.  FALSE when the link went down or was freed. */
 static gboolean
 take_record (ReloadDtlsLink *link, const guint8 *data, gsize len)
 {
+  if (link->mode == RELOAD_DTLS_LINK_DATAGRAM)
+    return take_datagram (link, data, len);
   ReloadFrame frame;
   GError *err = NULL;
   if (!reload_frame_decode (data, len, NULL, &frame, &err))
@@ -399,6 +475,10 @@ take_record (ReloadDtlsLink *link, const guint8 *data, gsize len)
       GError *e = g_error_new (RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_PROTOCOL,
                                "bad frame from the peer: %s", err->message);
       g_error_free (err);
+      /* the peer hears it at once rather than by its retransmissions
+       * failing (§6.6.3.2): a fatal alert, best effort (RFC 5246 §7.2.2,
+       * decode_error; e.g. a peer in datagram mode on an overlay link) */
+      gnutls_alert_send (link->session, GNUTLS_AL_FATAL, GNUTLS_A_DECODE_ERROR);
       link_down (link, e);
       return FALSE;
     }
@@ -431,10 +511,13 @@ take_record (ReloadDtlsLink *link, const guint8 *data, gsize len)
 static gboolean
 read_records (ReloadDtlsLink *link, gboolean *more)
 {
-  guint8 buf[RELOAD_DTLS_LINK_MTU + 256];
+  /* room for any record (hostile input: a record larger than this mode's
+   * MTU is read whole, not truncated; in the framed mode it is then not
+   * one frame) */
+  guint8 *buf = link->record_buf;
   for (guint i = 0; i < READS_PER_DISPATCH; i++)
     {
-      ssize_t r = gnutls_record_recv (link->session, buf, sizeof buf);
+      ssize_t r = gnutls_record_recv (link->session, buf, RECORD_MAX_PLAINTEXT);
       if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
         return TRUE;
       if (r == 0)
@@ -466,6 +549,7 @@ link_pump (ReloadDtlsLink *link)
   gboolean more = FALSE;
   gint64 ready = -1;
 
+  link->started = TRUE;
   if (link->state == STATE_HANDSHAKE)
     {
       int r = gnutls_handshake (link->session);
@@ -497,6 +581,11 @@ link_pump (ReloadDtlsLink *link)
                                         "the peer presented no certificate"));
           return;
         }
+      /* datagram mode: the handshake's flights kept to RELOAD_DTLS_LINK_MTU,
+       * records may now be as large as a SIP message over UDP (the IP
+       * layer fragments, RFC 3261 §18.1.1) */
+      if (link->mode == RELOAD_DTLS_LINK_DATAGRAM)
+        gnutls_dtls_set_mtu (link->session, RELOAD_DTLS_LINK_DATAGRAM_MTU);
       link->state = STATE_UP;
       link->was_up = TRUE;
       if (link->callbacks.up != NULL)
@@ -509,9 +598,12 @@ link_pump (ReloadDtlsLink *link)
     {
       if (!read_records (link, &more))
         return;
-      if (!run_timers (link))
-        return;
-      if (!fill_window (link))
+      if (link->mode == RELOAD_DTLS_LINK_DATAGRAM)
+        {
+          if (!flush_datagrams (link))
+            return;
+        }
+      else if (!run_timers (link) || !fill_window (link))
         return;
       if (link->state == STATE_CLOSING && link->in_flight->len == 0 && link->pending.length == 0)
         {
@@ -612,6 +704,7 @@ link_new (GSocket *socket, const ReloadDtlsTransport *transport, gpointer transp
   link->initial_rto_ms = RELOAD_DTLS_LINK_INITIAL_RTO_MS;
   link->in_flight = g_ptr_array_new_with_free_func ((GDestroyNotify) out_message_free);
   g_queue_init (&link->pending);
+  link->record_buf = g_malloc (RECORD_MAX_PLAINTEXT);
 
   int ret = gnutls_certificate_allocate_credentials (&link->cred);
   if (ret < 0)
@@ -727,6 +820,7 @@ link_really_free (ReloadDtlsLink *link)
   g_ptr_array_unref (link->in_flight);
   g_queue_clear_full (&link->pending, (GDestroyNotify) g_bytes_unref);
   g_queue_clear_full (&link->received, (GDestroyNotify) g_bytes_unref);
+  g_free (link->record_buf);
   g_free (link);
 }
 
@@ -753,9 +847,36 @@ reload_dtls_link_free (ReloadDtlsLink *link)
 
 /* ---- use ---- */
 
+void
+reload_dtls_link_set_mode (ReloadDtlsLink *link, ReloadDtlsLinkMode mode)
+{
+  g_return_if_fail (link != NULL);
+  g_return_if_fail (mode == RELOAD_DTLS_LINK_FRAMED_SR || mode == RELOAD_DTLS_LINK_DATAGRAM);
+  /* messages queued would have been checked against the other mode's
+   * limit, and the peer expects the mode from the first record on */
+  g_return_if_fail (!link->started && link->state == STATE_HANDSHAKE && link->pending.length == 0);
+  link->mode = mode;
+}
+
+ReloadDtlsLinkMode
+reload_dtls_link_get_mode (const ReloadDtlsLink *link)
+{
+  return link->mode;
+}
+
 gsize
 reload_dtls_link_get_max_message_size (const ReloadDtlsLink *link)
 {
+  if (link->mode == RELOAD_DTLS_LINK_DATAGRAM)
+    {
+      if (!link->was_up)
+        return RELOAD_DTLS_LINK_DATAGRAM_MAX_MESSAGE;
+      /* the record is the message: no frame header; and no more than the
+       * peer takes in one record (a record_size_limit, RFC 8449, or a
+       * max_fragment_length it negotiated) */
+      gsize mtu = gnutls_dtls_get_data_mtu (link->session);
+      return MIN (mtu, gnutls_record_get_max_size (link->session));
+    }
   if (!link->was_up)
     return RELOAD_DTLS_LINK_MAX_MESSAGE;
   unsigned int mtu = gnutls_dtls_get_data_mtu (link->session);

@@ -48,7 +48,33 @@
  * reload_dtls_link_get_max_message_size() bytes (RELOAD_DTLS_LINK_MAX_MESSAGE
  * before `up`, the negotiated record payload for RELOAD_DTLS_LINK_MTU
  * minus the frame header after); the node fragments larger messages
- * (§6.7).
+ * (§6.7).  In datagram mode: RELOAD_DTLS_LINK_DATAGRAM_MAX_MESSAGE before
+ * `up`, the negotiated record payload for RELOAD_DTLS_LINK_DATAGRAM_MTU
+ * after.
+ *
+ * Datagram mode (RELOAD_DTLS_LINK_DATAGRAM, reload_dtls_link_set_mode):
+ * not an overlay link but the application connection an AppAttach opens
+ * (RFC 6940 §6.5.2), for SIP above all (RFC 7904 §4: "the peer sends plain
+ * or (D)TLS encrypted SIP messages over the connection as in normal SIP"),
+ * i.e. SIP over DTLS as over any unreliable transport: each DTLS
+ * application-data record is exactly one message, with no §6.6.2 framing
+ * header, no Simple Reliability (no acks, no retransmissions, no window;
+ * the application's transactions retransmit, RFC 3261 §17.1.1.2,
+ * §17.1.2.2) and no ordering.  The handshake and the mutual certificate
+ * authentication are the same as in the framed mode, and `up` reports the
+ * peer's identity in the same way.  Messages sent before `up` wait and go
+ * after the handshake, in order; a datagram lost later is lost.  The link
+ * fails only on a DTLS error (an alert from the peer among them), the
+ * peer's close_notify, or the handshake timeout: a peer that vanishes is
+ * noticed by the application's own timers, not here.  The handshake runs
+ * with RELOAD_DTLS_LINK_MTU like the framed mode's (its flights stay within
+ * a common path MTU); once it is over, records may take up to
+ * RELOAD_DTLS_LINK_DATAGRAM_MTU bytes of UDP payload, more than an
+ * Ethernet frame: the IP layer fragments them, as it fragments SIP over UDP
+ * (RFC 3261 §18.1.1 discusses SIP messages over the path MTU).  A record of
+ * any size GnuTLS accepts (up to 2^14 bytes of plaintext) is delivered;
+ * anything that is not a valid record of the session is discarded by
+ * DTLS (RFC 6347 §4.1.2.7).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -100,6 +126,26 @@ typedef enum
 /* The whole DTLS handshake, retransmissions included. */
 #define RELOAD_DTLS_LINK_HANDSHAKE_TIMEOUT_MS 20000
 
+/* What a record carries (see above). */
+typedef enum
+{
+  /* an overlay link: one §6.6.2 frame per record, Simple Reliability
+   * (§6.6.3); the default */
+  RELOAD_DTLS_LINK_FRAMED_SR,
+  /* an application connection (AppAttach, §6.5.2): one message per
+   * record, no framing, no SR */
+  RELOAD_DTLS_LINK_DATAGRAM,
+} ReloadDtlsLinkMode;
+
+/* Datagram mode: the UDP payload size given to DTLS after the handshake
+ * (larger than an Ethernet MTU: SIP messages with SDP and ICE candidates
+ * exceed 1200 bytes; the IP layer fragments, RFC 3261 §18.1.1), and the
+ * largest message before `up` (a bound for any cipher suite, as
+ * RELOAD_DTLS_LINK_MAX_MESSAGE is in the framed mode; after `up` the exact
+ * limit is reload_dtls_link_get_max_message_size()). */
+#define RELOAD_DTLS_LINK_DATAGRAM_MTU 8192
+#define RELOAD_DTLS_LINK_DATAGRAM_MAX_MESSAGE (RELOAD_DTLS_LINK_DATAGRAM_MTU - 100)
+
 typedef struct _ReloadDtlsLink ReloadDtlsLink;
 
 typedef struct
@@ -114,10 +160,15 @@ typedef struct
 /* Test hook: called for each frame about to be sent after the handshake
  * (@frame_type is RELOAD_FRAME_DATA or RELOAD_FRAME_ACK of
  * reload-framing.h, @sequence its sequence or ack_sequence); returning
- * TRUE drops the datagram, as if the network lost it. */
+ * TRUE drops the datagram, as if the network lost it.  In datagram mode:
+ * for each message's record, with RELOAD_FRAME_DATA and the message's
+ * index on the link (0, 1, ...) as @sequence (it is not on the wire). */
 typedef gboolean (*ReloadDtlsLinkDropFunc) (ReloadDtlsLink *link, guint8 frame_type,
                                             guint32 sequence, gpointer user_data);
 
+/* In datagram mode only messages_sent, transmissions (records sent),
+ * frames_received (records delivered), bytes_received and
+ * datagrams_dropped count; the others stay 0. */
 typedef struct
 {
   guint64 messages_sent;   /* messages accepted by reload_dtls_link_send */
@@ -167,6 +218,13 @@ ReloadDtlsLink *reload_dtls_link_new_for_transport (const ReloadDtlsTransport *t
 /* A datagram the transport received for this link. */
 void reload_dtls_link_receive (ReloadDtlsLink *link, const guint8 *data, gsize len);
 
+/* Selects what a record carries (RELOAD_DTLS_LINK_FRAMED_SR unless this is
+ * called).  Only right after reload_dtls_link_new() or
+ * reload_dtls_link_new_for_transport(), before the link's context has run
+ * (the handshake starts there) and before any reload_dtls_link_send(). */
+void reload_dtls_link_set_mode (ReloadDtlsLink *link, ReloadDtlsLinkMode mode);
+ReloadDtlsLinkMode reload_dtls_link_get_mode (const ReloadDtlsLink *link);
+
 /* Closes the socket if still open; calls no callback.  May be called from
  * inside a callback of this link. */
 void reload_dtls_link_free (ReloadDtlsLink *link);
@@ -182,11 +240,13 @@ gboolean reload_dtls_link_send (ReloadDtlsLink *link, const guint8 *data, gsize 
 /* Orderly close: waits until every message is acknowledged (or the link
  * fails), sends close_notify and calls `down` with a NULL error.  During
  * the handshake: gives up at once (`down` at the next iteration).  No
- * `message` or `up` after this call. */
+ * `message` or `up` after this call.  Datagram mode: sends what is queued,
+ * then close_notify, and `down` with a NULL error at the next iteration. */
 void reload_dtls_link_close (ReloadDtlsLink *link);
 
 /* The initial RTO of messages sent from now on (a LAN may use less than
- * the default, §6.6.3.1; tests use a few ms). */
+ * the default, §6.6.3.1; tests use a few ms).  No effect in datagram
+ * mode. */
 void reload_dtls_link_set_rto (ReloadDtlsLink *link, guint initial_rto_ms);
 void reload_dtls_link_set_drop_hook (ReloadDtlsLink *link, ReloadDtlsLinkDropFunc func,
                                      gpointer user_data);
@@ -199,7 +259,8 @@ ReloadCert *reload_dtls_link_get_peer_cert (const ReloadDtlsLink *link);
 const ReloadNodeId *reload_dtls_link_get_peer_node_id (const ReloadDtlsLink *link, guint index);
 guint reload_dtls_link_get_n_peer_node_ids (const ReloadDtlsLink *link);
 void reload_dtls_link_get_stats (const ReloadDtlsLink *link, ReloadDtlsLinkStats *out);
-/* Messages unacknowledged and waiting. */
+/* Messages unacknowledged and waiting (datagram mode: none in flight;
+ * waiting only before `up`, or until the next iteration). */
 guint reload_dtls_link_get_n_in_flight (const ReloadDtlsLink *link);
 guint reload_dtls_link_get_n_queued (const ReloadDtlsLink *link);
 

@@ -21,6 +21,7 @@ struct _ReloadIceLink
   NiceAgent *agent;
   guint stream;
   gboolean controlling;
+  gboolean datagram; /* an AppAttach connection: DTLS without framing or SR */
   gboolean gathered;
   gboolean remote_set;
   ReloadDtlsLink *dtls;
@@ -73,7 +74,9 @@ dtls_send (gpointer data, const guint8 *bytes, gsize len)
 {
   ReloadIceLink *link = data;
   /* a datagram the agent does not take is lost: Simple Reliability sends
-   * it again (§6.6.3) */
+   * it again (§6.6.3); in datagram mode the application does (RFC 3261
+   * §17.1.1.2).  libnice sends a datagram of any size up to 64 KiB whole,
+   * over UDP or TURN (tests/net: RELOAD_DTLS_LINK_DATAGRAM_MTU). */
   nice_agent_send (link->agent, link->stream, 1, (guint) len, (const gchar *) bytes);
 }
 
@@ -149,6 +152,10 @@ on_state (NiceAgent *agent, guint stream, guint component, guint state, gpointer
           link->key, link->root, &dtls_callbacks, link, &error);
       if (link->dtls == NULL)
         go_down (link, error);
+      else if (link->datagram)
+        /* §6.5.2, RFC 7904 §4: SIP over DTLS as "normal SIP", one message
+         * per record */
+        reload_dtls_link_set_mode (link->dtls, RELOAD_DTLS_LINK_DATAGRAM);
     }
   leave_callback (link);
 }
@@ -192,6 +199,7 @@ reload_ice_link_new (const ReloadIceLinkConfig *config, ReloadCert *cert, const 
   GMainContext *ctx = g_main_context_ref_thread_default ();
   ReloadIceLink *link = g_new0 (ReloadIceLink, 1);
   link->controlling = config->controlling;
+  link->datagram = config->datagram;
   link->cert = reload_cert_ref (cert);
   link->key = reload_key_copy (key);
   link->root = reload_cert_ref (root);
@@ -549,4 +557,28 @@ reload_ice_link_get_selected_types (ReloadIceLink *link, guint8 *local, guint8 *
   *local = type_to_reload (l->type);
   *remote = type_to_reload (r->type);
   return TRUE;
+}
+
+gboolean
+reload_ice_link_get_selected_addresses (ReloadIceLink *link, ReloadIpAddressPort *local,
+                                        ReloadIpAddressPort *remote)
+{
+  g_return_val_if_fail (link != NULL, FALSE);
+  NiceCandidate *l = NULL, *r = NULL;
+  if (!nice_agent_get_selected_pair (link->agent, link->stream, 1, &l, &r))
+    return FALSE;
+  if (local != NULL)
+    address_to_reload (&l->addr, local);
+  if (remote != NULL)
+    address_to_reload (&r->addr, remote);
+  return TRUE;
+}
+
+gsize
+reload_ice_link_get_max_message_size (const ReloadIceLink *link)
+{
+  g_return_val_if_fail (link != NULL, 0);
+  if (link->dtls != NULL)
+    return reload_dtls_link_get_max_message_size (link->dtls);
+  return link->datagram ? RELOAD_DTLS_LINK_DATAGRAM_MAX_MESSAGE : RELOAD_DTLS_LINK_MAX_MESSAGE;
 }

@@ -16,6 +16,16 @@
  *   down (link, error)              once, whatever the reason (ICE failed,
  *                                   DTLS failed or closed, timeout)
  *
+ * Datagram mode (ReloadIceLinkConfig.datagram): the application
+ * connection an AppAttach makes (§6.5.2: "nearly identical to Attach,
+ * except for the purpose of the connection"): the same ICE and the same
+ * DTLS with mutual certificate authentication, but each DTLS record is one
+ * application message (SIP over DTLS, RFC 7904 §4), without the §6.6.2
+ * framing or Simple Reliability (RELOAD_DTLS_LINK_DATAGRAM of
+ * reload-dtls-link.h); messages up to reload_ice_link_get_max_message_size()
+ * (about RELOAD_DTLS_LINK_DATAGRAM_MTU), which libnice sends and receives
+ * whole on UDP (the IP layer fragments) and through TURN.
+ *
  * UPnP stays off unless the configuration turns it on; loopback addresses
  * can be given as the only local addresses (tests).  Everything runs from
  * the thread-default GMainContext of the creating thread.
@@ -69,6 +79,9 @@ typedef struct
    * for), but takes its role and starts RELOAD_ICE_LINK_TIMEOUT_MS only at
    * reload_ice_link_claim(); `controlling` is then ignored. */
   gboolean spare;
+  /* An application connection (AppAttach, §6.5.2): plain DTLS records,
+   * one message each, no RELOAD framing or SR (see above). */
+  gboolean datagram;
 } ReloadIceLinkConfig;
 
 typedef struct _ReloadIceLink ReloadIceLink;
@@ -116,5 +129,14 @@ gboolean reload_ice_link_is_up (const ReloadIceLink *link);
 /* The selected pair's local and remote candidate types (RELOAD_CAND_*),
  * after `up`; FALSE before. */
 gboolean reload_ice_link_get_selected_types (ReloadIceLink *link, guint8 *local, guint8 *remote);
+/* The selected pair's local and remote transport addresses (the local one
+ * of a relayed candidate is its address on the TURN server); either may
+ * be NULL.  FALSE before a pair is selected. */
+gboolean reload_ice_link_get_selected_addresses (ReloadIceLink *link, ReloadIpAddressPort *local,
+                                                 ReloadIpAddressPort *remote);
+/* The largest message reload_ice_link_send() takes now: before `up` a
+ * bound for any cipher suite, after it the exact limit of the DTLS link
+ * (reload_dtls_link_get_max_message_size()). */
+gsize reload_ice_link_get_max_message_size (const ReloadIceLink *link);
 
 G_END_DECLS

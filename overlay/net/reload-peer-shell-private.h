@@ -172,6 +172,8 @@ struct _ReloadPeerShell
 
   /* TURN for the ICE agents (§9, reload-peer-shell-turn.c) */
   struct RpsTurn *turn;
+  /* application connections (§6.5.2, reload-peer-shell-app.c) */
+  struct RpsApp *app;
 };
 
 /* reload-peer-shell.c */
@@ -185,6 +187,11 @@ void rps_link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node);
 /* An ICE link for an Attach (§6.5.1): @controlling when this end sends the
  * request; with @spare, gathered ahead and claimed later. */
 Link *rps_new_ice_link (ReloadPeerShell *s, gboolean controlling, gboolean spare, GError **error);
+
+/* reload-peer-shell-app.c */
+gboolean rps_node_app_attach (gpointer shell, const ReloadNodeId *peer, const char *user,
+                              const ReloadAppAttachReq *req, guint64 token);
+void rps_app_clear (ReloadPeerShell *s);
 
 /* reload-peer-shell-turn.c */
 /* ICE sessions this end controls to @peer other than @l go (connect_ice) */

@@ -401,6 +401,7 @@ const ReloadNodeShell rps_node_shell_ops = {
   .release_attach = node_release_attach,
   .config_update = rps_node_config_update, /* reload-peer-shell-config.c */
   .attach_seen = rps_node_attach_seen,     /* reload-peer-shell-join.c: §11.4 */
+  .app_attach = rps_node_app_attach,       /* reload-peer-shell-app.c: §6.5.2 */
 };
 
 /* ---------------------------------------------------------------- links */
@@ -1068,7 +1069,9 @@ reload_peer_shell_free (ReloadPeerShell *s)
   rps_turn_clear (s);
   rps_multicast_clear (s);
   g_clear_pointer (&s->glare, g_hash_table_unref);
-  /* links first: their callbacks must not reach a freed node */
+  /* links first: their callbacks must not reach a freed node (the
+   * node's requests for application connections find none after this) */
+  rps_app_clear (s);
   g_clear_pointer (&s->links, g_hash_table_unref);
   g_clear_pointer (&s->node, reload_node_free);
   g_clear_pointer (&s->signer, reload_x509_signer_free);

@@ -221,4 +221,52 @@ GInetSocketAddress *reload_peer_shell_parse_address (const char *text, GError **
 /* "ADDR:PORT", "[ADDR]:PORT" for IPv6. */
 char *reload_peer_shell_format_address (GInetSocketAddress *address);
 
+/* ---------------------------------------------------------------- applications */
+
+/* Application connections (AppAttach, RFC 6940 §6.5.2; reload-peer-shell-app.c):
+ * an ICE agent of their own per connection, then DTLS on the selected
+ * pair with the overlay certificates, one application message per record
+ * (SIP over DTLS, RFC 7904 §4). */
+#define RELOAD_PEER_SHELL_MAX_APP_CONNECTIONS 64
+/* From the AppAttach (sent or received) to `up`. */
+#define RELOAD_PEER_SHELL_APP_TIMEOUT_MS 20000
+
+/* What the application of one Application-ID (§14.5: 5060 SIP, 5061 SIPS)
+ * hears; every callback runs on the shell's context, and @conn is the
+ * connection's id (> 0). */
+typedef struct
+{
+  /* An AppAttach for this application from @peer (the Node-ID that signed
+   * it; @user its user name): FALSE refuses it (Error_Not_Found, as
+   * §6.5.2.2 answers an application it does not support).  NULL: every
+   * one is taken. */
+  gboolean (*accept) (gpointer user_data, guint64 conn, const ReloadNodeId *peer, const char *user,
+                      guint16 application);
+  /* DTLS is up; @peer is the certificate's identity (it holds the Node-ID
+   * the connection was for). */
+  void (*up) (gpointer user_data, guint64 conn, const ReloadCertIdentity *peer);
+  void (*message) (gpointer user_data, guint64 conn, const guint8 *data, gsize len);
+  /* Once per connection that was not closed by this end: ICE, DTLS or the
+   * AppAttach failed (@error), or the other end closed (NULL). */
+  void (*down) (gpointer user_data, guint64 conn, const GError *error);
+  gpointer user_data;
+} ReloadPeerShellAppHandler;
+
+/* Serves @application with @handler (copied; NULL: no more). */
+void reload_peer_shell_set_app_handler (ReloadPeerShell *shell, guint16 application,
+                                        const ReloadPeerShellAppHandler *handler);
+/* Opens a connection to the node at the end of @route (§6.2.1 source
+ * route, e.g. [peer] or [admitting peer, client]): gathers, sends the
+ * AppAttachReq along it, and runs ICE and DTLS with what the answer
+ * carries.  `up` or `down` follow.  0 with *@error when it cannot start
+ * (not joined, no handler, too many connections). */
+guint64 reload_peer_shell_app_connect (ReloadPeerShell *shell, const ReloadDestination *route,
+                                       guint n_route, guint16 application, GError **error);
+gboolean reload_peer_shell_app_send (ReloadPeerShell *shell, guint64 conn, const guint8 *data,
+                                     gsize len, GError **error);
+/* Closes @conn; no callback follows. */
+void reload_peer_shell_app_close (ReloadPeerShell *shell, guint64 conn);
+/* The Node-ID at the other end of @conn. */
+gboolean reload_peer_shell_app_get_peer (ReloadPeerShell *shell, guint64 conn, ReloadNodeId *peer);
+
 G_END_DECLS

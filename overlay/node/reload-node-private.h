@@ -1,8 +1,11 @@
 /* reload-node-private.h: the parts of ReloadNode shared by its files:
  * reload-node.c (life, sending, receiving, forwarding, timers),
  * reload-node-chord.c (CHORD-RELOAD: join, updates, neighbors, fingers,
- * replication, leave, partitions) and reload-node-requests.c (the request
- * handlers and the storage methods).  Not installed; no stable API.
+ * replication, leave, partitions), reload-node-requests.c (the request
+ * handlers and the storage methods), reload-node-attach.c (Attaches held
+ * for their ICE part), reload-node-app-attach.c (AppAttaches held for the
+ * shell's answer) and the others named below.  Not installed; no stable
+ * API.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -50,6 +53,7 @@ typedef enum
   TIMER_HOUSEKEEPING, /* answer cache, reassembly, storage expiry */
   TIMER_CONFIG_PUSH,  /* ConfigUpdate to the links after a reconfiguration */
   TIMER_TURN,         /* reload-node-turn.c; id: which of its timers */
+  TIMER_APP_ATTACH,   /* reload-node-app-attach.c; id: the token */
 } TimerKind;
 
 typedef struct
@@ -209,6 +213,11 @@ struct ReloadNode
   /* the signer of the answer whose request's callback runs now (NULL
    * otherwise): who answered a request sent to a Resource-ID */
   const ReloadSignerInfo *answer_signer;
+  /* AppAttaches the shell has yet to answer (reload-node-app-attach.c):
+   * token -> PendingAppAttach; NULL until the first */
+  GHashTable *app_attaches;
+  guint64 app_attach_last_token;
+  gboolean in_app_attach; /* the app_attach callback runs */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -310,6 +319,11 @@ void rn_attach_send_request (ReloadNode *n, ChordId target, gboolean to_resource
                              const ReloadAttachReqAns *ice, guint64 token, gint64 now);
 void rn_attach_answer (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx,
                        const ReloadAttachReqAns *ans, guint64 token, gint64 now);
+
+/* AppAttach at its destination (reload-node-app-attach.c, §6.5.2) */
+void rn_handle_app_attach_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now);
+void rn_app_attach_timer (ReloadNode *n, guint64 token, gint64 at);
+void rn_app_attach_clear (ReloadNode *n);
 
 /* the TURN Server Usage (reload-node-turn.c) */
 void rn_turn_init (ReloadNode *n);

@@ -287,6 +287,9 @@ rn_handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint6
     case RELOAD_ATTACH_REQ:
       rn_handle_attach_req (n, m, ctx, now);
       break;
+    case RELOAD_APP_ATTACH_REQ:
+      rn_handle_app_attach_req (n, m, ctx, now); /* reload-node-app-attach.c */
+      break;
     case RELOAD_UPDATE_REQ:
       rn_handle_update_req (n, m, ctx, now);
       break;
@@ -407,4 +410,10 @@ rn_handle_answer (ReloadNode *n, const ReloadMessage *m, const ReloadSignerInfo 
   n->answer_signer = signer;
   rn_txn_finish (n, t, m, NULL);
   n->answer_signer = NULL;
+}
+
+const ReloadSignerInfo *
+reload_node_answer_signer (const ReloadNode *n)
+{
+  return n->answer_signer;
 }

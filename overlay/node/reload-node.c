@@ -290,6 +290,7 @@ reload_node_free (ReloadNode *n)
     }
   g_list_free (pending);
   rn_attach_clear (n);
+  rn_app_attach_clear (n);
   rn_turn_clear (n);
   rn_config_clear (n);
   g_hash_table_destroy (n->links);
@@ -1107,6 +1108,9 @@ reload_node_expire (ReloadNode *n, gint64 now)
           break;
         case TIMER_TURN:
           rn_turn_timer (n, t.id, t.at, now);
+          break;
+        case TIMER_APP_ATTACH:
+          rn_app_attach_timer (n, t.id, t.at);
           break;
         case TIMER_HOUSEKEEPING:
           g_hash_table_foreach_remove (n->answers, answer_expired, &now);

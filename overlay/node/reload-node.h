@@ -79,6 +79,25 @@ typedef struct
    * TLS-TCP-FH-NO-ICE candidate, §6.5.1.11), for the bootstrap cache
    * (§11.4).  Sans-I/O: a report, nothing to do for the node. */
   void (*attach_seen) (gpointer shell, const ReloadNodeId *peer, const ReloadAttachReqAns *remote);
+  /* Optional: an AppAttach request (§6.5.2) reached this node, its
+   * destination, from @peer (the Node-ID of the request's origin, which
+   * signed it: the signature was verified) whose certificate names @user
+   * (NULL when it names none), with @req's ufrag, password, application,
+   * role and candidates (valid during the call only).  The shell takes
+   * it by returning TRUE and answers it, at once or later once its ICE
+   * agent has candidates, with reload_node_app_attach_answer() or
+   * reload_node_app_attach_refuse() quoting @token (the node's own
+   * number for it, never 0; both may be called from within this
+   * callback).  Returning FALSE refuses at once with
+   * Error_Not_Found (§6.5.2.2: "If the Application ID is not supported,
+   * the peer MUST reply with an Error_Not_Found error").  Without the
+   * callback every AppAttach gets Error_Not_Found.  Retransmissions of
+   * the request (§6.2.1) do not call it again: the answer, when it goes,
+   * is the one they wait for.  An AppAttach makes no overlay link and
+   * does not touch the routing table: the connection is the
+   * application's. */
+  gboolean (*app_attach) (gpointer shell, const ReloadNodeId *peer, const char *user,
+                          const ReloadAppAttachReq *req, guint64 token);
 } ReloadNodeShell;
 
 /* The signer/verifier of messages and stored data (§6.3.4, §7.1).  The
@@ -205,6 +224,21 @@ void reload_node_attach_failed (ReloadNode *node, const ReloadNodeId *peer, gint
  * over, a request to answer goes unanswered). */
 void reload_node_attach_ready (ReloadNode *node, guint64 token, const ReloadAttachReqAns *ice,
                                gint64 now_ms);
+/* The AppAttach of @token (the app_attach callback took it) is answered
+ * now with @ans (ufrag, password, application, role and candidates, read
+ * during the call): an AppAttachAns (§6.5.2.2), signed and routed back
+ * along the request's via list (§6.2.2) like every answer; its
+ * retransmissions get the same answer (§6.2.1).  The node holds an
+ * AppAttach it has not answered for the maximum request lifetime (15 s,
+ * §6.2.1; longer with an overlay-reliability-timer above 3 s): past it,
+ * or when the link the request (or its latest retransmission) came on
+ * is gone, or for a @token it does not know, nothing happens. */
+void reload_node_app_attach_answer (ReloadNode *node, guint64 token, const ReloadAppAttachAns *ans,
+                                    gint64 now_ms);
+/* The same with an error response of @error_code (RELOAD_ERROR_FORBIDDEN,
+ * RELOAD_ERROR_NOT_FOUND, ...) and the text @info (NULL: none). */
+void reload_node_app_attach_refuse (ReloadNode *node, guint64 token, guint16 error_code,
+                                    const char *info, gint64 now_ms);
 void reload_node_expire (ReloadNode *node, gint64 now_ms);
 /* The time at which reload_node_expire() must next be called; G_MAXINT64
  * when nothing is pending. */
@@ -262,6 +296,15 @@ guint64 reload_node_request (ReloadNode *node, const ReloadDestination *destinat
 guint64 reload_node_request_routed (ReloadNode *node, const ReloadDestination *destinations,
                                     guint n_destinations, guint16 code, gpointer body,
                                     ReloadRequestDone done, gpointer user_data, gint64 now_ms);
+/* During a ReloadRequestDone callback given an answer (not an error
+ * response): who signed that answer, as the security layer verified it
+ * (§6.3.4): its user name and Node-IDs, valid during the callback only.
+ * NULL otherwise.  The answer to a request whose last destination is a
+ * Node-ID comes from that Node-ID (the node drops any other, §6.3.4); for
+ * a Resource-ID this says which peer answered.  E.g. an AppAttach
+ * (§6.5.2): RELOAD_APP_ATTACH_REQ with a ReloadAppAttachReq body; the
+ * answer's body is the ReloadAppAttachAns of the node named here. */
+const ReloadSignerInfo *reload_node_answer_signer (const ReloadNode *node);
 
 /* Signs @data, a value this node stores at @resource_id under @kind
  * (§7.1), allocating the signature from @arena. */

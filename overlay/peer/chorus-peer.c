@@ -4,7 +4,7 @@
  */
 #define G_LOG_DOMAIN "chorus-peer"
 
-#include "chorus-peer.h"
+#include "chorus-peer-private.h"
 
 #include <string.h>
 
@@ -62,6 +62,11 @@ struct _ChorusPeer
   ReloadPeerShell *shell;
   GTask *start_task;
   char *listen_address; /* written by the thread before start completes */
+
+  /* calls (chorus-phone.h): the settings before start, the phone in the
+   * thread */
+  ChorusPeerPhoneSettings phone_settings;
+  ChorusPhone *phone;
 };
 
 G_DEFINE_FINAL_TYPE (ChorusPeer, chorus_peer, G_TYPE_OBJECT)
@@ -92,6 +97,7 @@ chorus_peer_finalize (GObject *object)
   g_clear_pointer (&self->cache, chorus_peer_cache_free);
   g_free (self->turn_username);
   g_free (self->turn_password);
+  chorus_peer_phone_settings_clear (&self->phone_settings);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -215,6 +221,8 @@ static void
 shell_joined (gpointer user_data)
 {
   ChorusPeer *self = user_data;
+  if (self->phone != NULL)
+    chorus_phone_joined (self->phone);
   /* the reference keeps the peer alive until the owner's context runs it */
   g_main_context_invoke_full (self->owner_context, G_PRIORITY_DEFAULT, emit_joined,
                               g_object_ref (self), g_object_unref);
@@ -292,6 +300,34 @@ thread_main (gpointer data)
     }
   self->listen_address =
       reload_peer_shell_format_address (reload_peer_shell_get_listen_address (self->shell));
+  if (self->phone_settings.enabled)
+    {
+      ChorusPeerPhoneSettings *ps = &self->phone_settings;
+      ChorusPhoneConfig pc = { 0 };
+      pc.aor = ps->aor;
+      pc.auto_answer = ps->auto_answer;
+      pc.play = ps->play;
+      pc.record = ps->record;
+      pc.echo_cancel = ps->echo_cancel;
+      /* media host candidates where the overlay is reached (a loopback
+       * overlay calls on loopback) */
+      g_autoptr (GInetSocketAddress) where =
+          g_object_ref (reload_peer_shell_get_listen_address (self->shell));
+      g_autofree char *media_address =
+          g_inet_address_get_is_loopback (g_inet_socket_address_get_address (where))
+              ? g_inet_address_to_string (g_inet_socket_address_get_address (where))
+              : NULL;
+      pc.media_address = media_address;
+      self->phone = chorus_phone_new (self->shell, &pc, &error);
+      if (self->phone == NULL)
+        {
+          g_clear_pointer (&self->shell, reload_peer_shell_free);
+          g_task_return_error (start, error);
+          g_object_unref (start);
+          g_main_context_pop_thread_default (self->context);
+          return NULL;
+        }
+    }
   reload_peer_shell_start (self->shell);
   g_task_return_boolean (start, TRUE);
   g_object_unref (start);
@@ -299,6 +335,7 @@ thread_main (gpointer data)
   g_main_loop_run (self->loop);
 
   /* pending requests end with CANCELLED as the node goes */
+  g_clear_pointer (&self->phone, chorus_phone_free);
   g_clear_pointer (&self->shell, reload_peer_shell_free);
   /* let what was invoked on the context run (and fail: not running) */
   while (g_main_context_iteration (self->context, FALSE))
@@ -945,6 +982,14 @@ stop_done (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+signed_out (gpointer data)
+{
+  Op *op = data;
+  reload_peer_shell_leave (op->peer->shell, STOP_TIMEOUT_MS, stop_done, op);
+  return G_SOURCE_REMOVE;
+}
+
 /* §9: a discovery round ended */
 static void
 turn_servers_found (gpointer user_data, const ReloadTurnServerInfo *servers, guint n_servers)
@@ -966,7 +1011,12 @@ op_run_in_thread (Op *op)
   switch (op->kind)
     {
     case OP_STOP:
-      reload_peer_shell_leave (self->shell, STOP_TIMEOUT_MS, stop_done, op);
+      /* RFC 7904: the registration goes first, while the node can still
+       * reach the overlay; then §10.9 */
+      if (self->phone != NULL)
+        chorus_phone_sign_out (self->phone, STOP_TIMEOUT_MS, signed_out, op);
+      else
+        reload_peer_shell_leave (self->shell, STOP_TIMEOUT_MS, stop_done, op);
       return;
     case OP_STATUS:
       op_return_json (op, build_status (self));
@@ -997,6 +1047,52 @@ op_run_in_thread (Op *op)
       run_request (self, op);
       return;
     }
+}
+
+/* -- the phone's operations (chorus-peer-phone.c) -- */
+
+typedef struct
+{
+  ChorusPeer *peer;
+  GTask *task;
+  ChorusPeerThreadFunc func;
+} ThreadCall;
+
+static gboolean
+thread_call_run (gpointer data)
+{
+  ThreadCall *tc = data;
+  ChorusPeer *self = tc->peer;
+  if (self->shell == NULL)
+    g_task_return_new_error (tc->task, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_NOT_RUNNING,
+                             "the peer is not running");
+  else
+    tc->func (self, self->shell, self->phone, tc->task);
+  g_object_unref (tc->task);
+  g_free (tc);
+  return G_SOURCE_REMOVE;
+}
+
+void
+chorus_peer_run_in_thread (ChorusPeer *self, GTask *task, ChorusPeerThreadFunc func)
+{
+  if (self->context == NULL || self->thread == NULL)
+    {
+      g_task_return_new_error (task, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_NOT_RUNNING,
+                               "the peer is not running");
+      return;
+    }
+  ThreadCall *tc = g_new0 (ThreadCall, 1);
+  tc->peer = self;
+  tc->task = g_object_ref (task);
+  tc->func = func;
+  g_main_context_invoke (self->context, thread_call_run, tc);
+}
+
+ChorusPeerPhoneSettings *
+chorus_peer_get_phone_settings (ChorusPeer *self)
+{
+  return &self->phone_settings;
 }
 
 /* ---------------------------------------------------------------- public API */

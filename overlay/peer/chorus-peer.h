@@ -146,4 +146,33 @@ void chorus_peer_update_configuration_async (ChorusPeer *peer, GBytes *document,
 JsonNode *chorus_peer_update_configuration_finish (ChorusPeer *peer, GAsyncResult *result,
                                                    GError **error);
 
+/* ---------------------------------------------------------------- calls */
+
+/* Before start: this peer is a phone (chorus-phone.h): it registers @aor
+ * (NULL: "sip:" + the certificate's user name; another user's AOR is
+ * refused at start, RFC 7904 §3.2) once joined, takes calls (answering
+ * them at once with @auto_answer), and plays @play ("tone:HZ" or an
+ * audio file; NULL: the default input) and records what it hears to
+ * @record (16-bit PCM WAV; NULL: the default output). */
+gboolean chorus_peer_set_phone (ChorusPeer *peer, const char *aor, gboolean auto_answer,
+                                const char *play, const char *record, GError **error);
+/* Calls @target (an AOR, or a user of the overlay) and completes when the
+ * call ends (hung up after @duration_s once answered; 0: when the other
+ * side hangs up) with {"call", "answered", "status", "reason", "state",
+ * "codec", "setup_ms", "rtt_ms", "jitter_ms", "loss", "duration_s", ...}
+ * (chorus_peer_request_finish). */
+void chorus_peer_call_async (ChorusPeer *peer, const char *target, guint duration_s,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data);
+/* @action on call @id: "hangup" (@id 0: every call), "answer", "decline"
+ * (603), "hold", "resume" (RFC 3264 §8.4).  Result: as calls. */
+void chorus_peer_call_action_async (ChorusPeer *peer, const char *action, guint id,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+/* {"aor", "registered", "calls": [{"id", "direction", "remote", "state",
+ * "codec", "setup_ms", "rtt_ms", "jitter_ms", "loss", "packets_received",
+ * "duration_s", "status", "reason", "on_hold"}...]}. */
+void chorus_peer_calls_async (ChorusPeer *peer, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+
 G_END_DECLS

@@ -6,6 +6,11 @@
 
 #include <stdarg.h>
 
+/* libosip2's trace callback: @format is printf-style (clang checks its
+ * uses through the attribute; the callback type of libosip2 has none) */
+static void trace_to_glib (const char *file, int line, osip_trace_level_t level, const char *format,
+                           va_list ap) G_GNUC_PRINTF (4, 0);
+
 static void
 trace_to_glib (const char *file, int line, osip_trace_level_t level, const char *format, va_list ap)
 {

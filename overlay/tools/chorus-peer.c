@@ -25,6 +25,7 @@
 
 #define EXIT_USAGE 64  /* sysexits.h EX_USAGE */
 #define EXIT_OVERLAY 2 /* the overlay answered with an error */
+#define EXIT_CALL 3    /* ctl call: the call was not answered, or did not end normally */
 
 static gboolean verbose;
 
@@ -124,6 +125,10 @@ cmd_run (int argc, char **argv)
   g_autofree char *turn_server = NULL;
   g_autofree char *turn_user = NULL;
   g_autofree char *turn_password = NULL;
+  g_autofree char *aor = NULL;
+  g_autofree char *play = NULL;
+  g_autofree char *record = NULL;
+  gboolean auto_answer = FALSE;
   GOptionEntry entries[] = {
     { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile,
       "Profile directory (ca.pem, cert.pem, key.pem)", "DIR" },
@@ -138,6 +143,14 @@ cmd_run (int argc, char **argv)
     { "turn-user", 0, 0, G_OPTION_ARG_STRING, &turn_user,
       "TURN credential for every TURN server (default: the configuration's)", "USER" },
     { "turn-password", 0, 0, G_OPTION_ARG_STRING, &turn_password, "Its password", "PASSWORD" },
+    { "aor", 0, 0, G_OPTION_ARG_STRING, &aor,
+      "Register this address of record and take calls (RFC 7904; the certificate's user)",
+      "sip:NAME@OVERLAY" },
+    { "auto-answer", 0, 0, G_OPTION_ARG_NONE, &auto_answer, "Answer every call at once", NULL },
+    { "play", 0, 0, G_OPTION_ARG_FILENAME, &play,
+      "Send a tone or an audio file instead of the microphone", "tone:HZ|FILE" },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record,
+      "Record what is heard to a WAV file (16-bit PCM) instead of the speakers", "FILE.wav" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- run a RELOAD peer");
@@ -189,6 +202,15 @@ cmd_run (int argc, char **argv)
       g_free (r.control_path);
       return EXIT_USAGE;
     }
+  gboolean phone = aor != NULL || auto_answer || play != NULL || record != NULL;
+  if (phone && !chorus_peer_set_phone (r.peer, aor, auto_answer, play, record, &error))
+    {
+      g_printerr ("chorus-peer run: %s\n", error->message);
+      g_object_unref (r.peer);
+      g_main_loop_unref (r.loop);
+      g_free (r.control_path);
+      return EXIT_USAGE;
+    }
   guint sigterm = g_unix_signal_add (SIGTERM, on_signal, &r);
   guint sigint = g_unix_signal_add (SIGINT, on_signal, &r);
   chorus_peer_start_async (r.peer, NULL, started, &r);
@@ -203,6 +225,23 @@ cmd_run (int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- ctl */
+
+/* ctl call: 0 when the call was answered and ended by a hangup of either
+ * side; otherwise the SIP status on stderr and EXIT_CALL. */
+static int
+call_exit_status (JsonNode *result)
+{
+  if (result == NULL || !JSON_NODE_HOLDS_OBJECT (result))
+    return EXIT_CALL;
+  JsonObject *r = json_node_get_object (result);
+  gboolean answered = json_object_get_boolean_member_with_default (r, "answered", FALSE);
+  const char *reason = json_object_get_string_member_with_default (r, "reason", "");
+  gint64 status = json_object_get_int_member_with_default (r, "status", 0);
+  if (answered && (g_str_equal (reason, "local_hangup") || g_str_equal (reason, "remote_hangup")))
+    return 0;
+  g_printerr ("chorus-peer ctl call: %" G_GINT64_FORMAT " %s\n", status, reason);
+  return EXIT_CALL;
+}
 
 static int
 cmd_ctl (int argc, char **argv)
@@ -224,7 +263,12 @@ cmd_ctl (int argc, char **argv)
       "  ping NODE              ping a Node-ID (32 hex digits) or a resource name\n"
       "  path-track NODE        the overlay path to a Node-ID or resource (RFC 7851)\n"
       "  config-update FILE     hand the peer a new configuration document\n"
-      "  turn-servers           look for TURN servers now (RFC 6940 §9) and list them");
+      "  turn-servers           look for TURN servers now (RFC 6940 §9) and list them\n"
+      "  call AOR [--duration S]  call AOR and wait until the call ends (hang up after S s)\n"
+      "  calls                  the calls (JSON)\n"
+      "  hangup [ID]            hang up call ID (default: every call)\n"
+      "  answer ID | decline ID an incoming call\n"
+      "  hold ID | resume ID    put a call on hold (RFC 3264 §8.4), or take it off");
   g_option_context_add_main_entries (ctx, entries, NULL);
   /* arguments of the command may start with '-' (a value) */
   g_option_context_set_strict_posix (ctx, TRUE);
@@ -240,8 +284,30 @@ cmd_ctl (int argc, char **argv)
       return EXIT_USAGE;
     }
   g_autofree char *path = g_build_filename (profile, PEER_CONTROL_SOCKET, NULL);
+  g_autoptr (GStrvBuilder) args = g_strv_builder_new ();
+  gboolean is_call = g_str_equal (argv[1], "call");
+  for (int i = 2; i < argc; i++)
+    {
+      /* call AOR [--duration S]: the duration goes as the second argument */
+      if (is_call && g_str_equal (argv[i], "--duration") && i + 1 < argc)
+        {
+          char *end = NULL;
+          guint64 s = g_ascii_strtoull (argv[i + 1], &end, 10);
+          if (end == argv[i + 1] || *end != '\0' || s > 86400)
+            {
+              g_printerr ("chorus-peer ctl call: --duration takes seconds, not “%s”\n",
+                          argv[i + 1]);
+              return EXIT_USAGE;
+            }
+          i++;
+          g_strv_builder_add (args, argv[i]);
+          continue;
+        }
+      g_strv_builder_add (args, argv[i]);
+    }
+  g_auto (GStrv) argv_cmd = g_strv_builder_end (args);
   g_autoptr (JsonNode) answer =
-      peer_control_call (path, argv[1], (const char *const *) argv + 2, &error);
+      peer_control_call (path, argv[1], (const char *const *) argv_cmd, &error);
   if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
     {
       g_printerr ("chorus-peer ctl: %s\n", error ? error->message : "bad answer");
@@ -255,7 +321,7 @@ cmd_ctl (int argc, char **argv)
       json_generator_set_root (gen, json_object_get_member (o, "result"));
       g_autofree char *text = json_generator_to_data (gen, NULL);
       g_print ("%s\n", text);
-      return 0;
+      return is_call ? call_exit_status (json_object_get_member (o, "result")) : 0;
     }
   const char *name = json_object_get_string_member_with_default (o, "error", "failed");
   const char *message = json_object_get_string_member_with_default (o, "message", "");

@@ -176,6 +176,15 @@ config_update (Client *c, const char *file)
   chorus_peer_update_configuration_async (c->control->peer, document, NULL, request_answered, c);
 }
 
+/* A call id as ctl gives it; 0 (no call) for anything else. */
+static guint
+call_id (const char *text)
+{
+  char *end = NULL;
+  guint64 v = g_ascii_strtoull (text, &end, 10);
+  return end != text && *end == '\0' && v <= G_MAXUINT ? (guint) v : 0;
+}
+
 static void
 handle_request (Client *c, const char *text)
 {
@@ -232,12 +241,25 @@ handle_request (Client *c, const char *text)
     config_update (c, v[0]);
   else if (g_str_equal (command, "turn-servers") && n == 0)
     chorus_peer_turn_servers_async (peer, NULL, request_answered, c);
+  else if (g_str_equal (command, "call") && (n == 1 || n == 2))
+    chorus_peer_call_async (peer, v[0], n == 2 ? (guint) g_ascii_strtoull (v[1], NULL, 10) : 0,
+                            NULL, request_answered, c);
+  else if (g_str_equal (command, "calls") && n == 0)
+    chorus_peer_calls_async (peer, NULL, request_answered, c);
+  else if (g_str_equal (command, "hangup") && n <= 1)
+    chorus_peer_call_action_async (peer, command, n == 1 ? call_id (v[0]) : 0, NULL,
+                                   request_answered, c);
+  else if ((g_str_equal (command, "answer") || g_str_equal (command, "decline")
+            || g_str_equal (command, "hold") || g_str_equal (command, "resume"))
+           && n == 1)
+    chorus_peer_call_action_async (peer, command, call_id (v[0]), NULL, request_answered, c);
   else
     {
       g_autofree char *msg = g_strdup_printf (
           "unknown command or wrong arguments: %s with %u arguments (status; store KIND NAME "
           "VALUE; fetch KIND NAME; stat KIND NAME; find [KIND] NAME; ping NODE; path-track NODE; "
-          "config-update FILE; turn-servers)",
+          "config-update FILE; turn-servers; call AOR [SECONDS]; calls; hangup [ID]; answer ID; "
+          "decline ID; hold ID; resume ID)",
           command, n);
       reply_error (c, "invalid_argument", msg);
     }

@@ -139,7 +139,7 @@ hand_over (Peer *from, Peer *to, gboolean fingerprint)
 }
 
 void
-call_start (Call *call, gboolean give_fingerprints)
+call_start_gathered (Call *call)
 {
   g_autoptr (GError) error = NULL;
   g_assert_true (call_media_start (call->a.media, &error));
@@ -150,6 +150,12 @@ call_start (Call *call, gboolean give_fingerprints)
   while ((!call->a.gathered || !call->b.gathered) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (call->a.gathered && call->b.gathered);
+}
+
+void
+call_start (Call *call, gboolean give_fingerprints)
+{
+  call_start_gathered (call);
   call->exchanged_at = g_get_monotonic_time ();
   /* the offer, then the answer */
   hand_over (&call->a, &call->b, give_fingerprints);
@@ -218,6 +224,31 @@ call_stop (Call *call)
 }
 
 /* ---- recordings ---- */
+
+void
+recording_assert_tone (const char *path, double freq, double skip_s)
+{
+  Recording r;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (recording_load (path, &r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (r.rate, ==, 48000);
+  const gint16 *s;
+  gsize n;
+  recording_window (&r, skip_s, &s, &n);
+  g_assert_cmpuint (n, >, r.rate / 4);
+  double rms = recording_rms (s, n);
+  double f = recording_dominant_frequency (s, n, r.rate);
+  g_test_message ("%s: %.2f s recorded, RMS %.0f, dominant %.0f Hz", path, (double) r.n / r.rate,
+                  rms, f);
+  g_assert_cmpfloat (rms, >, RECORDING_MIN_TONE_RMS);
+  g_assert_cmpfloat (fabs (f - freq), <=, 10.0);
+  /* and the whole window, not only its start: the second half too */
+  double f2 = recording_dominant_frequency (s + n / 2, n - n / 2, r.rate);
+  g_assert_cmpfloat (fabs (f2 - freq), <=, 10.0);
+  g_assert_cmpfloat (recording_rms (s + n / 2, n - n / 2), >, RECORDING_MIN_TONE_RMS);
+  recording_clear (&r);
+}
 
 static guint32
 le32 (const guint8 *p)

@@ -37,9 +37,10 @@ typedef struct
 void call_init (Call *call, double freq_a, double freq_b);
 void call_clear (Call *call);
 
-/* Starts both, waits until both gathered, hands each the other's
- * credentials, candidates and (unless @give_fingerprints is FALSE)
- * fingerprint. */
+/* Starts both and waits until both gathered (nothing handed over). */
+void call_start_gathered (Call *call);
+/* call_start_gathered(), then hands each the other's credentials,
+ * candidates and (unless @give_fingerprints is FALSE) fingerprint. */
 void call_start (Call *call, gboolean give_fingerprints);
 /* Iterates the main context until both are connected or one failed;
  * FALSE on failure. */
@@ -70,5 +71,14 @@ double recording_rms (const gint16 *samples, gsize n);
 /* The frequency with the most energy between 100 Hz and 4 kHz (Goertzel
  * at 5 Hz steps). */
 double recording_dominant_frequency (const gint16 *samples, gsize n, guint rate);
+
+/* A tone that came through: well above Opus' own noise. */
+#define RECORDING_MIN_TONE_RMS 1000.0
+/* Asserts that @path holds the tone @freq (within 10 Hz, above
+ * RECORDING_MIN_TONE_RMS) after @skip_s seconds, in the first and in the
+ * second half of what was recorded.  A quarter second is enough for the
+ * analysis; asking no more keeps the test meaningful on a loaded machine,
+ * where the jitter buffer drops packets that come too late. */
+void recording_assert_tone (const char *path, double freq, double skip_s);
 
 G_END_DECLS

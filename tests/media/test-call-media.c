@@ -16,38 +16,13 @@
 
 #define FREQ_A 440.0
 #define FREQ_B 1000.0
-/* a tone that came through: well above Opus' own noise */
-#define MIN_TONE_RMS 1000.0
 /* silence as opusdec gives it back */
 #define MAX_SILENT_RMS 50.0
 
-/* Checks that @path holds the tone @freq, in its first and its second
- * half.  A quarter second is enough for the analysis (4 Hz bins); asking
- * no more keeps the test meaningful on a loaded machine, where the jitter
- * buffer drops packets that come too late. */
 static void
 assert_hears (const char *path, double freq, double skip_s)
 {
-  Recording r;
-  g_autoptr (GError) error = NULL;
-  g_assert_true (recording_load (path, &r, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (r.rate, ==, 48000);
-  const gint16 *s;
-  gsize n;
-  recording_window (&r, skip_s, &s, &n);
-  g_assert_cmpuint (n, >, r.rate / 4);
-  double rms = recording_rms (s, n);
-  double f = recording_dominant_frequency (s, n, r.rate);
-  g_test_message ("%s: %.2f s recorded, RMS %.0f, dominant %.0f Hz", path, (double) r.n / r.rate,
-                  rms, f);
-  g_assert_cmpfloat (rms, >, MIN_TONE_RMS);
-  g_assert_cmpfloat (fabs (f - freq), <=, 10.0);
-  /* and the whole window, not only its start: the second half too */
-  double f2 = recording_dominant_frequency (s + n / 2, n - n / 2, r.rate);
-  g_assert_cmpfloat (fabs (f2 - freq), <=, 10.0);
-  g_assert_cmpfloat (recording_rms (s + n / 2, n - n / 2), >, MIN_TONE_RMS);
-  recording_clear (&r);
+  recording_assert_tone (path, freq, skip_s);
 }
 
 /* ---- what goes on the wire ---- */

@@ -1,7 +1,10 @@
 /* test-dtls-link.c: DTLS/UDP with SR links (RFC 6940 §6.6.3, §6.6.4)
  * between two peers on 127.0.0.1: mutual authentication, messages both
  * ways, retransmission under (simulated) loss, link failure detection,
- * limits.
+ * limits.  The same links in datagram mode, as an AppAttach connection
+ * carries SIP (§6.5.2, RFC 7904 §4): one message per record, no frame, no
+ * acks, no retransmission, large messages; garbage and a peer in the other
+ * mode.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -445,12 +448,14 @@ test_peer_silent (void)
 
 static void
 check_refused (ReloadCert *a_cert, ReloadKey *a_key, ReloadCert *a_root, ReloadCert *b_cert,
-               ReloadKey *b_key, ReloadCert *b_root)
+               ReloadKey *b_key, ReloadCert *b_root, ReloadDtlsLinkMode mode)
 {
   Side a, b;
   side_init (&a);
   side_init (&b);
   make_links (&a, a_cert, a_key, a_root, &b, b_cert, b_key, b_root);
+  reload_dtls_link_set_mode (a.link, mode);
+  reload_dtls_link_set_mode (b.link, mode);
   Want w = { &a, &b };
   run_until (both_down, &w);
   g_assert_false (a.up);
@@ -467,9 +472,11 @@ static void
 test_untrusted (void)
 {
   /* mallory (another CA) as client: she refuses bob's certificate */
-  check_refused (mallory_cert, mallory_key, other_ca, bob_cert, bob_key, ca);
+  check_refused (mallory_cert, mallory_key, other_ca, bob_cert, bob_key, ca,
+                 RELOAD_DTLS_LINK_FRAMED_SR);
   /* mallory as server, trusting our CA: alice refuses her */
-  check_refused (alice_cert, alice_key, ca, mallory_cert, mallory_key, ca);
+  check_refused (alice_cert, alice_key, ca, mallory_cert, mallory_key, ca,
+                 RELOAD_DTLS_LINK_FRAMED_SR);
 }
 
 static void
@@ -533,6 +540,298 @@ test_bad_socket (void)
   g_assert_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_INVALID);
 }
 
+/* ---- datagram mode (AppAttach connections, §6.5.2) ---- */
+
+static void
+make_datagram_links (Side *a, Side *b)
+{
+  side_init (a);
+  side_init (b);
+  make_links (a, alice_cert, alice_key, ca, b, bob_cert, bob_key, ca);
+  g_assert_cmpint (reload_dtls_link_get_mode (a->link), ==, RELOAD_DTLS_LINK_FRAMED_SR);
+  reload_dtls_link_set_mode (a->link, RELOAD_DTLS_LINK_DATAGRAM);
+  reload_dtls_link_set_mode (b->link, RELOAD_DTLS_LINK_DATAGRAM);
+  g_assert_cmpint (reload_dtls_link_get_mode (a->link), ==, RELOAD_DTLS_LINK_DATAGRAM);
+}
+
+/* A message of @len bytes, different for each @tag and length. */
+static GBytes *
+pattern (gsize len, guint8 tag)
+{
+  guint8 *d = g_malloc (MAX (len, 1));
+  for (gsize i = 0; i < len; i++)
+    d[i] = (guint8) (tag + i * 7 + i / 251);
+  return g_bytes_new_take (d, len);
+}
+
+static void
+send_bytes (Side *s, GBytes *m)
+{
+  g_autoptr (GError) error = NULL;
+  gsize len = 0;
+  const guint8 *d = g_bytes_get_data (m, &len);
+  g_assert_true (reload_dtls_link_send (s->link, d, len, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+got_counts (gpointer data)
+{
+  Want *w = data;
+  g_assert_false (w->a->down || w->b->down);
+  return w->a->messages->len >= w->n_a && w->b->messages->len >= w->n_b;
+}
+
+/* 10, 1500, ~6000 bytes and the largest message both ways: each arrives
+ * whole, as sent (the record is the message: no frame header), with no
+ * ack or retransmission; one queued before the handshake goes after it. */
+static void
+test_datagram_messages (void)
+{
+  Side a, b;
+  make_datagram_links (&a, &b);
+  g_assert_cmpuint (reload_dtls_link_get_max_message_size (a.link), ==,
+                    RELOAD_DTLS_LINK_DATAGRAM_MAX_MESSAGE);
+  g_autoptr (GBytes) early = pattern (10, 0xe0);
+  send_bytes (&a, early); /* before `up` */
+  g_assert_cmpuint (reload_dtls_link_get_n_queued (a.link), ==, 1);
+  Want w = { &a, &b };
+  run_until (both_settled, &w);
+  g_assert_true (a.up && b.up);
+  /* the peer's identity from its certificate, as in the framed mode */
+  g_assert_cmpuint (a.n_peer_ids, ==, 1);
+  g_assert_true (reload_node_id_equal (&a.peer_ids[0], &bob_ids[0]));
+  g_assert_cmpuint (b.n_peer_ids, ==, 2);
+  g_assert_true (reload_node_id_equal (&b.peer_ids[0], &alice_ids[0]));
+  g_assert_true (reload_node_id_equal (&b.peer_ids[1], &alice_ids[1]));
+  g_assert_cmpstr (reload_dtls_link_get_peer_identity (b.link)->user_name, ==, "alice@" OVERLAY);
+
+  gsize max = reload_dtls_link_get_max_message_size (a.link);
+  g_test_message ("largest datagram-mode message after the handshake: %" G_GSIZE_FORMAT, max);
+  g_assert_cmpuint (max, >=, RELOAD_DTLS_LINK_DATAGRAM_MAX_MESSAGE);
+  g_assert_cmpuint (max, <, RELOAD_DTLS_LINK_DATAGRAM_MTU);
+  g_assert_cmpuint (reload_dtls_link_get_max_message_size (b.link), ==, max);
+
+  const gsize sizes[] = { 10, 1500, 6000, max };
+  GBytes *sent_a[G_N_ELEMENTS (sizes)], *sent_b[G_N_ELEMENTS (sizes)];
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      sent_a[i] = pattern (sizes[i], (guint8) (0x10 + i));
+      sent_b[i] = pattern (sizes[i], (guint8) (0x80 + i));
+      send_bytes (&a, sent_a[i]);
+      send_bytes (&b, sent_b[i]);
+    }
+  w.n_a = G_N_ELEMENTS (sizes);
+  w.n_b = 1 + G_N_ELEMENTS (sizes);
+  run_until (got_counts, &w);
+  /* loopback keeps the order; nothing lost, nothing repeated */
+  g_assert_cmpuint (b.messages->len, ==, 1 + G_N_ELEMENTS (sizes));
+  g_assert_cmpuint (a.messages->len, ==, G_N_ELEMENTS (sizes));
+  g_assert_true (g_bytes_equal (b.messages->pdata[0], early));
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_assert_true (g_bytes_equal (b.messages->pdata[1 + i], sent_a[i]));
+      g_assert_true (g_bytes_equal (a.messages->pdata[i], sent_b[i]));
+      g_bytes_unref (sent_a[i]);
+      g_bytes_unref (sent_b[i]);
+    }
+
+  ReloadDtlsLinkStats sa, sb;
+  reload_dtls_link_get_stats (a.link, &sa);
+  reload_dtls_link_get_stats (b.link, &sb);
+  g_assert_cmpuint (sa.messages_sent, ==, 1 + G_N_ELEMENTS (sizes));
+  g_assert_cmpuint (sa.transmissions, ==, 1 + G_N_ELEMENTS (sizes));
+  g_assert_cmpuint (sa.retransmissions, ==, 0);
+  g_assert_cmpuint (sa.messages_acked, ==, 0);
+  g_assert_cmpuint (sa.acks_sent, ==, 0);
+  g_assert_cmpuint (sa.acks_received, ==, 0);
+  g_assert_cmpuint (sa.frames_received, ==, G_N_ELEMENTS (sizes));
+  g_assert_cmpuint (sa.bytes_received, ==, 10 + 1500 + 6000 + max);
+  g_assert_cmpuint (sb.acks_sent, ==, 0);
+  g_assert_cmpuint (sb.acks_received, ==, 0);
+  g_assert_cmpuint (sb.frames_received, ==, 1 + G_N_ELEMENTS (sizes));
+  g_assert_cmpuint (sb.bytes_received, ==, 10 + 10 + 1500 + 6000 + max);
+  g_assert_cmpuint (reload_dtls_link_get_n_in_flight (a.link), ==, 0);
+  g_assert_cmpuint (reload_dtls_link_get_n_queued (a.link), ==, 0);
+
+  /* one byte over the record: refused, the link stays up */
+  g_autofree guint8 *big = g_malloc0 (max + 1);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (reload_dtls_link_send (a.link, big, max + 1, &error));
+  g_assert_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  g_assert_true (reload_dtls_link_is_up (a.link));
+
+  /* orderly close: the peer sees close_notify, no error on either side */
+  reload_dtls_link_close (a.link);
+  g_assert_false (reload_dtls_link_send (a.link, big, 1, &error));
+  g_assert_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_CLOSED);
+  run_until (both_down, &w);
+  g_assert_no_error (a.down_error);
+  g_assert_no_error (b.down_error);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+static gboolean
+b_has_n (gpointer data)
+{
+  Want *w = data;
+  g_assert_false (w->a->down || w->b->down);
+  return w->b->messages->len >= w->n_b;
+}
+
+static gboolean
+drop_index_1 (ReloadDtlsLink *link, guint8 frame_type, guint32 sequence, gpointer user_data)
+{
+  g_assert_cmpuint (frame_type, ==, RELOAD_FRAME_DATA);
+  return sequence == 1;
+}
+
+/* A lost record stays lost (the application retransmits, RFC 3261 §17),
+ * and a silent peer does not bring the link down: no acks are awaited. */
+static void
+test_datagram_loss (void)
+{
+  Side a, b;
+  make_datagram_links (&a, &b);
+  reload_dtls_link_set_drop_hook (a.link, drop_index_1, NULL);
+  Want w = { &a, &b };
+  run_until (both_settled, &w);
+  g_assert_true (a.up && b.up);
+  send_numbered (&a, 3, "a");
+  w.n_b = 2;
+  run_until (b_has_n, &w);
+  /* one more after them: the dropped one never comes (loopback keeps
+   * the order) */
+  send_numbered (&b, 1, "b");
+  static const guint8 marker[] = "marker";
+  g_assert_true (reload_dtls_link_send (a.link, marker, sizeof marker, NULL));
+  w.n_b = 3;
+  run_until (b_has_n, &w);
+  g_assert_cmpuint (b.messages->len, ==, 3);
+  g_assert_cmpmem (g_bytes_get_data (b.messages->pdata[0], NULL),
+                   g_bytes_get_size (b.messages->pdata[0]), "a message 0", 11);
+  g_assert_cmpmem (g_bytes_get_data (b.messages->pdata[1], NULL),
+                   g_bytes_get_size (b.messages->pdata[1]), "a message 2", 11);
+  ReloadDtlsLinkStats st;
+  reload_dtls_link_get_stats (a.link, &st);
+  g_assert_cmpuint (st.transmissions, ==, 4);
+  g_assert_cmpuint (st.datagrams_dropped, ==, 1);
+  g_assert_cmpuint (st.retransmissions, ==, 0);
+  g_assert_cmpuint (reload_dtls_link_get_n_in_flight (a.link), ==, 0);
+
+  /* the peer vanishes without close_notify: the link does not notice
+   * (no acks, §6.6.3 does not apply); the application's timers do */
+  g_socket_close (b.sock, NULL);
+  g_clear_pointer (&b.link, reload_dtls_link_free);
+  g_assert_true (reload_dtls_link_send (a.link, marker, sizeof marker, NULL));
+  g_autoptr (GMainLoop) pause = g_main_loop_new (NULL, FALSE);
+  g_timeout_add_once (300, (GSourceOnceFunc) g_main_loop_quit, pause);
+  g_main_loop_run (pause);
+  g_assert_false (a.down);
+  g_assert_true (reload_dtls_link_is_up (a.link));
+  reload_dtls_link_get_stats (a.link, &st);
+  g_assert_cmpuint (st.transmissions, ==, 5);
+  g_assert_cmpuint (st.retransmissions, ==, 0);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+/* Garbage from the peer's address (not records of the session, or records
+ * claiming more than they hold) is discarded by DTLS (RFC 6347
+ * §4.1.2.7); the link stays up and the next real message arrives. */
+static void
+test_datagram_garbage (void)
+{
+  Side a, b;
+  make_datagram_links (&a, &b);
+  Want w = { &a, &b };
+  run_until (both_settled, &w);
+  g_assert_true (a.up && b.up);
+  g_autofree guint8 *junk = g_malloc (20000);
+  for (guint i = 0; i < 20000; i++)
+    junk[i] = (guint8) g_test_rand_int ();
+  /* an application-data record header (type 23, DTLS 1.2, epoch 1) with
+   * a length beyond the datagram, then the same with a length that fits
+   * but random content (a bad MAC) */
+  junk[0] = 23;
+  junk[1] = 0xfe;
+  junk[2] = 0xfd;
+  junk[3] = 0;
+  junk[4] = 1;
+  junk[11] = 0xff;
+  junk[12] = 0xff;
+  const gsize lens[] = { 1, 13, 100, 1500, 9000, 20000 };
+  for (guint i = 0; i < G_N_ELEMENTS (lens); i++)
+    g_socket_send (b.sock, (const gchar *) junk, lens[i], NULL, NULL);
+  junk[11] = (guint8) ((9000 - 13) >> 8);
+  junk[12] = (guint8) ((9000 - 13) & 0xff);
+  g_socket_send (b.sock, (const gchar *) junk, 9000, NULL, NULL);
+  static const guint8 m[] = "after the garbage";
+  g_assert_true (reload_dtls_link_send (b.link, m, sizeof m, NULL));
+  w.n_a = 1;
+  run_until (got_counts, &w);
+  g_assert_cmpuint (a.messages->len, ==, 1);
+  g_assert_cmpmem (g_bytes_get_data (a.messages->pdata[0], NULL),
+                   g_bytes_get_size (a.messages->pdata[0]), m, sizeof m);
+  g_assert_true (reload_dtls_link_is_up (a.link));
+  side_clear (&a);
+  side_clear (&b);
+}
+
+/* One end in datagram mode, the other framed (an overlay link): a record
+ * larger than the framed end's MTU, and not a frame, is read whole and
+ * refused (PROTOCOL); the framed end's fatal alert ends the datagram end
+ * with an error. */
+static void
+test_datagram_vs_framed (void)
+{
+  Side a, b;
+  side_init (&a);
+  side_init (&b);
+  make_links (&a, alice_cert, alice_key, ca, &b, bob_cert, bob_key, ca);
+  reload_dtls_link_set_mode (a.link, RELOAD_DTLS_LINK_DATAGRAM);
+  Want w = { &a, &b };
+  run_until (both_settled, &w);
+  g_assert_true (a.up && b.up);
+  g_autoptr (GBytes) big = pattern (6000, 0x33);
+  send_bytes (&a, big);
+  run_until (both_down, &w);
+  g_assert_cmpuint (b.messages->len, ==, 0);
+  g_assert_error (b.down_error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_PROTOCOL);
+  g_assert_error (a.down_error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_TLS);
+  g_test_message ("datagram end: %s; framed end: %s", a.down_error->message, b.down_error->message);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+/* The certificate check is the same as in the framed mode. */
+static void
+test_datagram_untrusted (void)
+{
+  check_refused (mallory_cert, mallory_key, other_ca, bob_cert, bob_key, ca,
+                 RELOAD_DTLS_LINK_DATAGRAM);
+  check_refused (alice_cert, alice_key, ca, mallory_cert, mallory_key, ca,
+                 RELOAD_DTLS_LINK_DATAGRAM);
+}
+
+/* Freed while up: close_notify, `down` without error at the peer. */
+static void
+test_datagram_peer_freed (void)
+{
+  Side a, b;
+  make_datagram_links (&a, &b);
+  Want w = { &a, &b };
+  run_until (both_settled, &w);
+  g_assert_true (a.up && b.up);
+  g_clear_pointer (&b.link, reload_dtls_link_free);
+  run_until (a_down, &w);
+  g_assert_no_error (a.down_error);
+  side_clear (&a);
+  side_clear (&b);
+}
+
 static ReloadNodeId
 node_id (guint8 fill_byte)
 {
@@ -585,6 +884,12 @@ main (int argc, char **argv)
   g_test_add_func ("/net/dtls-link/untrusted", test_untrusted);
   g_test_add_func ("/net/dtls-link/too-large", test_too_large);
   g_test_add_func ("/net/dtls-link/bad-socket", test_bad_socket);
+  g_test_add_func ("/net/dtls-link/datagram/messages", test_datagram_messages);
+  g_test_add_func ("/net/dtls-link/datagram/loss", test_datagram_loss);
+  g_test_add_func ("/net/dtls-link/datagram/garbage", test_datagram_garbage);
+  g_test_add_func ("/net/dtls-link/datagram/vs-framed", test_datagram_vs_framed);
+  g_test_add_func ("/net/dtls-link/datagram/untrusted", test_datagram_untrusted);
+  g_test_add_func ("/net/dtls-link/datagram/peer-freed", test_datagram_peer_freed);
   int ret = g_test_run ();
 
   g_main_loop_unref (loop);

@@ -3,11 +3,16 @@
  * its answer carry (ufrag, password, candidates as RELOAD IceCandidates),
  * run the checks, bring DTLS up on the selected pair and carry messages;
  * the same through a real TURN server (coturn) with relayed candidates
- * only; hostile or unusable remote data is refused.
+ * only; hostile or unusable remote data is refused.  The same in datagram
+ * mode, as an AppAttach makes its connection (§6.5.2): one message per
+ * DTLS record, large messages (SIP with SDP, RFC 7904 §4), directly and
+ * through TURN.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "reload-ice-link.h"
+
+#include "reload-dtls-link.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -82,12 +87,14 @@ static const ReloadIceLinkCallbacks callbacks = { on_gathered, on_up, on_message
 static const char *const loopback[] = { "127.0.0.1", NULL };
 
 static void
-side_init_turn (Side *s, gboolean controlling, ReloadCert *cert, ReloadKey *key, guint turn_port)
+side_init_mode (Side *s, gboolean controlling, ReloadCert *cert, ReloadKey *key, guint turn_port,
+                gboolean datagram)
 {
   memset (s, 0, sizeof *s);
   s->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   ReloadIceLinkConfig cfg = { 0 };
   cfg.controlling = controlling;
+  cfg.datagram = datagram;
   cfg.local_addresses = loopback;
   if (turn_port != 0)
     {
@@ -100,6 +107,12 @@ side_init_turn (Side *s, gboolean controlling, ReloadCert *cert, ReloadKey *key,
   g_autoptr (GError) error = NULL;
   s->link = reload_ice_link_new (&cfg, cert, key, ca, &callbacks, s, &error);
   g_assert_no_error (error);
+}
+
+static void
+side_init_turn (Side *s, gboolean controlling, ReloadCert *cert, ReloadKey *key, guint turn_port)
+{
+  side_init_mode (s, controlling, cert, key, turn_port, FALSE);
 }
 
 static void
@@ -205,6 +218,113 @@ test_attach_and_messages (void)
   reload_ice_link_close (a.link);
   run_until (both_down, both);
   g_assert_null (a.down_error);
+  side_clear (&a);
+  side_clear (&b);
+}
+
+/* A message of @len bytes, different for each @tag. */
+static GBytes *
+pattern (gsize len, guint8 tag)
+{
+  guint8 *d = g_malloc (MAX (len, 1));
+  for (gsize i = 0; i < len; i++)
+    d[i] = (guint8) (tag + i * 31 + (i >> 9));
+  return g_bytes_new_take (d, len);
+}
+
+typedef struct
+{
+  Side *s;
+  guint n;
+} WantN;
+
+static gboolean
+has_n (gpointer data)
+{
+  WantN *w = data;
+  return w->s->messages->len >= w->n;
+}
+
+/* Up in datagram mode (both sides gathered, Attach-like exchange done
+ * by the caller): 10, 1500, ~6000 bytes and the largest message both ways,
+ * each whole; too large fails; close ends both without error. */
+static void
+datagram_exchange (Side *a, Side *b)
+{
+  Side *both[2] = { a, b };
+  run_until (both_up, both);
+  g_assert_cmpmem (a->peer.id, 16, bob_id.id, 16);
+  g_assert_cmpmem (b->peer.id, 16, alice_id.id, 16);
+  gsize max = reload_ice_link_get_max_message_size (a->link);
+  g_assert_cmpuint (max, >=, RELOAD_DTLS_LINK_DATAGRAM_MAX_MESSAGE);
+  g_assert_cmpuint (max, <, RELOAD_DTLS_LINK_DATAGRAM_MTU);
+  const gsize sizes[] = { 10, 1500, 6000, max };
+  GBytes *to_b[G_N_ELEMENTS (sizes)], *to_a[G_N_ELEMENTS (sizes)];
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      to_b[i] = pattern (sizes[i], (guint8) (0x20 + i));
+      to_a[i] = pattern (sizes[i], (guint8) (0xa0 + i));
+      g_autoptr (GError) error = NULL;
+      g_assert_true (
+          reload_ice_link_send (a->link, g_bytes_get_data (to_b[i], NULL), sizes[i], &error));
+      g_assert_no_error (error);
+      g_assert_true (
+          reload_ice_link_send (b->link, g_bytes_get_data (to_a[i], NULL), sizes[i], &error));
+      g_assert_no_error (error);
+    }
+  WantN wa = { a, G_N_ELEMENTS (sizes) }, wb = { b, G_N_ELEMENTS (sizes) };
+  run_until (has_n, &wa);
+  run_until (has_n, &wb);
+  /* nothing lost on the loopback; compared as a set (no ordering) */
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      gboolean in_a = FALSE, in_b = FALSE;
+      for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+        {
+          in_b |= g_bytes_equal (b->messages->pdata[k], to_b[i]);
+          in_a |= g_bytes_equal (a->messages->pdata[k], to_a[i]);
+        }
+      g_assert_true (in_a && in_b);
+      g_bytes_unref (to_b[i]);
+      g_bytes_unref (to_a[i]);
+    }
+  g_autofree guint8 *big = g_malloc0 (max + 1);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (reload_ice_link_send (a->link, big, max + 1, &error));
+  g_assert_error (error, RELOAD_DTLS_LINK_ERROR, RELOAD_DTLS_LINK_ERROR_TOO_LARGE);
+  g_assert_true (reload_ice_link_is_up (a->link));
+  reload_ice_link_close (a->link);
+  run_until (both_down, both);
+  g_assert_null (a->down_error);
+  g_assert_null (b->down_error);
+}
+
+static void
+test_datagram (void)
+{
+  Side a, b;
+  side_init_mode (&a, TRUE, alice_cert, alice_key, 0, TRUE);
+  side_init_mode (&b, FALSE, bob_cert, bob_key, 0, TRUE);
+  g_assert_cmpuint (reload_ice_link_get_max_message_size (a.link), ==,
+                    RELOAD_DTLS_LINK_DATAGRAM_MAX_MESSAGE);
+  ReloadIpAddressPort la, ra;
+  g_assert_false (reload_ice_link_get_selected_addresses (a.link, &la, &ra));
+  Side *both[2] = { &a, &b };
+  run_until (both_gathered, both);
+  attach (&a, &b); /* the AppAttach request */
+  attach (&b, &a); /* its answer */
+  run_until (both_up, both);
+  /* the selected pair: each end's remote address is the other's local */
+  ReloadIpAddressPort lb, rb;
+  g_assert_true (reload_ice_link_get_selected_addresses (a.link, &la, &ra));
+  g_assert_true (reload_ice_link_get_selected_addresses (b.link, &lb, NULL));
+  g_assert_true (reload_ice_link_get_selected_addresses (b.link, NULL, &rb));
+  g_assert_cmpuint (ra.type, ==, RELOAD_ADDRESS_IPV4);
+  g_assert_cmpmem (ra.addr, 4, "\x7f\0\0\x01", 4);
+  g_assert_cmpuint (ra.port, !=, 0);
+  g_assert_cmpuint (ra.port, ==, lb.port);
+  g_assert_cmpuint (la.port, ==, rb.port);
+  datagram_exchange (&a, &b);
   side_clear (&a);
   side_clear (&b);
 }
@@ -340,6 +460,36 @@ test_turn_relay (void)
   g_rmdir (dir);
 }
 
+/* Datagram mode through TURN: large messages relayed whole. */
+static void
+test_turn_datagram (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("chorus-turn-XXXXXX", NULL);
+  Turn turn;
+  turn_start (&turn, dir);
+  Side a, b;
+  side_init_mode (&a, TRUE, alice_cert, alice_key, turn.port, TRUE);
+  side_init_mode (&b, FALSE, bob_cert, bob_key, turn.port, TRUE);
+  Side *both[2] = { &a, &b };
+  run_until (both_gathered, both);
+  attach_typed (&a, &b, RELOAD_CAND_RELAY);
+  attach_typed (&b, &a, RELOAD_CAND_RELAY);
+  run_until (both_up, both);
+  guint8 lt, rt;
+  g_assert_true (reload_ice_link_get_selected_types (a.link, &lt, &rt));
+  g_assert_cmpuint (lt, ==, RELOAD_CAND_RELAY);
+  g_assert_cmpuint (rt, ==, RELOAD_CAND_RELAY);
+  datagram_exchange (&a, &b);
+  side_clear (&a);
+  side_clear (&b);
+  turn_stop (&turn);
+  g_autofree char *f1 = g_build_filename (dir, "turndb", NULL);
+  g_autofree char *f2 = g_build_filename (dir, "turn.pid", NULL);
+  g_unlink (f1);
+  g_unlink (f2);
+  g_rmdir (dir);
+}
+
 static ReloadCert *
 issue (ReloadKey **key, const char *user, ReloadNodeId *id, guint8 fill)
 {
@@ -365,6 +515,8 @@ main (int argc, char **argv)
   g_test_add_func ("/net/ice-link/attach-and-messages", test_attach_and_messages);
   g_test_add_func ("/net/ice-link/bad-remote", test_bad_remote);
   g_test_add_func ("/net/ice-link/turn-relay", test_turn_relay);
+  g_test_add_func ("/net/ice-link/datagram", test_datagram);
+  g_test_add_func ("/net/ice-link/turn-datagram", test_turn_datagram);
   int r = g_test_run ();
   reload_cert_unref (alice_cert);
   reload_cert_unref (bob_cert);

@@ -1,0 +1,200 @@
+/* chorus-peer-phone.c: ChorusPeer's calls (chorus-peer.h), run by the
+ * phone (chorus-phone.h) in the peer's thread.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "chorus-peer"
+
+#include "chorus-peer-private.h"
+
+void
+chorus_peer_phone_settings_clear (ChorusPeerPhoneSettings *settings)
+{
+  g_clear_pointer (&settings->aor, g_free);
+  g_clear_pointer (&settings->play, g_free);
+  g_clear_pointer (&settings->record, g_free);
+  settings->enabled = FALSE;
+}
+
+gboolean
+chorus_peer_set_phone (ChorusPeer *peer, const char *aor, gboolean auto_answer, const char *play,
+                       const char *record, GError **error)
+{
+  g_return_val_if_fail (CHORUS_IS_PEER (peer), FALSE);
+  if (play != NULL && g_str_has_prefix (play, "tone:"))
+    {
+      char *end = NULL;
+      double hz = g_ascii_strtod (play + 5, &end);
+      if (end == play + 5 || *end != '\0' || !(hz >= 20 && hz <= 20000))
+        {
+          g_set_error (error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID,
+                       "--play tone:HZ takes a frequency from 20 to 20000 Hz, not “%s”", play);
+          return FALSE;
+        }
+    }
+  else if (play != NULL && !g_file_test (play, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID,
+                   "--play: no file “%s” (or tone:HZ)", play);
+      return FALSE;
+    }
+  ChorusPeerPhoneSettings *s = chorus_peer_get_phone_settings (peer);
+  chorus_peer_phone_settings_clear (s);
+  s->enabled = TRUE;
+  s->aor = g_strdup (aor);
+  s->auto_answer = auto_answer;
+  s->play = g_strdup (play);
+  s->record = g_strdup (record);
+  /* a headless peer playing a file or a tone has no echo to cancel */
+  s->echo_cancel = play == NULL && record == NULL;
+  return TRUE;
+}
+
+static gboolean
+need_phone (ChorusPhone *phone, GTask *task)
+{
+  if (phone != NULL)
+    return TRUE;
+  g_task_return_new_error (task, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID,
+                           "this peer has no AOR: it makes no calls (chorus-peer run --aor)");
+  return FALSE;
+}
+
+/* -- call -- */
+
+typedef struct
+{
+  char *target;
+  guint duration_s;
+} CallArgs;
+
+static void
+call_args_free (CallArgs *a)
+{
+  g_free (a->target);
+  g_free (a);
+}
+
+static void
+call_ended (JsonNode *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  g_task_return_pointer (task, result, (GDestroyNotify) json_node_unref);
+  g_object_unref (task);
+}
+
+static void
+call_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone, GTask *task)
+{
+  if (!need_phone (phone, task))
+    return;
+  CallArgs *a = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_object_ref (task);
+  if (chorus_phone_call (phone, a->target, a->duration_s * 1000, call_ended, task, &error) == 0)
+    {
+      g_task_return_new_error (task, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID, "%s",
+                               error->message);
+      g_error_free (error);
+      g_object_unref (task);
+    }
+}
+
+void
+chorus_peer_call_async (ChorusPeer *peer, const char *target, guint duration_s,
+                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (peer) && target != NULL);
+  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chorus_peer_call_async);
+  CallArgs *a = g_new0 (CallArgs, 1);
+  a->target = g_strdup (target);
+  a->duration_s = duration_s;
+  g_task_set_task_data (task, a, (GDestroyNotify) call_args_free);
+  chorus_peer_run_in_thread (peer, task, call_in_thread);
+}
+
+/* -- hangup, answer, decline, hold, resume -- */
+
+typedef struct
+{
+  char *action;
+  guint id;
+} ActionArgs;
+
+static void
+action_args_free (ActionArgs *a)
+{
+  g_free (a->action);
+  g_free (a);
+}
+
+static void
+action_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone, GTask *task)
+{
+  if (!need_phone (phone, task))
+    return;
+  ActionArgs *a = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+  if (g_str_equal (a->action, "hangup"))
+    {
+      ok = chorus_phone_hangup (phone, a->id);
+      if (!ok)
+        g_set_error (&error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID, "no call to hang up");
+    }
+  else if (g_str_equal (a->action, "answer"))
+    ok = chorus_phone_answer (phone, a->id, &error);
+  else if (g_str_equal (a->action, "decline"))
+    ok = chorus_phone_reject (phone, a->id, 603, &error); /* RFC 3261 §21.6.2 */
+  else if (g_str_equal (a->action, "hold") || g_str_equal (a->action, "resume"))
+    ok = chorus_phone_hold (phone, a->id, g_str_equal (a->action, "hold"), &error);
+  else
+    {
+      ok = FALSE;
+      g_set_error (&error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID, "no action “%s”",
+                   a->action);
+    }
+  if (!ok)
+    {
+      g_task_return_new_error (task, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID, "%s",
+                               error->message);
+      return;
+    }
+  g_task_return_pointer (task, chorus_phone_calls_json (phone), (GDestroyNotify) json_node_unref);
+}
+
+void
+chorus_peer_call_action_async (ChorusPeer *peer, const char *action, guint id,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (peer) && action != NULL);
+  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chorus_peer_call_action_async);
+  ActionArgs *a = g_new0 (ActionArgs, 1);
+  a->action = g_strdup (action);
+  a->id = id;
+  g_task_set_task_data (task, a, (GDestroyNotify) action_args_free);
+  chorus_peer_run_in_thread (peer, task, action_in_thread);
+}
+
+/* -- calls -- */
+
+static void
+calls_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone, GTask *task)
+{
+  if (!need_phone (phone, task))
+    return;
+  g_task_return_pointer (task, chorus_phone_calls_json (phone), (GDestroyNotify) json_node_unref);
+}
+
+void
+chorus_peer_calls_async (ChorusPeer *peer, GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (peer));
+  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chorus_peer_calls_async);
+  chorus_peer_run_in_thread (peer, task, calls_in_thread);
+}

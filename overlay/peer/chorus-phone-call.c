@@ -1,0 +1,814 @@
+/* chorus-phone-call.c: one call of the phone (see chorus-phone.h): the
+ * lookup of the AOR, the AppAttach connections to its devices, the media,
+ * and the state the `calls` list shows.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "chorus-phone"
+
+#include "chorus-phone-private.h"
+
+#include "call-media-sdp.h"
+#include "reload-datastore.h"
+#include "reload-storage.h"
+
+#include <math.h>
+#include <string.h>
+
+static gint64
+now_ms (void)
+{
+  return g_get_monotonic_time () / 1000;
+}
+
+/* ---------------------------------------------------------------- the list */
+
+PhoneCall *
+phone_call_new (ChorusPhone *phone, gboolean outgoing, const char *remote)
+{
+  PhoneCall *call = g_new0 (PhoneCall, 1);
+  call->phone = phone;
+  call->id = phone->next_call_id++;
+  call->outgoing = outgoing;
+  call->remote = g_strdup (remote);
+  call->state = outgoing ? CALL_DIALING : CALL_RINGING;
+  call->dial_us = g_get_monotonic_time ();
+  call->pending_conns = g_array_new (FALSE, FALSE, sizeof (guint64));
+  call->up_conns = g_array_new (FALSE, FALSE, sizeof (guint64));
+  call_media_stats_init (&call->stats);
+  phone->calls = g_list_prepend (phone->calls, call);
+  return call;
+}
+
+PhoneCall *
+phone_call_find (ChorusPhone *phone, guint id)
+{
+  for (GList *l = phone->calls; l; l = l->next)
+    if (((PhoneCall *) l->data)->id == id)
+      return l->data;
+  return NULL;
+}
+
+PhoneCall *
+phone_call_find_ua (ChorusPhone *phone, guint ua_call)
+{
+  for (GList *l = phone->calls; l; l = l->next)
+    {
+      PhoneCall *call = l->data;
+      if (call->ua_call == ua_call && call->state != CALL_ENDED)
+        return call;
+    }
+  return NULL;
+}
+
+static void
+clear_source (GSource **src)
+{
+  if (*src == NULL)
+    return;
+  g_source_destroy (*src);
+  g_clear_pointer (src, g_source_unref);
+}
+
+static void
+drop_media (PhoneCall *call)
+{
+  if (call->media == NULL)
+    return;
+  CallMediaStats stats;
+  if (call_media_get_stats (call->media, &stats))
+    {
+      call->stats = stats;
+      call->have_stats = TRUE;
+    }
+  g_signal_handlers_disconnect_by_data (call->media, call);
+  call_media_stop (call->media);
+  g_clear_object (&call->media);
+}
+
+void
+phone_call_free (PhoneCall *call)
+{
+  drop_media (call);
+  clear_source (&call->fork_timer);
+  clear_source (&call->duration_timer);
+  clear_source (&call->closed_timer);
+  g_clear_pointer (&call->lookup, chorus_sip_lookup_free);
+  g_array_unref (call->pending_conns);
+  g_array_unref (call->up_conns);
+  g_free (call->remote);
+  g_free (call->reason);
+  g_free (call->codec);
+  g_free (call);
+}
+
+static const char *
+state_name (PhoneCallState state)
+{
+  switch (state)
+    {
+    case CALL_DIALING:
+      return "dialing";
+    case CALL_RINGING:
+      return "ringing";
+    case CALL_ACTIVE:
+      return "active";
+    case CALL_ENDED:
+    default:
+      return "ended";
+    }
+}
+
+static void
+add_double_or_null (JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name (b, name);
+  if (isnan (v))
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, round (v * 10) / 10);
+}
+
+JsonNode *
+phone_call_json (PhoneCall *call)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_int_value (b, call->id);
+  json_builder_set_member_name (b, "direction");
+  json_builder_add_string_value (b, call->outgoing ? "outgoing" : "incoming");
+  json_builder_set_member_name (b, "remote");
+  json_builder_add_string_value (b, call->remote);
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, state_name (call->state));
+  json_builder_set_member_name (b, "on_hold");
+  json_builder_add_boolean_value (b, call->on_hold);
+  json_builder_set_member_name (b, "codec");
+  if (call->codec != NULL)
+    json_builder_add_string_value (b, call->codec);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "setup_ms");
+  if (call->answered_us > 0)
+    json_builder_add_int_value (b, (call->answered_us - call->dial_us) / 1000);
+  else
+    json_builder_add_null_value (b);
+  add_double_or_null (b, "rtt_ms", call->have_stats ? call->stats.rtt_ms : NAN);
+  add_double_or_null (b, "jitter_ms", call->have_stats ? call->stats.jitter_ms : NAN);
+  /* the fraction of the peer's packets lost on the way here (RFC 3550
+   * §6.4.1), over the last report interval */
+  add_double_or_null (b, "loss", call->have_stats ? call->stats.fraction_lost : NAN);
+  json_builder_set_member_name (b, "packets_received");
+  json_builder_add_int_value (b, call->have_stats ? (gint64) call->stats.packets_received : 0);
+  json_builder_set_member_name (b, "duration_s");
+  if (call->answered_us > 0)
+    {
+      gint64 end = call->ended_us > 0 ? call->ended_us : g_get_monotonic_time ();
+      json_builder_add_double_value (b, (double) ((end - call->answered_us) / 100000) / 10);
+    }
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "status");
+  if (call->status != 0)
+    json_builder_add_int_value (b, call->status);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "reason");
+  if (call->reason != NULL)
+    json_builder_add_string_value (b, call->reason);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* ---------------------------------------------------------------- the end */
+
+static void
+release_conns (PhoneCall *call)
+{
+  ChorusPhone *phone = call->phone;
+  for (guint i = 0; i < call->pending_conns->len; i++)
+    phone_conn_release (phone, g_array_index (call->pending_conns, guint64, i), FALSE);
+  g_array_set_size (call->pending_conns, 0);
+  /* the last transactions (BYE, ACK, CANCEL) end on them */
+  for (guint i = 0; i < call->up_conns->len; i++)
+    phone_conn_release (phone, g_array_index (call->up_conns, guint64, i), TRUE);
+  g_array_set_size (call->up_conns, 0);
+}
+
+static void
+trim_ended (ChorusPhone *phone)
+{
+  guint ended = 0;
+  for (GList *l = phone->calls; l;)
+    {
+      GList *next = l->next;
+      PhoneCall *call = l->data;
+      if (call->state == CALL_ENDED && ++ended > CHORUS_PHONE_MAX_ENDED)
+        {
+          phone->calls = g_list_delete_link (phone->calls, l);
+          phone_call_free (call);
+        }
+      l = next;
+    }
+}
+
+void
+phone_call_ended (PhoneCall *call, int status, const char *reason)
+{
+  if (call->state == CALL_ENDED)
+    return;
+  gboolean was_answered = call->answered_us > 0;
+  if (call->forced_reason != NULL)
+    {
+      status = call->forced_status;
+      reason = call->forced_reason;
+    }
+  call->state = CALL_ENDED;
+  call->ended_us = g_get_monotonic_time ();
+  call->status = status;
+  g_free (call->reason);
+  call->reason = g_strdup (reason);
+  drop_media (call);
+  clear_source (&call->fork_timer);
+  clear_source (&call->duration_timer);
+  clear_source (&call->closed_timer);
+  release_conns (call);
+  g_message ("call %u %s %s ended: %d %s", call->id, call->outgoing ? "to" : "from", call->remote,
+             status, reason);
+  if (call->done != NULL)
+    {
+      ChorusPhoneCallDone done = g_steal_pointer (&call->done);
+      g_autoptr (JsonNode) node = phone_call_json (call);
+      JsonObject *o = json_node_get_object (node);
+      json_object_set_int_member (o, "call", call->id);
+      json_object_set_boolean_member (o, "answered", was_answered);
+      done (g_steal_pointer (&node), call->done_data);
+    }
+  trim_ended (call->phone);
+}
+
+static const char *
+end_reason_name (ChorusSipEndReason reason)
+{
+  switch (reason)
+    {
+    case CHORUS_SIP_END_LOCAL_HANGUP:
+      return "local_hangup";
+    case CHORUS_SIP_END_REMOTE_HANGUP:
+      return "remote_hangup";
+    case CHORUS_SIP_END_REJECTED:
+      return "rejected";
+    case CHORUS_SIP_END_DECLINED_LOCALLY:
+      return "declined";
+    case CHORUS_SIP_END_CANCELLED:
+      return "cancelled";
+    case CHORUS_SIP_END_ANSWERED_ELSEWHERE:
+      return "answered_elsewhere";
+    case CHORUS_SIP_END_TIMEOUT:
+      return "timeout";
+    case CHORUS_SIP_END_TRANSPORT:
+      return "transport";
+    case CHORUS_SIP_END_MEDIA:
+      return "media";
+    case CHORUS_SIP_END_NONE:
+    default:
+      return "unknown";
+    }
+}
+
+/* Ends the call from this side because of a failure of ours (media,
+ * no device): BYE or CANCEL through the UA when it knows the call. */
+static void
+fail_call (PhoneCall *call, int status, const char *reason)
+{
+  ChorusPhone *phone = call->phone;
+  g_message ("call %u with %s: %s", call->id, call->remote, reason);
+  /* the UA reports the hangup as local: the reason is ours */
+  call->forced_status = status;
+  call->forced_reason = reason;
+  if (call->ua_call != 0)
+    {
+      chorus_sip_ua_hangup (phone->ua, call->ua_call, now_ms (), NULL);
+      phone_ua_poke (phone);
+    }
+  phone_call_ended (call, status, reason);
+}
+
+/* ---------------------------------------------------------------- media */
+
+static char *
+source_description (const char *play)
+{
+  if (play == NULL)
+    return NULL;
+  if (g_str_has_prefix (play, "tone:"))
+    {
+      double hz = g_ascii_strtod (play + 5, NULL);
+      /* 20 ms buffers, as a sound card gives them */
+      return g_strdup_printf ("audiotestsrc wave=sine freq=%g volume=0.5 is-live=true "
+                              "samplesperbuffer=960 ! capsfilter caps=audio/x-raw,rate=48000",
+                              hz);
+    }
+  g_autofree char *quoted = g_strescape (play, NULL);
+  /* a file plays at the pace of the clock, as a microphone would */
+  return g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! audioconvert ! audioresample ! "
+                          "identity sync=true",
+                          quoted);
+}
+
+static void answer_if_ready (PhoneCall *call);
+static void try_invite (PhoneCall *call);
+
+static void
+media_gathered (CallMedia *media, gpointer data)
+{
+  PhoneCall *call = data;
+  call->media_gathered = TRUE;
+  if (call->outgoing)
+    try_invite (call);
+  else
+    answer_if_ready (call);
+}
+
+static void
+media_connected (CallMedia *media, gpointer data)
+{
+  PhoneCall *call = data;
+  g_message ("call %u with %s: media connected (%s)", call->id, call->remote,
+             call->codec ? call->codec : "?");
+}
+
+static gboolean
+bye_not_seen (gpointer data)
+{
+  PhoneCall *call = data;
+  g_clear_pointer (&call->closed_timer, g_source_unref);
+  fail_call (call, 200, "media_closed");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+media_failed (CallMedia *media, const GError *error, gpointer data)
+{
+  PhoneCall *call = data;
+  if (g_error_matches (error, CALL_MEDIA_ERROR, CALL_MEDIA_ERROR_CLOSED))
+    {
+      /* the other side hung up: its BYE is on its way on the SIP
+       * connection, which races the close_notify on the media path */
+      g_debug ("call %u with %s: the peer closed the media", call->id, call->remote);
+      drop_media (call);
+      if (call->closed_timer == NULL)
+        {
+          call->closed_timer = g_timeout_source_new (CHORUS_PHONE_BYE_GRACE_MS);
+          g_source_set_callback (call->closed_timer, bye_not_seen, call, NULL);
+          g_source_attach (call->closed_timer, g_main_context_get_thread_default ());
+        }
+      return;
+    }
+  g_message ("call %u with %s: media failed: %s", call->id, call->remote, error->message);
+  fail_call (call, 500, "media");
+}
+
+static void
+media_stats (CallMedia *media, const CallMediaStats *stats, gpointer data)
+{
+  PhoneCall *call = data;
+  gint64 now = g_get_monotonic_time ();
+  if (!call->have_stats || stats->packets_received > call->stats.packets_received
+      || call->last_rx_us == 0)
+    call->last_rx_us = now;
+  call->stats = *stats;
+  call->have_stats = TRUE;
+  /* The other side should be sending (RFC 3264 §6.1: our sendrecv or
+   * recvonly) and nothing came for CHORUS_PHONE_MEDIA_TIMEOUT_MS: it is
+   * gone (a crash, a network that went away), and neither its BYE nor
+   * ICE consent expiry (RFC 7675: 30 s) will come sooner.  Ends the call
+   * with a reason rather than leaving it up in silence. */
+  const ChorusSdpSession *local =
+      call->ua_call ? chorus_sip_ua_call_local_sdp (call->phone->ua, call->ua_call) : NULL;
+  gboolean expecting =
+      call->state == CALL_ACTIVE && local != NULL
+      && (local->direction == CHORUS_SDP_SENDRECV || local->direction == CHORUS_SDP_RECVONLY);
+  if (!expecting)
+    call->last_rx_us = now;
+  else if (now - call->last_rx_us > (gint64) CHORUS_PHONE_MEDIA_TIMEOUT_MS * 1000)
+    fail_call (call, 408, "media_timeout");
+}
+
+static gboolean
+make_media (PhoneCall *call, gboolean offerer)
+{
+  ChorusPhone *phone = call->phone;
+  gboolean controlling;
+  CallMediaDtlsRole role;
+  call_media_sdp_roles (offerer, &controlling, &role);
+  call->media = call_media_new (controlling, role);
+  if (phone->media_address != NULL)
+    {
+      const char *local[] = { phone->media_address, NULL };
+      g_object_set (call->media, "local-addresses", local, NULL);
+    }
+  g_autofree char *source = source_description (phone->play);
+  g_autofree char *quoted = phone->record ? g_strescape (phone->record, NULL) : NULL;
+  g_autofree char *sink =
+      quoted ? g_strdup_printf ("wavenc ! filesink location=\"%s\"", quoted) : NULL;
+  g_object_set (call->media, "source", source, "sink", sink, "echo-cancel", phone->echo_cancel,
+                NULL);
+  g_signal_connect (call->media, "gathered", G_CALLBACK (media_gathered), call);
+  g_signal_connect (call->media, "connected", G_CALLBACK (media_connected), call);
+  g_signal_connect (call->media, "failed", G_CALLBACK (media_failed), call);
+  g_signal_connect (call->media, "stats", G_CALLBACK (media_stats), call);
+  g_autoptr (GError) error = NULL;
+  if (!call_media_start (call->media, &error))
+    {
+      g_message ("call %u: media: %s", call->id, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The description pair of the call is settled (answered, or a re-INVITE
+ * done): the media takes the remote ICE, fingerprint, codec and
+ * direction. */
+static gboolean
+configure_media (PhoneCall *call, const ChorusSdpSession *local, const ChorusSdpSession *remote,
+                 gboolean we_offered, GError **error)
+{
+  if (call->media == NULL || local == NULL || remote == NULL)
+    return TRUE;
+  if (!call_media_sdp_apply (call->media, local, remote, we_offered, error))
+    return FALSE;
+  call->media_configured = TRUE;
+  const ChorusSdpCodec *codec = chorus_sdp_selected_codec (we_offered ? remote : local);
+  if (codec != NULL)
+    {
+      g_free (call->codec);
+      call->codec = g_strdup (codec->name);
+    }
+  /* on hold either way (RFC 3264 §8.4): this side holds (sendonly,
+   * inactive) or is held (recvonly) */
+  call->on_hold = local->direction != CHORUS_SDP_SENDRECV;
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------- incoming */
+
+static void
+answer_if_ready (PhoneCall *call)
+{
+  ChorusPhone *phone = call->phone;
+  if (!call->answer_wanted || !call->media_gathered || call->state != CALL_RINGING)
+    return;
+  call->answer_wanted = FALSE;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChorusSdpSession) local = call_media_sdp_local (call->media, NULL, &error);
+  if (local == NULL || !chorus_sip_ua_answer (phone->ua, call->ua_call, local, now_ms (), &error))
+    {
+      g_message ("call %u: cannot answer: %s", call->id, error->message);
+      chorus_sip_ua_reject (phone->ua, call->ua_call, 500, now_ms (), NULL);
+    }
+  phone_ua_poke (phone);
+}
+
+static gboolean
+busy (ChorusPhone *phone)
+{
+  for (GList *l = phone->calls; l; l = l->next)
+    if (((PhoneCall *) l->data)->state != CALL_ENDED)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+incoming_call (ChorusPhone *phone, const ChorusSipEvent *e)
+{
+  gint64 now = now_ms ();
+  if (phone->signed_out)
+    {
+      chorus_sip_ua_reject (phone->ua, e->call, 480, now, NULL);
+      return;
+    }
+  /* one call at a time: a second rings as busy (RFC 3261 §21.4.24) */
+  if (busy (phone))
+    {
+      g_message ("call from %s: busy", e->from);
+      chorus_sip_ua_reject (phone->ua, e->call, 486, now, NULL);
+      return;
+    }
+  g_autofree char *from = chorus_sip_aor_normalize (e->from, NULL, NULL, NULL);
+  PhoneCall *call = phone_call_new (phone, FALSE, from ? from : e->from);
+  call->ua_call = e->call;
+  if (g_hash_table_contains (phone->conns, &e->conn))
+    g_array_append_val (call->up_conns, e->conn);
+  g_message ("call %u from %s: ringing", call->id, call->remote);
+  if (!make_media (call, FALSE))
+    {
+      chorus_sip_ua_reject (phone->ua, e->call, 500, now, NULL);
+      return;
+    }
+  chorus_sip_ua_ring (phone->ua, e->call, 180, now, NULL);
+  call->answer_wanted = phone->auto_answer;
+  answer_if_ready (call);
+}
+
+/* ---------------------------------------------------------------- outgoing */
+
+static void fetch_next (PhoneCall *call);
+
+static void
+no_device (PhoneCall *call, int status, const char *reason)
+{
+  phone_call_ended (call, status, reason);
+}
+
+static void
+fetched (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, const GError *error)
+{
+  PhoneRequest *ref = user_data;
+  guint id = ref->call;
+  g_autofree char *aor = g_strdup (ref->aor);
+  ChorusPhone *phone = phone_request_take (ref);
+  PhoneCall *call = phone ? phone_call_find (phone, id) : NULL;
+  if (call == NULL || call->state == CALL_ENDED || call->lookup == NULL)
+    return;
+  const ReloadStoredData *values = NULL;
+  guint n = 0;
+  if (answer != NULL && answer->message_code == RELOAD_FETCH_ANS)
+    {
+      const ReloadFetchAns *f = answer->body;
+      for (guint i = 0; i < f->n_kind_responses; i++)
+        if (f->kind_responses[i].kind == RELOAD_KIND_SIP_REGISTRATION)
+          {
+            values = f->kind_responses[i].values;
+            n = f->kind_responses[i].n_values;
+          }
+    }
+  else if (answer == NULL)
+    {
+      /* no answer from the overlay at all (§6.2.1): not "not registered" */
+      g_message ("call %u: looking %s up failed: %s", call->id, aor,
+                 error ? error->message : "no answer");
+      no_device (call, 408, "lookup_failed");
+      return;
+    }
+  /* Error_Not_Found and an empty dictionary are both "nobody there" */
+  chorus_sip_lookup_add_values (call->lookup, aor, values, n, reload_peer_shell_now (),
+                                reload_storage_options (reload_node_storage (node)));
+  fetch_next (call);
+}
+
+static void
+connect_targets (PhoneCall *call)
+{
+  ChorusPhone *phone = call->phone;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *targets = chorus_sip_lookup_targets (call->lookup, &error);
+  if (targets == NULL || targets->len == 0)
+    {
+      gboolean loop = g_error_matches (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_LOOP);
+      g_message ("call %u: %s: %s", call->id, call->remote,
+                 error ? error->message : "not registered");
+      /* RFC 3261 §21.4.4 404 Not Found; a forwarding loop is what a proxy
+       * answers 482 (§21.4.20) */
+      no_device (call, loop ? 482 : 404, loop ? "loop" : "not_registered");
+      return;
+    }
+  for (guint i = 0; i < targets->len; i++)
+    {
+      ChorusSipTarget *t = g_ptr_array_index (targets, i);
+      if (reload_node_id_equal (&t->node_id, &phone->node_id))
+        continue; /* this device: a call to oneself's other devices only */
+      g_autoptr (GError) conn_error = NULL;
+      guint64 conn = reload_peer_shell_app_connect (phone->shell, t->route->destinations,
+                                                    t->route->n_destinations,
+                                                    CHORUS_PHONE_APPLICATION, &conn_error);
+      if (conn == 0)
+        {
+          g_message ("call %u: AppAttach: %s", call->id, conn_error->message);
+          continue;
+        }
+      phone_conn_add (phone, conn, call->id);
+      g_array_append_val (call->pending_conns, conn);
+    }
+  g_clear_pointer (&call->lookup, chorus_sip_lookup_free);
+  if (call->pending_conns->len == 0)
+    no_device (call, 480, "unreachable");
+}
+
+static void
+fetch_next (PhoneCall *call)
+{
+  ChorusPhone *phone = call->phone;
+  const char *aor = chorus_sip_lookup_next_fetch (call->lookup);
+  if (aor == NULL)
+    {
+      connect_targets (call);
+      return;
+    }
+  ReloadNode *node = reload_peer_shell_get_node (phone->shell);
+  guint8 rid[16];
+  if (node == NULL || !reload_node_is_joined (node) || !chorus_sip_aor_resource_id (aor, rid, NULL))
+    {
+      no_device (call, 503, "not_joined");
+      return;
+    }
+  ReloadDestination d = { 0 };
+  d.type = RELOAD_DESTINATION_RESOURCE;
+  d.resource_id = (RwBytes){ rid, 16 };
+  /* RFC 7904 §4: the whole dictionary (a wildcard: no keys, RFC 6940
+   * §7.4.2.1) */
+  ReloadStoredDataSpecifier spec = { 0 };
+  spec.kind = RELOAD_KIND_SIP_REGISTRATION;
+  ReloadFetchReq f = { 0 };
+  f.resource = d.resource_id;
+  f.specifiers = &spec;
+  f.n_specifiers = 1;
+  PhoneRequest *ref = phone_request_new (phone, call->id);
+  ref->aor = g_strdup (aor);
+  reload_node_request (node, &d, RELOAD_FETCH_REQ, &f, fetched, ref, reload_peer_shell_now ());
+  reload_peer_shell_poke (phone->shell);
+}
+
+void
+phone_call_start_outgoing (PhoneCall *call)
+{
+  g_autoptr (GError) error = NULL;
+  g_message ("call %u to %s: dialing", call->id, call->remote);
+  if (!make_media (call, TRUE))
+    {
+      phone_call_ended (call, 500, "media");
+      return;
+    }
+  call->lookup = chorus_sip_lookup_new (call->remote, 0, &error);
+  if (call->lookup == NULL)
+    {
+      phone_call_ended (call, 400, "invalid_target");
+      return;
+    }
+  fetch_next (call);
+}
+
+static gboolean
+fork_grace_over (gpointer data)
+{
+  PhoneCall *call = data;
+  g_clear_pointer (&call->fork_timer, g_source_unref);
+  /* the devices not connected by now are left out */
+  for (guint i = 0; i < call->pending_conns->len; i++)
+    phone_conn_release (call->phone, g_array_index (call->pending_conns, guint64, i), FALSE);
+  g_array_set_size (call->pending_conns, 0);
+  try_invite (call);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+hang_up_after_duration (gpointer data)
+{
+  PhoneCall *call = data;
+  g_clear_pointer (&call->duration_timer, g_source_unref);
+  chorus_phone_hangup (call->phone, call->id);
+  return G_SOURCE_REMOVE;
+}
+
+/* The INVITE goes once the media has gathered (the offer carries every
+ * candidate) and every device is connected or the fork grace is over. */
+static void
+try_invite (PhoneCall *call)
+{
+  ChorusPhone *phone = call->phone;
+  if (call->invited || call->state == CALL_ENDED || !call->media_gathered
+      || call->up_conns->len == 0 || call->pending_conns->len > 0)
+    return;
+  call->invited = TRUE;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChorusSdpSession) local = call_media_sdp_local (call->media, NULL, &error);
+  if (local == NULL)
+    {
+      fail_call (call, 500, "media");
+      return;
+    }
+  call->ua_call =
+      chorus_sip_ua_call (phone->ua, call->remote, (const ChorusSipConnId *) call->up_conns->data,
+                          call->up_conns->len, local, now_ms (), &error);
+  phone_ua_poke (phone);
+  if (call->ua_call == 0)
+    {
+      g_message ("call %u: INVITE: %s", call->id, error->message);
+      phone_call_ended (call, 500, "invite_failed");
+    }
+}
+
+void
+phone_call_conn_up (PhoneCall *call, guint64 conn)
+{
+  for (guint i = 0; i < call->pending_conns->len; i++)
+    if (g_array_index (call->pending_conns, guint64, i) == conn)
+      {
+        g_array_remove_index (call->pending_conns, i);
+        break;
+      }
+  if (call->invited || call->state == CALL_ENDED)
+    {
+      phone_conn_release (call->phone, conn, FALSE);
+      return;
+    }
+  g_array_append_val (call->up_conns, conn);
+  if (call->pending_conns->len > 0 && call->fork_timer == NULL)
+    {
+      call->fork_timer = g_timeout_source_new (CHORUS_PHONE_FORK_GRACE_MS);
+      g_source_set_callback (call->fork_timer, fork_grace_over, call, NULL);
+      g_source_attach (call->fork_timer, g_main_context_get_thread_default ());
+    }
+  try_invite (call);
+}
+
+void
+phone_call_conn_down (PhoneCall *call, guint64 conn)
+{
+  for (guint i = 0; i < call->pending_conns->len; i++)
+    if (g_array_index (call->pending_conns, guint64, i) == conn)
+      {
+        g_array_remove_index (call->pending_conns, i);
+        break;
+      }
+  for (guint i = 0; i < call->up_conns->len; i++)
+    if (g_array_index (call->up_conns, guint64, i) == conn)
+      {
+        g_array_remove_index (call->up_conns, i);
+        break;
+      }
+  if (call->state == CALL_ENDED || call->invited)
+    return; /* an invited call hears it from the UA */
+  if (call->pending_conns->len == 0 && call->up_conns->len == 0)
+    /* RFC 3261 §21.4.18: the callee's devices could not be reached */
+    no_device (call, 480, "unreachable");
+  else
+    try_invite (call);
+}
+
+/* ---------------------------------------------------------------- UA events */
+
+void
+phone_call_event (ChorusPhone *phone, const ChorusSipEvent *e)
+{
+  if (e == NULL)
+    {
+      for (GList *l = phone->calls; l; l = l->next)
+        answer_if_ready (l->data);
+      return;
+    }
+  if (e->type == CHORUS_SIP_EVENT_INCOMING_CALL)
+    {
+      incoming_call (phone, e);
+      return;
+    }
+  PhoneCall *call = e->call != 0 ? phone_call_find_ua (phone, e->call) : NULL;
+  if (call == NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  switch (e->type)
+    {
+    case CHORUS_SIP_EVENT_RINGING:
+      if (call->state == CALL_DIALING)
+        call->state = CALL_RINGING;
+      g_message ("call %u to %s: ringing (%d)", call->id, call->remote, e->status);
+      break;
+    case CHORUS_SIP_EVENT_ANSWERED:
+      call->state = CALL_ACTIVE;
+      call->answered_us = g_get_monotonic_time ();
+      g_message ("call %u with %s: answered after %" G_GINT64_FORMAT " ms", call->id, call->remote,
+                 (call->answered_us - call->dial_us) / 1000);
+      if (!configure_media (call, e->local_sdp, e->remote_sdp, call->outgoing, &error))
+        {
+          g_message ("call %u: the media does not fit: %s", call->id, error->message);
+          fail_call (call, 488, "media");
+          return;
+        }
+      if (call->outgoing && call->duration_ms > 0)
+        {
+          call->duration_timer = g_timeout_source_new (call->duration_ms);
+          g_source_set_callback (call->duration_timer, hang_up_after_duration, call, NULL);
+          g_source_attach (call->duration_timer, g_main_context_get_thread_default ());
+        }
+      break;
+    case CHORUS_SIP_EVENT_MEDIA_UPDATED:
+      {
+        gboolean we_offered = call->reoffer_pending;
+        call->reoffer_pending = FALSE;
+        if (e->status == 200
+            && !configure_media (call, e->local_sdp, e->remote_sdp, we_offered, &error))
+          g_message ("call %u: the new description does not fit: %s", call->id, error->message);
+      }
+      g_message ("call %u with %s: %s", call->id, call->remote,
+                 call->on_hold ? "on hold" : "resumed");
+      break;
+    case CHORUS_SIP_EVENT_ENDED:
+      phone_call_ended (call, e->status, end_reason_name (e->reason));
+      break;
+    default:
+      break;
+    }
+}
