@@ -198,3 +198,70 @@ chorus_peer_calls_async (ChorusPeer *peer, GCancellable *cancellable, GAsyncRead
   g_task_set_source_tag (task, chorus_peer_calls_async);
   chorus_peer_run_in_thread (peer, task, calls_in_thread);
 }
+
+/* -- message, messages -- */
+
+typedef struct
+{
+  char *target;
+  char *text;
+} MessageArgs;
+
+static void
+message_args_free (MessageArgs *a)
+{
+  g_free (a->target);
+  g_free (a->text);
+  g_free (a);
+}
+
+static void
+message_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone, GTask *task)
+{
+  if (!need_phone (phone, task))
+    return;
+  MessageArgs *a = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_object_ref (task);
+  if (chorus_phone_send_message (phone, a->target, a->text, call_ended, task, &error) == 0)
+    {
+      g_task_return_new_error (task, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID, "%s",
+                               error->message);
+      g_error_free (error);
+      g_object_unref (task);
+    }
+}
+
+void
+chorus_peer_send_message_async (ChorusPeer *peer, const char *target, const char *text,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (peer) && target != NULL && text != NULL);
+  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chorus_peer_send_message_async);
+  MessageArgs *a = g_new0 (MessageArgs, 1);
+  a->target = g_strdup (target);
+  a->text = g_strdup (text);
+  g_task_set_task_data (task, a, (GDestroyNotify) message_args_free);
+  chorus_peer_run_in_thread (peer, task, message_in_thread);
+}
+
+static void
+messages_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone, GTask *task)
+{
+  if (!need_phone (phone, task))
+    return;
+  g_task_return_pointer (task, chorus_phone_messages_json (phone),
+                         (GDestroyNotify) json_node_unref);
+}
+
+void
+chorus_peer_messages_async (ChorusPeer *peer, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (peer));
+  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chorus_peer_messages_async);
+  chorus_peer_run_in_thread (peer, task, messages_in_thread);
+}

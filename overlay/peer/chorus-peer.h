@@ -174,5 +174,15 @@ void chorus_peer_call_action_async (ChorusPeer *peer, const char *action, guint 
  * "duration_s", "status", "reason", "on_hold"}...]}. */
 void chorus_peer_calls_async (ChorusPeer *peer, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
+/* A short text message (RFC 3428 MESSAGE, text/plain) to every device of
+ * @target; completes with {"message", "remote", "status", "reason"}:
+ * "delivered" (a device took it), "not_registered" (404), "rejected", ... */
+void chorus_peer_send_message_async (ChorusPeer *peer, const char *target, const char *text,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+/* {"messages": [{"from", "content_type", "text", "received"}...]}: the
+ * messages received, oldest first. */
+void chorus_peer_messages_async (ChorusPeer *peer, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data);
 
 G_END_DECLS

@@ -34,6 +34,7 @@ phone_call_new (ChorusPhone *phone, gboolean outgoing, const char *remote)
   call->state = outgoing ? CALL_DIALING : CALL_RINGING;
   call->dial_us = g_get_monotonic_time ();
   call->pending_conns = g_array_new (FALSE, FALSE, sizeof (guint64));
+  call->requests = g_array_new (FALSE, FALSE, sizeof (guint));
   call->up_conns = g_array_new (FALSE, FALSE, sizeof (guint64));
   call_media_stats_init (&call->stats);
   phone->calls = g_list_prepend (phone->calls, call);
@@ -96,6 +97,8 @@ phone_call_free (PhoneCall *call)
   g_clear_pointer (&call->lookup, chorus_sip_lookup_free);
   g_array_unref (call->pending_conns);
   g_array_unref (call->up_conns);
+  g_array_unref (call->requests);
+  g_free (call->text);
   g_free (call->remote);
   g_free (call->reason);
   g_free (call->codec);
@@ -243,8 +246,28 @@ phone_call_ended (PhoneCall *call, int status, const char *reason)
       ChorusPhoneCallDone done = g_steal_pointer (&call->done);
       g_autoptr (JsonNode) node = phone_call_json (call);
       JsonObject *o = json_node_get_object (node);
-      json_object_set_int_member (o, "call", call->id);
-      json_object_set_boolean_member (o, "answered", was_answered);
+      if (call->text != NULL)
+        {
+          /* a MESSAGE: what a call's keys would say is beside the point */
+          g_autoptr (JsonBuilder) b = json_builder_new ();
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "message");
+          json_builder_add_int_value (b, call->id);
+          json_builder_set_member_name (b, "remote");
+          json_builder_add_string_value (b, call->remote);
+          json_builder_set_member_name (b, "status");
+          json_builder_add_int_value (b, call->status);
+          json_builder_set_member_name (b, "reason");
+          json_builder_add_string_value (b, call->reason);
+          json_builder_end_object (b);
+          json_node_unref (node);
+          node = json_builder_get_root (b);
+        }
+      else
+        {
+          json_object_set_int_member (o, "call", call->id);
+          json_object_set_boolean_member (o, "answered", was_answered);
+        }
       done (g_steal_pointer (&node), call->done_data);
     }
   trim_ended (call->phone);
@@ -477,8 +500,11 @@ static gboolean
 busy (ChorusPhone *phone)
 {
   for (GList *l = phone->calls; l; l = l->next)
-    if (((PhoneCall *) l->data)->state != CALL_ENDED)
-      return TRUE;
+    {
+      PhoneCall *call = l->data;
+      if (call->state != CALL_ENDED && call->text == NULL)
+        return TRUE;
+    }
   return FALSE;
 }
 
@@ -636,8 +662,11 @@ void
 phone_call_start_outgoing (PhoneCall *call)
 {
   g_autoptr (GError) error = NULL;
-  g_message ("call %u to %s: dialing", call->id, call->remote);
-  if (!make_media (call, TRUE))
+  g_message ("%s %u to %s: %s", call->text ? "message" : "call", call->id, call->remote,
+             call->text ? "looking up" : "dialing");
+  if (call->text != NULL)
+    call->media_gathered = TRUE; /* a MESSAGE has no media */
+  else if (!make_media (call, TRUE))
     {
       phone_call_ended (call, 500, "media");
       return;
@@ -673,6 +702,52 @@ hang_up_after_duration (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* RFC 3428: the MESSAGE goes to every device of the AOR, as a proxy would
+ * fork it; the first 2xx says it was delivered, and the message is over
+ * when every device answered (the last failure's status otherwise). */
+static void
+send_message (PhoneCall *call)
+{
+  ChorusPhone *phone = call->phone;
+  for (guint i = 0; i < call->up_conns->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      guint64 conn = g_array_index (call->up_conns, guint64, i);
+      guint req = chorus_sip_ua_send_message (phone->ua, conn, call->remote, "text/plain",
+                                              call->text, strlen (call->text), now_ms (), &error);
+      if (req == 0)
+        {
+          g_message ("message %u: %s", call->id, error->message);
+          continue;
+        }
+      g_array_append_val (call->requests, req);
+    }
+  phone_ua_poke (phone);
+  if (call->requests->len == 0)
+    phone_call_ended (call, 500, "send_failed");
+}
+
+static void
+message_status (ChorusPhone *phone, const ChorusSipEvent *e)
+{
+  for (GList *l = phone->calls; l; l = l->next)
+    {
+      PhoneCall *call = l->data;
+      if (call->text == NULL || call->state == CALL_ENDED)
+        continue;
+      for (guint i = 0; i < call->requests->len; i++)
+        if (g_array_index (call->requests, guint, i) == e->request)
+          {
+            g_array_remove_index (call->requests, i);
+            if (e->status >= 200 && e->status < 300)
+              phone_call_ended (call, e->status, "delivered");
+            else if (call->requests->len == 0)
+              phone_call_ended (call, e->status, "rejected");
+            return;
+          }
+    }
+}
+
 /* The INVITE goes once the media has gathered (the offer carries every
  * candidate) and every device is connected or the fork grace is over. */
 static void
@@ -684,6 +759,11 @@ try_invite (PhoneCall *call)
     return;
   call->invited = TRUE;
   g_autoptr (GError) error = NULL;
+  if (call->text != NULL)
+    {
+      send_message (call);
+      return;
+    }
   g_autoptr (ChorusSdpSession) local = call_media_sdp_local (call->media, NULL, &error);
   if (local == NULL)
     {
@@ -763,6 +843,16 @@ phone_call_event (ChorusPhone *phone, const ChorusSipEvent *e)
   if (e->type == CHORUS_SIP_EVENT_INCOMING_CALL)
     {
       incoming_call (phone, e);
+      return;
+    }
+  if (e->type == CHORUS_SIP_EVENT_MESSAGE)
+    {
+      phone_inbox_add (phone, e);
+      return;
+    }
+  if (e->type == CHORUS_SIP_EVENT_MESSAGE_STATUS)
+    {
+      message_status (phone, e);
       return;
     }
   PhoneCall *call = e->call != 0 ? phone_call_find_ua (phone, e->call) : NULL;

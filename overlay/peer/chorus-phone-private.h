@@ -44,6 +44,7 @@ struct _ChorusPhone
   guint next_call_id;
   GHashTable *conns; /* guint64 conn -> ConnInfo */
   GList *requests;   /* PhoneRequest: overlay requests not answered yet */
+  GQueue inbox;      /* PhoneMessage: the messages received, oldest first */
 
   /* registration (RFC 7904 §3) */
   gboolean registered;
@@ -92,6 +93,8 @@ struct _PhoneCall
   gint64 last_rx_us; /* when RTP last arrived (monotonic) */
 
   /* outgoing */
+  char *text;       /* a MESSAGE (RFC 3428) rather than a call: its text */
+  GArray *requests; /* guint: the MESSAGE requests not answered yet */
   ChorusSipLookup *lookup;
   GArray *pending_conns; /* guint64: AppAttaches not up yet */
   GArray *up_conns;      /* guint64 */
@@ -115,7 +118,17 @@ typedef struct
   char *aor;
 } PhoneRequest;
 
+/* A MESSAGE received (RFC 3428). */
+typedef struct
+{
+  char *from;
+  char *content_type;
+  char *text;
+  gint64 received_s; /* seconds since 1970 */
+} PhoneMessage;
+
 /* chorus-phone.c */
+void phone_inbox_add (ChorusPhone *phone, const ChorusSipEvent *event);
 PhoneRequest *phone_request_new (ChorusPhone *phone, guint call);
 /* Frees @r; the phone, or NULL when it is gone. */
 ChorusPhone *phone_request_take (PhoneRequest *r);

@@ -223,6 +223,15 @@ app_down (gpointer user_data, guint64 conn, const GError *error)
   phone_ua_poke (phone);
 }
 
+static void
+phone_message_free (PhoneMessage *m)
+{
+  g_free (m->from);
+  g_free (m->content_type);
+  g_free (m->text);
+  g_free (m);
+}
+
 /* ---------------------------------------------------------------- requests */
 
 /* The node answers every request, also when it is freed after the phone
@@ -496,6 +505,7 @@ chorus_phone_free (ChorusPhone *phone)
   for (GList *l = phone->requests; l; l = l->next)
     ((PhoneRequest *) l->data)->phone = NULL;
   g_clear_pointer (&phone->requests, g_list_free);
+  g_queue_clear_full (&phone->inbox, (GDestroyNotify) phone_message_free);
   g_list_free_full (g_steal_pointer (&phone->calls), (GDestroyNotify) phone_call_free);
   GHashTableIter it;
   gpointer value;
@@ -546,6 +556,71 @@ chorus_phone_call (ChorusPhone *phone, const char *target, guint duration_ms,
   return id;
 }
 
+guint
+chorus_phone_send_message (ChorusPhone *phone, const char *target, const char *text,
+                           ChorusPhoneCallDone done, gpointer user_data, GError **error)
+{
+  if (strlen (text) > CHORUS_PHONE_MAX_MESSAGE || !g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_INVALID,
+                   "a message is UTF-8 text of at most %u bytes", CHORUS_PHONE_MAX_MESSAGE);
+      return 0;
+    }
+  g_autofree char *aor = chorus_sip_aor_normalize (target, phone->domain, NULL, error);
+  if (aor == NULL)
+    return 0;
+  PhoneCall *call = phone_call_new (phone, TRUE, aor);
+  call->text = g_strdup (text);
+  call->done = done;
+  call->done_data = user_data;
+  guint id = call->id;
+  phone_call_start_outgoing (call);
+  return id;
+}
+
+void
+phone_inbox_add (ChorusPhone *phone, const ChorusSipEvent *e)
+{
+  PhoneMessage *m = g_new0 (PhoneMessage, 1);
+  g_autofree char *from = chorus_sip_aor_normalize (e->from, NULL, NULL, NULL);
+  m->from = g_strdup (from ? from : e->from);
+  m->content_type = g_strdup (e->content_type);
+  /* text as received, made valid UTF-8 (hostile input) */
+  m->text =
+      g_utf8_make_valid (e->body, (gssize) MIN (e->body_len, (gsize) CHORUS_PHONE_MAX_MESSAGE));
+  m->received_s = g_get_real_time () / G_USEC_PER_SEC;
+  g_message ("message from %s (%zu bytes)", m->from, e->body_len);
+  g_queue_push_tail (&phone->inbox, m);
+  while (phone->inbox.length > CHORUS_PHONE_MAX_INBOX)
+    phone_message_free (g_queue_pop_head (&phone->inbox));
+}
+
+JsonNode *
+chorus_phone_messages_json (ChorusPhone *phone)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "messages");
+  json_builder_begin_array (b);
+  for (GList *l = phone->inbox.head; l; l = l->next)
+    {
+      PhoneMessage *m = l->data;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "from");
+      json_builder_add_string_value (b, m->from);
+      json_builder_set_member_name (b, "content_type");
+      json_builder_add_string_value (b, m->content_type);
+      json_builder_set_member_name (b, "text");
+      json_builder_add_string_value (b, m->text);
+      json_builder_set_member_name (b, "received");
+      json_builder_add_int_value (b, m->received_s);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
 gboolean
 chorus_phone_hangup (ChorusPhone *phone, guint id)
 {
@@ -554,7 +629,7 @@ chorus_phone_hangup (ChorusPhone *phone, guint id)
   for (GList *l = phone->calls; l; l = l->next)
     {
       PhoneCall *call = l->data;
-      if (call->state != CALL_ENDED && (id == 0 || call->id == id))
+      if (call->state != CALL_ENDED && call->text == NULL && (id == 0 || call->id == id))
         g_array_append_val (ids, call->id);
     }
   for (guint i = 0; i < ids->len; i++)
@@ -643,7 +718,7 @@ chorus_phone_calls_json (ChorusPhone *phone)
     for (GList *l = g_list_last (phone->calls); l; l = l->prev)
       {
         PhoneCall *call = l->data;
-        if ((call->state == CALL_ENDED) == (pass == 0))
+        if ((call->state == CALL_ENDED) == (pass == 0) || call->text != NULL)
           continue;
         json_builder_add_value (b, phone_call_json (call));
       }

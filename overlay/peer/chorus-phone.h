@@ -52,6 +52,9 @@ G_BEGIN_DECLS
 /* An active call that should receive media and received none this long
  * ends (reason "media_timeout"): the other side is gone. */
 #define CHORUS_PHONE_MEDIA_TIMEOUT_MS 6000
+/* Messages received kept for `messages`; a message's largest text. */
+#define CHORUS_PHONE_MAX_INBOX 100
+#define CHORUS_PHONE_MAX_MESSAGE 1000
 /* Calls kept in the list after they ended. */
 #define CHORUS_PHONE_MAX_ENDED 32
 
@@ -94,6 +97,16 @@ typedef void (*ChorusPhoneCallDone) (JsonNode *result, gpointer user_data);
  * to hang up).  Returns the call's id, or 0 with *@error (not an AOR). */
 guint chorus_phone_call (ChorusPhone *phone, const char *target, guint duration_ms,
                          ChorusPhoneCallDone done, gpointer user_data, GError **error);
+/* Sends @text (UTF-8, at most CHORUS_PHONE_MAX_MESSAGE bytes) to every
+ * device of @target in a MESSAGE (RFC 3428); @done gets {"message",
+ * "remote", "status", "reason"} ("delivered" at the first 2xx).  Returns
+ * its id, or 0 with *@error. */
+guint chorus_phone_send_message (ChorusPhone *phone, const char *target, const char *text,
+                                 ChorusPhoneCallDone done, gpointer user_data, GError **error);
+/* {"messages": [{"from", "content_type", "text", "received"}...]}, oldest
+ * first (the last CHORUS_PHONE_MAX_INBOX). */
+JsonNode *chorus_phone_messages_json (ChorusPhone *phone);
+
 /* Hangs up call @id (0: every call).  FALSE when there is none. */
 gboolean chorus_phone_hangup (ChorusPhone *phone, guint id);
 /* An incoming call: answer it, or refuse it with @status (603 Decline,

@@ -226,6 +226,21 @@ cmd_run (int argc, char **argv)
 
 /* ---------------------------------------------------------------- ctl */
 
+/* ctl message: 0 when a device took it, else the SIP status and EXIT_CALL. */
+static int
+message_exit_status (JsonNode *result)
+{
+  if (result == NULL || !JSON_NODE_HOLDS_OBJECT (result))
+    return EXIT_CALL;
+  JsonObject *r = json_node_get_object (result);
+  gint64 status = json_object_get_int_member_with_default (r, "status", 0);
+  if (status >= 200 && status < 300)
+    return 0;
+  g_printerr ("chorus-peer ctl message: %" G_GINT64_FORMAT " %s\n", status,
+              json_object_get_string_member_with_default (r, "reason", ""));
+  return EXIT_CALL;
+}
+
 /* ctl call: 0 when the call was answered and ended by a hangup of either
  * side; otherwise the SIP status on stderr and EXIT_CALL. */
 static int
@@ -268,7 +283,9 @@ cmd_ctl (int argc, char **argv)
       "  calls                  the calls (JSON)\n"
       "  hangup [ID]            hang up call ID (default: every call)\n"
       "  answer ID | decline ID an incoming call\n"
-      "  hold ID | resume ID    put a call on hold (RFC 3264 §8.4), or take it off");
+      "  hold ID | resume ID    put a call on hold (RFC 3264 §8.4), or take it off\n"
+      "  message AOR TEXT       send a short text message (RFC 3428)\n"
+      "  messages               the messages received (JSON)");
   g_option_context_add_main_entries (ctx, entries, NULL);
   /* arguments of the command may start with '-' (a value) */
   g_option_context_set_strict_posix (ctx, TRUE);
@@ -321,7 +338,11 @@ cmd_ctl (int argc, char **argv)
       json_generator_set_root (gen, json_object_get_member (o, "result"));
       g_autofree char *text = json_generator_to_data (gen, NULL);
       g_print ("%s\n", text);
-      return is_call ? call_exit_status (json_object_get_member (o, "result")) : 0;
+      if (is_call)
+        return call_exit_status (json_object_get_member (o, "result"));
+      if (g_str_equal (argv[1], "message"))
+        return message_exit_status (json_object_get_member (o, "result"));
+      return 0;
     }
   const char *name = json_object_get_string_member_with_default (o, "error", "failed");
   const char *message = json_object_get_string_member_with_default (o, "message", "");

@@ -14,7 +14,11 @@ plays 700 Hz), each recording what it hears.  Shown:
     again; the callee hangs up (remote_hangup);
   - busy (486), decline (603), not registered (404), the caller cancels
     while it rings (487 here, "cancelled" there), and a callee killed
-    mid-call: the call ends within seconds, with a reason.
+    mid-call: the call ends within seconds, with a reason;
+  - forking: Dave has two devices (two certificates of one user), both
+    ring, the first to answer wins and the other gets CANCEL
+    ("answered_elsewhere", RFC 3326);
+  - MESSAGE (RFC 3428) to both of Dave's devices, and to nobody (404).
 """
 
 import json
@@ -84,11 +88,23 @@ with Harness(build_dir) as h:
     bob.start([boot.listen], ["--aor", aor[bob], "--auto-answer", "--play", "tone:1000",
                               "--record", wav[bob]])
     carol.start([boot.listen], ["--play", "tone:700", "--record", wav[carol]])
+    # Dave has two devices: two profiles of one user, each its own Node-ID
+    # (RFC 7904 §3: one dictionary entry per device under H(AOR))
+    from harness import Peer, free_port  # noqa: E402
+    dave_user = f"dave@{h.overlay}"
+    daves = []
+    for i in range(2):
+        profile = os.path.join(h.dir, f"dave{i}")
+        h.run([h.enroll_bin, "issue", "--dir", h.ca_dir, "--user", dave_user, "--out", profile])
+        d = Peer(h, 10 + i, profile, f"127.0.0.1:{free_port()}")
+        h.peers.append(d)
+        daves.append(d)
+        d.start([boot.listen], ["--play", f"tone:{500 + 100 * i}"])
     h.wait_for("a consistent ring", lambda: h.ring_report()[0], timeout=120, interval=0.5)
-    h.wait_for("three registrations",
-               lambda: all(p.call("calls")["registered"] for p in (alice, bob, carol)),
+    h.wait_for("five registrations",
+               lambda: all(p.call("calls")["registered"] for p in (alice, bob, carol, *daves)),
                timeout=30)
-    check(True, "4 peers joined, 3 AORs registered (SIP-REGISTRATION, RFC 7904 §3)")
+    check(True, "6 peers joined, 5 devices of 4 AORs registered (SIP-REGISTRATION, RFC 7904 §3)")
     check(carol.call("calls")["aor"] == aor[carol],
           "without --aor the AOR is sip: + the certificate's user name")
 
@@ -186,6 +202,35 @@ with Harness(build_dir) as h:
     code, result, err = finish(proc)
     check(code == 0 and result and result["answered"],
           f"Carol answers with ctl answer: the call runs ({code}, {err.strip()})")
+
+    # -- forking: both of Dave's devices ring, the first to answer wins --
+    proc = start_call(alice, f"sip:{dave_user}", "--duration", "2")
+    rang = [wait_state(h, d, "ringing", f"Dave's device {d.index} ringing", direction="incoming")
+            for d in daves]
+    check(all(c["remote"] == aor[alice] for c in rang), "both of Dave's devices ring (forking)")
+    daves[1].call("answer", str(rang[1]["id"]))
+    h.wait_for("the other device stops ringing", lambda: current(daves[0]) is None, timeout=10)
+    check(calls(daves[0])[-1]["reason"] == "answered_elsewhere",
+          f"the other device got CANCEL: {calls(daves[0])[-1]['reason']} (RFC 3326 cause 200)")
+    code, result, err = finish(proc)
+    check(code == 0 and result and result["answered"],
+          f"Alice's call to Dave was answered by one device ({code}, {err.strip()})")
+
+    # -- short messages (RFC 3428) --
+    code, out, err = alice.ctl("message", f"sip:{dave_user}", "héllo Dave ✓")
+    result = json.loads(out) if out.strip() else {}
+    check(code == 0 and result.get("status") == 200 and result.get("reason") == "delivered",
+          f"MESSAGE to Dave: delivered ({code}, {err.strip()})")
+    h.wait_for("both of Dave's devices got it",
+               lambda: all(d.call("messages")["messages"] for d in daves), timeout=10)
+    got = [d.call("messages")["messages"][-1] for d in daves]
+    check(all(m["text"] == "héllo Dave ✓" and m["from"] == aor[alice]
+              and m["content_type"] == "text/plain" for m in got),
+          f"each device holds the text, from Alice: {got[0]}")
+    code, out, err = alice.ctl("message", "sip:nobody@" + h.overlay, "anyone?")
+    check(code == 3 and "404" in err, f"MESSAGE to nobody: 404, exit 3 ({code}, {err.strip()})")
+    check(all(c["direction"] in ("incoming", "outgoing") and "message" not in c
+              for c in calls(alice)), "messages are not calls")
 
     # -- the callee is killed mid-call --
     proc = start_call(alice, aor[bob])
