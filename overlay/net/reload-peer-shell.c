@@ -1101,6 +1101,12 @@ reload_peer_shell_get_node (ReloadPeerShell *s)
   return s->node;
 }
 
+gboolean
+reload_peer_shell_add_certificate (ReloadPeerShell *s, GBytes *der, GError **error)
+{
+  return reload_x509_signer_add_certificate (s->signer, der, error);
+}
+
 GInetSocketAddress *
 reload_peer_shell_get_listen_address (ReloadPeerShell *s)
 {

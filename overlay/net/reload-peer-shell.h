@@ -174,6 +174,13 @@ void reload_peer_shell_poke (ReloadPeerShell *shell);
 /* The node's clock (ms since 1970). */
 gint64 reload_peer_shell_now (void);
 
+/* A certificate (DER) the node may have to send along with values it
+ * stores for someone else (a proxy peer stores its users' registrations
+ * signed by them; §6.3.4: the Store carries "all the certificates
+ * necessary to verify every signature"): kept in the node's certificate
+ * cache.  Fails when it is not a peer certificate of this overlay. */
+gboolean reload_peer_shell_add_certificate (ReloadPeerShell *shell, GBytes *der, GError **error);
+
 /* The address the listener is bound to (owned by the shell). */
 GInetSocketAddress *reload_peer_shell_get_listen_address (ReloadPeerShell *shell);
 const ReloadCertIdentity *reload_peer_shell_get_identity (ReloadPeerShell *shell);

@@ -71,13 +71,22 @@ void
 reload_node_sign_stored_data (ReloadNode *n, RwBytes resource_id, guint32 kind,
                               ReloadStoredData *data, RwArena *arena)
 {
+  reload_node_sign_stored_data_as (n, n->cfg.security, n->cfg.security_data, resource_id, kind,
+                                   data, arena);
+}
+
+void
+reload_node_sign_stored_data_as (ReloadNode *n, const ReloadSecurityOps *ops, gpointer ops_data,
+                                 RwBytes resource_id, guint32 kind, ReloadStoredData *data,
+                                 RwArena *arena)
+{
   /* the identity is signed too: learn it first */
   ReloadSignature probe = { 0 };
-  n->cfg.security->sign (n->cfg.security_data, (const guint8 *) "", 0, arena, &probe);
+  ops->sign (ops_data, (const guint8 *) "", 0, arena, &probe);
   data->signature.identity = probe.identity;
   g_autoptr (GByteArray) input = g_byte_array_new ();
   stored_data_signature_input (n, resource_id, kind, data, input);
-  n->cfg.security->sign (n->cfg.security_data, input->data, input->len, arena, &data->signature);
+  ops->sign (ops_data, input->data, input->len, arena, &data->signature);
 }
 
 static void

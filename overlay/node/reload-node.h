@@ -310,6 +310,16 @@ const ReloadSignerInfo *reload_node_answer_signer (const ReloadNode *node);
  * (§7.1), allocating the signature from @arena. */
 void reload_node_sign_stored_data (ReloadNode *node, RwBytes resource_id, guint32 kind,
                                    ReloadStoredData *data, RwArena *arena);
+/* The same, signed by another identity: @ops with @ops_data sign (§7.1:
+ * "Each StoredData element is individually signed" by whoever stores it,
+ * not necessarily the node that sends the Store).  A proxy peer storing
+ * the registration of a user it serves signs with that user's key
+ * (RFC 7904 §3.2: USER-NODE-MATCH checks the user's certificate).  The
+ * Store carries the signer's certificate when the node's own security
+ * ops' certificate_for() finds it (§6.3.4). */
+void reload_node_sign_stored_data_as (ReloadNode *node, const ReloadSecurityOps *ops,
+                                      gpointer ops_data, RwBytes resource_id, guint32 kind,
+                                      ReloadStoredData *data, RwArena *arena);
 
 /* State, for the application, the simulator and tests. */
 gboolean reload_node_is_joined (const ReloadNode *node);

@@ -9,6 +9,7 @@
 #include "chorus-phone-private.h"
 
 #include "call-media-sdp.h"
+#include "chorus-dialer.h"
 #include "reload-datastore.h"
 #include "reload-storage.h"
 
@@ -33,7 +34,6 @@ phone_call_new (ChorusPhone *phone, gboolean outgoing, const char *remote)
   call->remote = g_strdup (remote);
   call->state = outgoing ? CALL_DIALING : CALL_RINGING;
   call->dial_us = g_get_monotonic_time ();
-  call->pending_conns = g_array_new (FALSE, FALSE, sizeof (guint64));
   call->requests = g_array_new (FALSE, FALSE, sizeof (guint));
   call->up_conns = g_array_new (FALSE, FALSE, sizeof (guint64));
   call_media_stats_init (&call->stats);
@@ -91,11 +91,9 @@ void
 phone_call_free (PhoneCall *call)
 {
   drop_media (call);
-  clear_source (&call->fork_timer);
   clear_source (&call->duration_timer);
   clear_source (&call->closed_timer);
-  g_clear_pointer (&call->lookup, chorus_sip_lookup_free);
-  g_array_unref (call->pending_conns);
+  g_clear_pointer (&call->dialer, chorus_dialer_free);
   g_array_unref (call->up_conns);
   g_array_unref (call->requests);
   g_free (call->text);
@@ -192,9 +190,8 @@ static void
 release_conns (PhoneCall *call)
 {
   ChorusPhone *phone = call->phone;
-  for (guint i = 0; i < call->pending_conns->len; i++)
-    phone_conn_release (phone, g_array_index (call->pending_conns, guint64, i), FALSE);
-  g_array_set_size (call->pending_conns, 0);
+  /* the dial's pending connections go with it */
+  g_clear_pointer (&call->dialer, chorus_dialer_free);
   /* the last transactions (BYE, ACK, CANCEL) end on them */
   for (guint i = 0; i < call->up_conns->len; i++)
     phone_conn_release (phone, g_array_index (call->up_conns, guint64, i), TRUE);
@@ -235,7 +232,6 @@ phone_call_ended (PhoneCall *call, int status, const char *reason)
   g_free (call->reason);
   call->reason = g_strdup (reason);
   drop_media (call);
-  clear_source (&call->fork_timer);
   clear_source (&call->duration_timer);
   clear_source (&call->closed_timer);
   release_conns (call);
@@ -542,126 +538,50 @@ incoming_call (ChorusPhone *phone, const ChorusSipEvent *e)
 
 /* ---------------------------------------------------------------- outgoing */
 
-static void fetch_next (PhoneCall *call);
-
 static void
 no_device (PhoneCall *call, int status, const char *reason)
 {
   phone_call_ended (call, status, reason);
 }
 
+/* ChorusDialerCallbacks (chorus-dialer.h) */
 static void
-fetched (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, const GError *error)
+dial_opened (ChorusDialer *dialer, guint64 conn, gpointer user_data)
 {
-  PhoneRequest *ref = user_data;
-  guint id = ref->call;
-  g_autofree char *aor = g_strdup (ref->aor);
-  ChorusPhone *phone = phone_request_take (ref);
-  PhoneCall *call = phone ? phone_call_find (phone, id) : NULL;
-  if (call == NULL || call->state == CALL_ENDED || call->lookup == NULL)
-    return;
-  const ReloadStoredData *values = NULL;
-  guint n = 0;
-  if (answer != NULL && answer->message_code == RELOAD_FETCH_ANS)
-    {
-      const ReloadFetchAns *f = answer->body;
-      for (guint i = 0; i < f->n_kind_responses; i++)
-        if (f->kind_responses[i].kind == RELOAD_KIND_SIP_REGISTRATION)
-          {
-            values = f->kind_responses[i].values;
-            n = f->kind_responses[i].n_values;
-          }
-    }
-  else if (answer == NULL)
-    {
-      /* no answer from the overlay at all (§6.2.1): not "not registered" */
-      g_message ("call %u: looking %s up failed: %s", call->id, aor,
-                 error ? error->message : "no answer");
-      no_device (call, 408, "lookup_failed");
-      return;
-    }
-  /* Error_Not_Found and an empty dictionary are both "nobody there" */
-  chorus_sip_lookup_add_values (call->lookup, aor, values, n, reload_peer_shell_now (),
-                                reload_storage_options (reload_node_storage (node)));
-  fetch_next (call);
+  PhoneCall *call = user_data;
+  phone_conn_add (call->phone, conn, call->id);
 }
 
 static void
-connect_targets (PhoneCall *call)
+dial_released (ChorusDialer *dialer, guint64 conn, gpointer user_data)
 {
-  ChorusPhone *phone = call->phone;
-  g_autoptr (GError) error = NULL;
-  GPtrArray *targets = chorus_sip_lookup_targets (call->lookup, &error);
-  if (targets == NULL || targets->len == 0)
-    {
-      gboolean loop = g_error_matches (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_LOOP);
-      g_message ("call %u: %s: %s", call->id, call->remote,
-                 error ? error->message : "not registered");
-      /* RFC 3261 §21.4.4 404 Not Found; a forwarding loop is what a proxy
-       * answers 482 (§21.4.20) */
-      no_device (call, loop ? 482 : 404, loop ? "loop" : "not_registered");
-      return;
-    }
-  for (guint i = 0; i < targets->len; i++)
-    {
-      ChorusSipTarget *t = g_ptr_array_index (targets, i);
-      if (reload_node_id_equal (&t->node_id, &phone->node_id))
-        continue; /* this device: a call to oneself's other devices only */
-      g_autoptr (GError) conn_error = NULL;
-      guint64 conn = reload_peer_shell_app_connect (phone->shell, t->route->destinations,
-                                                    t->route->n_destinations,
-                                                    CHORUS_PHONE_APPLICATION, &conn_error);
-      if (conn == 0)
-        {
-          g_message ("call %u: AppAttach: %s", call->id, conn_error->message);
-          continue;
-        }
-      phone_conn_add (phone, conn, call->id);
-      g_array_append_val (call->pending_conns, conn);
-    }
-  g_clear_pointer (&call->lookup, chorus_sip_lookup_free);
-  if (call->pending_conns->len == 0)
-    no_device (call, 480, "unreachable");
+  PhoneCall *call = user_data;
+  phone_conn_forget (call->phone, conn);
 }
 
 static void
-fetch_next (PhoneCall *call)
+dial_done (ChorusDialer *dialer, const guint64 *conns, guint n_conns, int status,
+           const char *reason, gpointer user_data)
 {
-  ChorusPhone *phone = call->phone;
-  const char *aor = chorus_sip_lookup_next_fetch (call->lookup);
-  if (aor == NULL)
-    {
-      connect_targets (call);
-      return;
-    }
-  ReloadNode *node = reload_peer_shell_get_node (phone->shell);
-  guint8 rid[16];
-  if (node == NULL || !reload_node_is_joined (node) || !chorus_sip_aor_resource_id (aor, rid, NULL))
-    {
-      no_device (call, 503, "not_joined");
-      return;
-    }
-  ReloadDestination d = { 0 };
-  d.type = RELOAD_DESTINATION_RESOURCE;
-  d.resource_id = (RwBytes){ rid, 16 };
-  /* RFC 7904 §4: the whole dictionary (a wildcard: no keys, RFC 6940
-   * §7.4.2.1) */
-  ReloadStoredDataSpecifier spec = { 0 };
-  spec.kind = RELOAD_KIND_SIP_REGISTRATION;
-  ReloadFetchReq f = { 0 };
-  f.resource = d.resource_id;
-  f.specifiers = &spec;
-  f.n_specifiers = 1;
-  PhoneRequest *ref = phone_request_new (phone, call->id);
-  ref->aor = g_strdup (aor);
-  reload_node_request (node, &d, RELOAD_FETCH_REQ, &f, fetched, ref, reload_peer_shell_now ());
-  reload_peer_shell_poke (phone->shell);
+  PhoneCall *call = user_data;
+  g_array_append_vals (call->up_conns, conns, n_conns);
+  g_clear_pointer (&call->dialer, chorus_dialer_free);
+  if (n_conns == 0)
+    no_device (call, status, reason);
+  else
+    try_invite (call);
 }
+
+static const ChorusDialerCallbacks dial_callbacks = {
+  .opened = dial_opened,
+  .released = dial_released,
+  .done = dial_done,
+};
 
 void
 phone_call_start_outgoing (PhoneCall *call)
 {
-  g_autoptr (GError) error = NULL;
+  ChorusPhone *phone = call->phone;
   g_message ("%s %u to %s: %s", call->text ? "message" : "call", call->id, call->remote,
              call->text ? "looking up" : "dialing");
   if (call->text != NULL)
@@ -671,26 +591,9 @@ phone_call_start_outgoing (PhoneCall *call)
       phone_call_ended (call, 500, "media");
       return;
     }
-  call->lookup = chorus_sip_lookup_new (call->remote, 0, &error);
-  if (call->lookup == NULL)
-    {
-      phone_call_ended (call, 400, "invalid_target");
-      return;
-    }
-  fetch_next (call);
-}
-
-static gboolean
-fork_grace_over (gpointer data)
-{
-  PhoneCall *call = data;
-  g_clear_pointer (&call->fork_timer, g_source_unref);
-  /* the devices not connected by now are left out */
-  for (guint i = 0; i < call->pending_conns->len; i++)
-    phone_conn_release (call->phone, g_array_index (call->pending_conns, guint64, i), FALSE);
-  g_array_set_size (call->pending_conns, 0);
-  try_invite (call);
-  return G_SOURCE_REMOVE;
+  call->dialer =
+      chorus_dialer_new (phone->shell, call->remote, &phone->node_id, CHORUS_PHONE_APPLICATION,
+                         CHORUS_PHONE_FORK_GRACE_MS, &dial_callbacks, call);
 }
 
 static gboolean
@@ -754,8 +657,8 @@ static void
 try_invite (PhoneCall *call)
 {
   ChorusPhone *phone = call->phone;
-  if (call->invited || call->state == CALL_ENDED || !call->media_gathered
-      || call->up_conns->len == 0 || call->pending_conns->len > 0)
+  if (call->invited || call->state == CALL_ENDED || !call->media_gathered || call->dialer != NULL
+      || call->up_conns->len == 0)
     return;
   call->invited = TRUE;
   g_autoptr (GError) error = NULL;
@@ -784,49 +687,16 @@ try_invite (PhoneCall *call)
 void
 phone_call_conn_up (PhoneCall *call, guint64 conn)
 {
-  for (guint i = 0; i < call->pending_conns->len; i++)
-    if (g_array_index (call->pending_conns, guint64, i) == conn)
-      {
-        g_array_remove_index (call->pending_conns, i);
-        break;
-      }
-  if (call->invited || call->state == CALL_ENDED)
-    {
-      phone_conn_release (call->phone, conn, FALSE);
-      return;
-    }
-  g_array_append_val (call->up_conns, conn);
-  if (call->pending_conns->len > 0 && call->fork_timer == NULL)
-    {
-      call->fork_timer = g_timeout_source_new (CHORUS_PHONE_FORK_GRACE_MS);
-      g_source_set_callback (call->fork_timer, fork_grace_over, call, NULL);
-      g_source_attach (call->fork_timer, g_main_context_get_thread_default ());
-    }
-  try_invite (call);
+  if (call->dialer != NULL)
+    chorus_dialer_conn_up (call->dialer, conn);
 }
 
 void
 phone_call_conn_down (PhoneCall *call, guint64 conn)
 {
-  for (guint i = 0; i < call->pending_conns->len; i++)
-    if (g_array_index (call->pending_conns, guint64, i) == conn)
-      {
-        g_array_remove_index (call->pending_conns, i);
-        break;
-      }
-  for (guint i = 0; i < call->up_conns->len; i++)
-    if (g_array_index (call->up_conns, guint64, i) == conn)
-      {
-        g_array_remove_index (call->up_conns, i);
-        break;
-      }
-  if (call->state == CALL_ENDED || call->invited)
-    return; /* an invited call hears it from the UA */
-  if (call->pending_conns->len == 0 && call->up_conns->len == 0)
-    /* RFC 3261 §21.4.18: the callee's devices could not be reached */
-    no_device (call, 480, "unreachable");
-  else
-    try_invite (call);
+  if (call->dialer != NULL)
+    chorus_dialer_conn_down (call->dialer, conn);
+  /* once invited, the UA hears of it (connection_closed) */
 }
 
 /* ---------------------------------------------------------------- UA events */

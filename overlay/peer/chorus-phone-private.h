@@ -50,6 +50,7 @@ struct _ChorusPhone
   gboolean registered;
   gboolean registering;
   gboolean signed_out;
+  guint early_stores; /* stores repeated early since the join */
   GSource *refresh_timer;
   GSource *sign_out_timer;
   GSourceFunc sign_out_done;
@@ -93,12 +94,10 @@ struct _PhoneCall
   gint64 last_rx_us; /* when RTP last arrived (monotonic) */
 
   /* outgoing */
-  char *text;       /* a MESSAGE (RFC 3428) rather than a call: its text */
-  GArray *requests; /* guint: the MESSAGE requests not answered yet */
-  ChorusSipLookup *lookup;
-  GArray *pending_conns; /* guint64: AppAttaches not up yet */
-  GArray *up_conns;      /* guint64 */
-  GSource *fork_timer;
+  char *text;                   /* a MESSAGE (RFC 3428) rather than a call: its text */
+  GArray *requests;             /* guint: the MESSAGE requests not answered yet */
+  struct _ChorusDialer *dialer; /* while looking up and connecting */
+  GArray *up_conns;             /* guint64: the call's connections */
   gboolean invited;
   guint duration_ms;
   GSource *duration_timer;
@@ -135,6 +134,8 @@ ChorusPhone *phone_request_take (PhoneRequest *r);
 void phone_ua_poke (ChorusPhone *phone);
 ConnInfo *phone_conn_add (ChorusPhone *phone, guint64 conn, guint call);
 void phone_conn_release (ChorusPhone *phone, guint64 conn, gboolean linger);
+/* @conn was closed already (by the dialer): only its record goes. */
+void phone_conn_forget (ChorusPhone *phone, guint64 conn);
 ChorusSdpSession *phone_capabilities (void);
 
 /* chorus-phone-call.c */

@@ -7,6 +7,8 @@
 
 #include "chorus-phone-private.h"
 
+#include "chorus-registration-store.h"
+
 #include "reload-storage.h"
 
 #include <string.h>
@@ -152,6 +154,12 @@ phone_conn_release (ChorusPhone *phone, guint64 conn, gboolean linger)
   info->linger = g_timeout_source_new (CHORUS_PHONE_LINGER_MS);
   g_source_set_callback (info->linger, linger_close, ref, g_free);
   g_source_attach (info->linger, g_main_context_get_thread_default ());
+}
+
+void
+phone_conn_forget (ChorusPhone *phone, guint64 conn)
+{
+  g_hash_table_remove (phone->conns, &conn);
 }
 
 /* ReloadPeerShellAppHandler: SIP over AppAttach (RFC 7904 §4) */
@@ -333,7 +341,15 @@ stored (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, const
     g_message ("registered %s", phone->aor);
   phone->registered = TRUE;
   gint64 at = chorus_sip_registration_refresh_at (stored_at, CHORUS_PHONE_REGISTRATION_LIFETIME_S);
-  schedule_refresh (phone, (guint) CLAMP (at - reload_peer_shell_now (), 1000, G_MAXINT));
+  guint delay = (guint) CLAMP (at - reload_peer_shell_now (), 1000, G_MAXINT);
+  /* Just after a join the ring is still settling: the peer that took the
+   * Store may not stay responsible for H(AOR) (peers joining around it,
+   * §10.4 hands data over, but a Store that reached a peer whose view was
+   * not yet right can be lost with it).  The first stores of a join are
+   * repeated soon, so that the AOR is reachable within seconds. */
+  if (phone->early_stores < CHORUS_PHONE_EARLY_STORES)
+    delay = MIN (delay, CHORUS_PHONE_EARLY_STORE_MS * (1u << phone->early_stores++));
+  schedule_refresh (phone, delay);
 }
 
 /* RFC 7904 §3: this device's entry of the AOR's dictionary, keyed by its
@@ -343,50 +359,19 @@ stored (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, const
 static void
 store_registration (ChorusPhone *phone, gboolean exists)
 {
-  ReloadNode *node = reload_peer_shell_get_node (phone->shell);
-  if (node == NULL || !reload_node_is_joined (node))
+  g_autoptr (ChorusSipRoute) route = chorus_sip_route_to_node (&phone->node_id, NULL);
+  PhoneRequest *ref = phone_request_new (phone, 0);
+  ref->exists = exists;
+  ref->sent_ms = reload_peer_shell_now ();
+  if (!chorus_registration_store (phone->shell, phone->aor, &phone->node_id, route, exists,
+                                  CHORUS_PHONE_REGISTRATION_LIFETIME_S, NULL, NULL, stored, ref))
     {
+      phone_request_take (ref);
       if (!exists)
         finish_sign_out (phone);
       return;
     }
-  g_autoptr (RwArena) arena = rw_arena_new (0);
-  guint8 rid[16];
-  if (!chorus_sip_aor_resource_id (phone->aor, rid, NULL))
-    return;
-  gint64 now = reload_peer_shell_now ();
-  g_autoptr (ChorusSipRoute) route = chorus_sip_route_to_node (&phone->node_id, NULL);
-  ReloadStoredData *sd = rw_arena_alloc0 (arena, sizeof *sd);
-  /* §7.4.1.1: a new storage_time for every change of the value */
-  sd->storage_time = (guint64) now;
-  sd->lifetime = CHORUS_PHONE_REGISTRATION_LIFETIME_S;
-  sd->value.key = (RwBytes){ phone->node_id.id, phone->node_id.len };
-  sd->value.value.exists = exists;
-  if (exists)
-    {
-      ReloadSipRegistration *r = &sd->value.value.typed.sip_registration;
-      r->type = RELOAD_SIP_REGISTRATION_ROUTE;
-      r->destination_list = route->destinations;
-      r->n_destination_list = route->n_destinations;
-    }
-  ReloadDestination d = { 0 };
-  d.type = RELOAD_DESTINATION_RESOURCE;
-  d.resource_id = (RwBytes){ rid, 16 };
-  reload_node_sign_stored_data (node, d.resource_id, RELOAD_KIND_SIP_REGISTRATION, sd, arena);
-  ReloadStoreKindData kd = { 0 };
-  kd.kind = RELOAD_KIND_SIP_REGISTRATION;
-  kd.values = sd;
-  kd.n_values = 1;
-  ReloadStoreReq req = { 0 };
-  req.resource = d.resource_id;
-  req.kind_data = &kd;
-  req.n_kind_data = 1;
-  PhoneRequest *ref = phone_request_new (phone, 0);
-  ref->exists = exists;
-  ref->sent_ms = now;
   phone->registering = TRUE;
-  reload_node_request (node, &d, RELOAD_STORE_REQ, &req, stored, ref, now);
-  reload_peer_shell_poke (phone->shell);
 }
 
 void
@@ -394,6 +379,7 @@ chorus_phone_joined (ChorusPhone *phone)
 {
   if (phone->signed_out)
     return;
+  phone->early_stores = 0;
   store_registration (phone, TRUE);
 }
 

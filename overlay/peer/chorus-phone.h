@@ -40,6 +40,10 @@ G_BEGIN_DECLS
 /* The registration's lifetime (RFC 6940 §7: lifetime, seconds); it is
  * stored again before it runs out. */
 #define CHORUS_PHONE_REGISTRATION_LIFETIME_S 600
+/* After a join, the registration is stored again after 3, 6 and 12 s
+ * (the ring settles), then at the regular refresh. */
+#define CHORUS_PHONE_EARLY_STORES 3
+#define CHORUS_PHONE_EARLY_STORE_MS 3000
 /* Once the first device's connection is up, how long the others may
  * still take before the INVITE goes (those later are closed). */
 #define CHORUS_PHONE_FORK_GRACE_MS 500

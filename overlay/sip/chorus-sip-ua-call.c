@@ -137,6 +137,14 @@ guint
 chorus_sip_ua_call (ChorusSipUa *ua, const char *target, const ChorusSipConnId *conns,
                     guint n_conns, const ChorusSdpSession *local, gint64 now, GError **error)
 {
+  return chorus_sip_ua_call_as (ua, NULL, target, conns, n_conns, local, now, error);
+}
+
+guint
+chorus_sip_ua_call_as (ChorusSipUa *ua, const char *from, const char *target,
+                       const ChorusSipConnId *conns, guint n_conns, const ChorusSdpSession *local,
+                       gint64 now, GError **error)
+{
   chorus_sip_osip_init ();
   osip_uri_t *uri = NULL;
   osip_uri_init (&uri);
@@ -160,7 +168,7 @@ chorus_sip_ua_call (ChorusSipUa *ua, const char *target, const ChorusSipConnId *
   Call *c = call_new (ua, TRUE);
   c->call_id = chorus_sip_new_call_id (ua->rand, ua->via_host);
   c->local_tag = chorus_sip_new_tag (ua->rand);
-  c->local_uri = g_strdup (ua->aor);
+  c->local_uri = g_strdup (from != NULL ? from : ua->aor);
   c->remote_uri = g_strdup (target);
   c->local_cseq = c->invite_cseq = 1;
   c->caps = chorus_sdp_session_copy (local);
@@ -169,8 +177,8 @@ chorus_sip_ua_call (ChorusSipUa *ua, const char *target, const ChorusSipConnId *
     c->offer->setup = CHORUS_SDP_SETUP_ACTPASS; /* RFC 5763 §5 */
   for (guint i = 0; i < n_conns; i++)
     {
-      osip_message_t *invite = ua_request (ua, conns[i], "INVITE", target, NULL, c->local_tag,
-                                           target, NULL, c->call_id, c->invite_cseq);
+      osip_message_t *invite = ua_request (ua, conns[i], "INVITE", target, c->local_uri,
+                                           c->local_tag, target, NULL, c->call_id, c->invite_cseq);
       if (invite == NULL)
         continue;
       call_add_contact (ua, invite);
@@ -701,15 +709,42 @@ chorus_sip_ua_reject (ChorusSipUa *ua, guint id, int status, gint64 now, GError 
   return TRUE;
 }
 
+static gboolean answer_call (ChorusSipUa *ua, guint id, const ChorusSdpSession *local,
+                             gboolean verbatim, gint64 now, GError **error);
+
 gboolean
 chorus_sip_ua_answer (ChorusSipUa *ua, guint id, const ChorusSdpSession *local, gint64 now,
                       GError **error)
+{
+  return answer_call (ua, id, local, FALSE, now, error);
+}
+
+gboolean
+chorus_sip_ua_answer_verbatim (ChorusSipUa *ua, guint id, const ChorusSdpSession *answer,
+                               gint64 now, GError **error)
+{
+  return answer_call (ua, id, answer, TRUE, now, error);
+}
+
+static gboolean
+answer_call (ChorusSipUa *ua, guint id, const ChorusSdpSession *local, gboolean verbatim,
+             gint64 now, GError **error)
 {
   Call *c = call_get_open (ua, id, error);
   if (c == NULL || !incoming_open (c, error))
     return FALSE;
   g_autoptr (ChorusSdpSession) body = NULL;
-  if (c->remote != NULL)
+  if (c->remote != NULL && verbatim)
+    {
+      /* RFC 3264 §6: whoever made it, it must answer this offer */
+      if (!chorus_sdp_check_answer (c->remote, local, error))
+        {
+          chorus_sip_ua_reject (ua, id, 488, now, NULL);
+          return FALSE;
+        }
+      body = chorus_sdp_session_copy (local);
+    }
+  else if (c->remote != NULL)
     {
       body = chorus_sdp_answer (c->remote, local, error);
       if (body == NULL)

@@ -131,6 +131,8 @@ struct _ChorusSipUa
   char *display_name;
   char *contact;
   char *via_host;
+  char *via_reliable; /* the Via transports (RFC 3261 §20.42) */
+  char *via_unreliable;
   char *user_agent;
   ChorusSdpSession *media;
   gboolean check_request_uri;

@@ -174,9 +174,9 @@ ua_request (ChorusSipUa *ua, ChorusSipConnId conn, const char *method, const cha
     from = g_strdup (ua->aor);
   /* The Via names the transport of the connection: an AppAttach link is
    * TLS over a stream or DTLS over datagrams (RFC 7904 §4). */
-  osip_message_t *m =
-      chorus_sip_request_new (method, ruri, from, from_tag, to, to_tag, call_id, cseq,
-                              ua_reliable (ua, conn) ? "TLS" : "DTLS", ua->via_host, branch);
+  osip_message_t *m = chorus_sip_request_new (
+      method, ruri, from, from_tag, to, to_tag, call_id, cseq,
+      ua_reliable (ua, conn) ? ua->via_reliable : ua->via_unreliable, ua->via_host, branch);
   if (m != NULL)
     chorus_sip_message_add_header (m, "User-Agent", ua->user_agent);
   return m;
@@ -311,6 +311,10 @@ chorus_sip_ua_new (const ChorusSipUaConfig *config, const ChorusSipUaCallbacks *
     }
   ua->contact = g_strdup (config->contact ? config->contact : ua->aor);
   ua->via_host = g_strdup (config->via_host ? config->via_host : "chorus.invalid");
+  ua->via_reliable =
+      g_strdup (config->via_transport_reliable ? config->via_transport_reliable : "TLS");
+  ua->via_unreliable =
+      g_strdup (config->via_transport_unreliable ? config->via_transport_unreliable : "DTLS");
   ua->user_agent = g_strdup (config->user_agent ? config->user_agent : "Chorus");
   ua->media = config->media ? chorus_sdp_session_copy (config->media) : NULL;
   ua->check_request_uri = config->check_request_uri;
@@ -347,6 +351,8 @@ chorus_sip_ua_free (ChorusSipUa *ua)
   g_free (ua->display_name);
   g_free (ua->contact);
   g_free (ua->via_host);
+  g_free (ua->via_reliable);
+  g_free (ua->via_unreliable);
   g_free (ua->user_agent);
   g_free (ua);
 }

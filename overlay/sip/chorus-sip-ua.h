@@ -118,6 +118,11 @@ typedef struct
    * description. */
   const ChorusSdpSession *media;
   gboolean check_request_uri; /* 404 for requests not for aor or contact */
+  /* The transport our Vias name (RFC 3261 §18.1.1, §20.42) on reliable and
+   * unreliable connections; NULL: "TLS" and "DTLS" (an AppAttach link,
+   * RFC 7904 §4).  A UA for plain phones says "TCP" and "UDP". */
+  const char *via_transport_reliable;
+  const char *via_transport_unreliable;
   guint no_answer_timeout_ms; /* 0: 60 s */
   guint32 seed;               /* tags, branches, Call-IDs; 0: random */
 } ChorusSipUaConfig;
@@ -154,6 +159,13 @@ gint64 chorus_sip_ua_next_timeout (ChorusSipUa *ua);
  * fingerprint).  Returns the call's id (> 0), or 0 with *@error. */
 guint chorus_sip_ua_call (ChorusSipUa *ua, const char *target, const ChorusSipConnId *conns,
                           guint n_conns, const ChorusSdpSession *local, gint64 now, GError **error);
+/* The same as someone else: From is @from (a SIP URI, or a name-addr
+ * "\"Name\" <sip:...>") instead of the UA's AOR; NULL: the UA's.  For a
+ * back-to-back user agent that places a call on behalf of the caller of
+ * its other side (the adapter peer for plain SIP phones). */
+guint chorus_sip_ua_call_as (ChorusSipUa *ua, const char *from, const char *target,
+                             const ChorusSipConnId *conns, guint n_conns,
+                             const ChorusSdpSession *local, gint64 now, GError **error);
 /* Incoming call: 180 Ringing, or 183 Session Progress. */
 gboolean chorus_sip_ua_ring (ChorusSipUa *ua, guint call, int status, gint64 now, GError **error);
 /* Incoming call: 200 with the answer of @local to the offer (or @local as
@@ -161,6 +173,12 @@ gboolean chorus_sip_ua_ring (ChorusSipUa *ua, guint call, int status, gint64 now
  * refused with 488 and the call ends. */
 gboolean chorus_sip_ua_answer (ChorusSipUa *ua, guint call, const ChorusSdpSession *local,
                                gint64 now, GError **error);
+/* Incoming call: 200 with @answer itself as the answer (checked to answer
+ * the offer, RFC 3264 §6), not recomputed from capabilities: a back-to-back
+ * user agent passes the answer of its other side through unchanged, so
+ * that the media runs end to end. */
+gboolean chorus_sip_ua_answer_verbatim (ChorusSipUa *ua, guint call, const ChorusSdpSession *answer,
+                                        gint64 now, GError **error);
 /* Incoming call: a final status 300..699 (486 Busy Here, 603 Decline). */
 gboolean chorus_sip_ua_reject (ChorusSipUa *ua, guint call, int status, gint64 now, GError **error);
 /* Ends the call however far it got: CANCEL while calling, BYE once

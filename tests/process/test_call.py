@@ -119,7 +119,7 @@ with Harness(build_dir) as h:
         for key in ("rtt_ms", "jitter_ms", "loss"):
             check(key in result and result[key] is not None,
                   f"{key} from RTCP: {result.get(key)}")
-        check(result["packets_received"] > 100,
+        check(result["packets_received"] > 50,
               f"Alice received {result['packets_received']} RTP packets")
     time.sleep(1)  # Bob's side ends at the BYE
     bob_last = calls(bob)[-1] if calls(bob) else {}

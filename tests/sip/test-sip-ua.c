@@ -809,6 +809,92 @@ last_sent (TestUa *u, const char *prefix)
   return NULL;
 }
 
+/* A back-to-back UA: a call placed as someone else (From), answered with
+ * a description passed through verbatim (not recomputed), and an answer
+ * that does not answer the offer refused with 488. */
+static void
+test_b2bua (void)
+{
+  Pair p;
+  pair_init (&p, FALSE);
+  g_autoptr (GError) error = NULL;
+  guint call = chorus_sip_ua_call_as (p.alice->ua, "\"Carol\" <sip:carol@example.org>", BOB, &p.a2b,
+                                      1, p.media, p.net->now, &error);
+  g_assert_no_error (error);
+  test_net_run (p.net);
+  TestEvent *in = test_ua_last (p.bob, CHORUS_SIP_EVENT_INCOMING_CALL);
+  g_assert_nonnull (in);
+  g_assert_cmpstr (in->from, ==, "sip:carol@example.org");
+  g_assert_cmpuint (test_ua_sent_with (p.alice, "INVITE ", "Carol"), ==, 1);
+  g_assert_cmpuint (test_ua_sent_with (p.alice, "INVITE ", "SIP/2.0/DTLS"), ==, 1);
+
+  /* an answer of someone else's making (the other side of the B2BUA):
+   * its own ICE credentials and a=setup:passive, kept as they are */
+  g_autoptr (ChorusSdpSession) other = chorus_sdp_answer (in->remote_sdp, p.media, NULL);
+  g_free (other->ice_ufrag);
+  other->ice_ufrag = g_strdup ("otherUfrag");
+  other->setup = CHORUS_SDP_SETUP_PASSIVE;
+  g_assert_true (chorus_sip_ua_answer_verbatim (p.bob->ua, in->call, other, p.net->now, &error));
+  g_assert_no_error (error);
+  test_net_run (p.net);
+  TestEvent *ans = test_ua_last (p.alice, CHORUS_SIP_EVENT_ANSWERED);
+  g_assert_nonnull (ans);
+  g_assert_cmpstr (ans->remote_sdp->ice_ufrag, ==, "otherUfrag");
+  g_assert_cmpint (ans->remote_sdp->setup, ==, CHORUS_SDP_SETUP_PASSIVE);
+  g_assert_true (chorus_sip_ua_hangup (p.alice->ua, call, p.net->now, NULL));
+  test_net_run (p.net);
+
+  /* a description that answers nothing of the offer: 488 */
+  call = chorus_sip_ua_call (p.alice->ua, BOB, &p.a2b, 1, p.media, p.net->now, &error);
+  test_net_run (p.net);
+  in = test_ua_last (p.bob, CHORUS_SIP_EVENT_INCOMING_CALL);
+  g_autoptr (ChorusSdpSession) bad = chorus_sdp_session_copy (p.media);
+  g_ptr_array_set_size (bad->codecs, 0);
+  g_ptr_array_add (bad->codecs, chorus_sdp_codec_new (9, "G722", 8000, 1, NULL));
+  g_assert_false (chorus_sip_ua_answer_verbatim (p.bob->ua, in->call, bad, p.net->now, &error));
+  g_assert_nonnull (error);
+  test_net_run (p.net);
+  g_assert_cmpuint (test_ua_sent_count (p.bob, "SIP/2.0 488"), ==, 1);
+  TestEvent *end = test_ua_last (p.alice, CHORUS_SIP_EVENT_ENDED);
+  g_assert_nonnull (end);
+  g_assert_cmpint (end->status, ==, 488);
+  (void) call;
+  pair_clear (&p);
+}
+
+/* Plain SIP phones' transports in the Via (RFC 3261 §18.1.1). */
+static void
+capture_send (ChorusSipConnId conn, const guint8 *data, gsize len, gpointer user_data)
+{
+  g_ptr_array_add (user_data, g_strndup ((const char *) data, len));
+}
+
+static void
+ignore_event (const ChorusSipEvent *event, gpointer user_data)
+{
+}
+
+static void
+test_via_transport (void)
+{
+  g_autoptr (GPtrArray) sent = g_ptr_array_new_with_free_func (g_free);
+  ChorusSipUaCallbacks cb = { capture_send, ignore_event };
+  ChorusSipUaConfig cfg = { 0 };
+  cfg.aor = ALICE;
+  cfg.via_host = "192.0.2.7:5060";
+  cfg.via_transport_reliable = "TCP";
+  cfg.via_transport_unreliable = "UDP";
+  g_autoptr (ChorusSipUa) ua = chorus_sip_ua_new (&cfg, &cb, sent, NULL);
+  g_assert_nonnull (ua);
+  chorus_sip_ua_connection_add (ua, 1, FALSE);
+  chorus_sip_ua_connection_add (ua, 2, TRUE);
+  g_assert_cmpuint (chorus_sip_ua_send_options (ua, 1, BOB, 0, NULL), >, 0);
+  g_assert_cmpuint (chorus_sip_ua_send_options (ua, 2, BOB, 0, NULL), >, 0);
+  g_assert_cmpuint (sent->len, ==, 2);
+  g_assert_nonnull (strstr (g_ptr_array_index (sent, 0), "Via: SIP/2.0/UDP 192.0.2.7:5060;"));
+  g_assert_nonnull (strstr (g_ptr_array_index (sent, 1), "Via: SIP/2.0/TCP 192.0.2.7:5060;"));
+}
+
 static void
 test_offerless_invite (void)
 {
@@ -890,6 +976,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/ua/call/not-found", test_call_not_found);
   g_test_add_func ("/sip/ua/call/not-acceptable", test_call_not_acceptable);
   g_test_add_func ("/sip/ua/call/offerless", test_offerless_invite);
+  g_test_add_func ("/sip/ua/b2bua", test_b2bua);
+  g_test_add_func ("/sip/ua/via-transport", test_via_transport);
   g_test_add_func ("/sip/ua/hold/resume", test_hold_resume);
   g_test_add_func ("/sip/ua/hold/glare", test_hold_glare);
   g_test_add_func ("/sip/ua/message", test_message);
