@@ -218,6 +218,9 @@ struct ReloadNode
   GHashTable *app_attaches;
   guint64 app_attach_last_token;
   gboolean in_app_attach; /* the app_attach callback runs */
+  /* reload_node_request_as(): the signer of the next request sealed */
+  const ReloadSecurityOps *sign_as_ops;
+  gpointer sign_as_data;
 };
 
 /* ---------------------------------------------------------------- helpers */

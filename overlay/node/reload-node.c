@@ -491,7 +491,19 @@ rn_send_request (ReloadNode *n, const ReloadDestination *dests, guint n_dests, g
   m->message_code = code;
   m->body = body;
   rn_self_tuning_attach (n, m); /* RFC 7363 §5.1, Updates only */
+  /* reload_node_request_as(): this one request signed by another identity */
+  const ReloadSecurityOps *own_ops = n->cfg.security;
+  gpointer own_data = n->cfg.security_data;
+  if (n->sign_as_ops != NULL)
+    {
+      n->cfg.security = n->sign_as_ops;
+      n->cfg.security_data = n->sign_as_data;
+      n->sign_as_ops = NULL;
+      n->sign_as_data = NULL;
+    }
   GBytes *bytes = seal (n, m);
+  n->cfg.security = own_ops;
+  n->cfg.security_data = own_data;
   if (bytes == NULL)
     return 0;
   Txn *t = g_new0 (Txn, 1);
@@ -559,6 +571,17 @@ reload_node_request (ReloadNode *n, const ReloadDestination *destination, guint1
   return rn_send_request (n, destination, 1, code, body, done, user_data, FALSE, 0, now);
 }
 
+guint64
+reload_node_request_as (ReloadNode *n, const ReloadSecurityOps *ops, gpointer ops_data,
+                        const ReloadDestination *destination, guint16 code, gpointer body,
+                        ReloadRequestDone done, gpointer user_data, gint64 now)
+{
+  rn_enter (n, now);
+  n->sign_as_ops = ops;
+  n->sign_as_data = ops_data;
+  return rn_send_request (n, destination, 1, code, body, done, user_data, FALSE, 0, now);
+}
+
 /* §6.1.2: the response leaves with the destination list "equal to the
  * concatenation of the Node-ID of the node from which the request was
  * received with the Via List in the original request", reversed (§6.2.2). */
@@ -580,7 +603,19 @@ send_answer_to (ReloadNode *n, guint64 from_link, const ReloadForwardingHeader *
   m->message_code = code;
   m->body = body;
   rn_self_tuning_attach (n, m); /* RFC 7363 §5.1, Updates only */
+  /* reload_node_request_as(): this one request signed by another identity */
+  const ReloadSecurityOps *own_ops = n->cfg.security;
+  gpointer own_data = n->cfg.security_data;
+  if (n->sign_as_ops != NULL)
+    {
+      n->cfg.security = n->sign_as_ops;
+      n->cfg.security_data = n->sign_as_data;
+      n->sign_as_ops = NULL;
+      n->sign_as_data = NULL;
+    }
   GBytes *bytes = seal (n, m);
+  n->cfg.security = own_ops;
+  n->cfg.security_data = own_data;
   if (bytes == NULL)
     {
       if (code == RELOAD_ERROR)

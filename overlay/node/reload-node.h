@@ -291,6 +291,16 @@ guint64 reload_node_request (ReloadNode *node, const ReloadDestination *destinat
                              gpointer body, ReloadRequestDone done, gpointer user_data,
                              gint64 now_ms);
 
+/* The same, the request signed by another identity (@ops with @ops_data)
+ * instead of the node's: a proxy peer storing for a user it serves (RFC
+ * 7904 §3.2; RFC 6940 §7.3: "in a non-replica store, both the signer of
+ * the StoredValue and the signer of the StoreReq MUST conform to the
+ * policy").  That identity's certificate must hold this node's Node-ID
+ * (§6.3.4: the sender's).  Answers are verified as ever. */
+guint64 reload_node_request_as (ReloadNode *node, const ReloadSecurityOps *ops, gpointer ops_data,
+                                const ReloadDestination *destination, guint16 code, gpointer body,
+                                ReloadRequestDone done, gpointer user_data, gint64 now_ms);
+
 /* The same with a destination list of @n_destinations entries (source
  * routing, §6.2.1), e.g. [peer, client]. */
 guint64 reload_node_request_routed (ReloadNode *node, const ReloadDestination *destinations,

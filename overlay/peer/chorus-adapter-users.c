@@ -48,7 +48,7 @@ user_part_valid (const char *user)
 
 static gboolean
 load_credentials (ChorusAdapterUser *u, const char *profile_dir, ReloadCert *ca,
-                  const char *overlay, GError **error)
+                  const char *overlay, const ReloadNodeId *adapter, GError **error)
 {
   g_autofree char *dir = g_build_filename (profile_dir, CHORUS_ADAPTER_USERS_DIR, u->user, NULL);
   g_autofree char *want = g_strdup_printf ("%s@%s", u->user, overlay);
@@ -58,8 +58,10 @@ load_credentials (ChorusAdapterUser *u, const char *profile_dir, ReloadCert *ca,
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
                    "no certificate for %s (%s): make it with `chorus-enroll issue --dir CA "
-                   "--user %s --out %s` (RFC 7904 §3.2: only the user may register its AOR)",
-                   u->aor, local ? local->message : "no cert.pem and key.pem", want, dir);
+                   "--user %s --node-id-of %s --out %s` (RFC 7904 §3.2: only the user may "
+                   "register its AOR)",
+                   u->aor, local ? local->message : "no cert.pem and key.pem", want, profile_dir,
+                   dir);
       return FALSE;
     }
   guint8 a[32], b[32];
@@ -84,13 +86,25 @@ load_credentials (ChorusAdapterUser *u, const char *profile_dir, ReloadCert *ca,
                    u->identity->overlay_name, want, overlay);
       return FALSE;
     }
+  gboolean holds = FALSE;
+  for (guint i = 0; i < u->identity->n_node_ids && !holds; i++)
+    holds = reload_node_id_equal (&u->identity->node_ids[i], adapter);
+  if (!holds)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "%s/cert.pem does not hold this adapter's Node-ID (the Store of the user's "
+                   "registration comes from it, RFC 6940 §6.3.4): issue it with `chorus-enroll "
+                   "issue --dir CA --user %s --node-id-of %s --out %s`",
+                   dir, want, profile_dir, dir);
+      return FALSE;
+    }
   u->signer = reload_x509_signer_new (ca, u->creds->cert, u->creds->key, error);
   return u->signer != NULL;
 }
 
 ChorusAdapterUsers *
 chorus_adapter_users_load (const char *users_file, const char *profile_dir, ReloadCert *ca,
-                           const char *overlay, GError **error)
+                           const char *overlay, const ReloadNodeId *adapter, GError **error)
 {
   GStatBuf st;
   if (g_stat (users_file, &st) != 0)
@@ -149,7 +163,7 @@ chorus_adapter_users_load (const char *users_file, const char *profile_dir, Relo
       u->password = g_strdup (colon + 1);
       g_ptr_array_add (users->list, u);
       g_hash_table_insert (users->index, u->user, u);
-      if (!load_credentials (u, profile_dir, ca, overlay, error))
+      if (!load_credentials (u, profile_dir, ca, overlay, adapter, error))
         return NULL;
     }
   return g_steal_pointer (&users);

@@ -12,15 +12,17 @@
  *
  * The overlay lets only a user store at H(its AOR) (RFC 7904 §3.2,
  * USER-NODE-MATCH: the signer's certificate names the user, and the
- * dictionary key is the signer's Node-ID).  So the adapter holds a
- * certificate of each of its users, issued by the overlay's CA like any
- * device's, in PROFILE/sip-adapter/USER/ (cert.pem, key.pem, ca.pem:
- * `chorus-enroll issue --dir CA --user USER@OVERLAY --out
- * PROFILE/sip-adapter/USER`), and signs the user's registration with it:
- * the entry is keyed by that certificate's Node-ID, and its destination
- * list leads to the adapter (the route form, RFC 7904 §3.1: [the
- * adapter's Node-ID]), so a caller AppAttaches to the adapter, which takes
- * the call to the phone.
+ * dictionary key is a Node-ID of that certificate; RFC 6940 §7.3: the
+ * StoreReq itself is signed by such a credential too, and §6.3.4: the
+ * sending node's Node-ID is in it).  So the adapter holds a certificate of
+ * each of its users, issued by the overlay's CA for the adapter's own
+ * Node-ID, in PROFILE/sip-adapter/USER/ (cert.pem, key.pem, ca.pem:
+ * `chorus-enroll issue --dir CA --user USER@OVERLAY --node-id-of PROFILE
+ * --out PROFILE/sip-adapter/USER`), and signs the user's registration and
+ * its Store with it: the entry is keyed by the adapter's Node-ID, and its
+ * destination list leads to the adapter (the route form, RFC 7904 §3.1),
+ * so a caller AppAttaches to the adapter, which takes the call to the
+ * phone.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -50,10 +52,11 @@ typedef struct _ChorusAdapterUsers ChorusAdapterUsers;
 
 /* Reads @users_file and, for each user, PROFILE/sip-adapter/USER/: every
  * user must have a certificate of @overlay's CA (@ca) naming
- * USER@@overlay.  Fails naming the first problem (with the command that
- * fixes a missing certificate). */
+ * USER@@overlay and holding @adapter, the adapter's Node-ID.  Fails naming
+ * the first problem (with the command that fixes a missing certificate). */
 ChorusAdapterUsers *chorus_adapter_users_load (const char *users_file, const char *profile_dir,
-                                               ReloadCert *ca, const char *overlay, GError **error);
+                                               ReloadCert *ca, const char *overlay,
+                                               const ReloadNodeId *adapter, GError **error);
 void chorus_adapter_users_free (ChorusAdapterUsers *users);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChorusAdapterUsers, chorus_adapter_users_free)
 

@@ -13,7 +13,72 @@ chorus_peer_phone_settings_clear (ChorusPeerPhoneSettings *settings)
   g_clear_pointer (&settings->aor, g_free);
   g_clear_pointer (&settings->play, g_free);
   g_clear_pointer (&settings->record, g_free);
+  g_clear_pointer (&settings->adapter_listen, g_free);
+  g_clear_pointer (&settings->adapter_users, chorus_adapter_users_free);
   settings->enabled = FALSE;
+}
+
+gboolean
+chorus_peer_calls_start (ChorusPeerPhoneSettings *ps, ReloadPeerShell *shell, ChorusPhone **phone,
+                         ChorusSipAdapter **adapter, GError **error)
+{
+  if (ps->adapter_listen != NULL)
+    {
+      *adapter = chorus_sip_adapter_new (shell, ps->adapter_listen,
+                                         g_steal_pointer (&ps->adapter_users), error);
+      return *adapter != NULL;
+    }
+  if (!ps->enabled)
+    return TRUE;
+  ChorusPhoneConfig pc = { 0 };
+  pc.aor = ps->aor;
+  pc.auto_answer = ps->auto_answer;
+  pc.play = ps->play;
+  pc.record = ps->record;
+  pc.echo_cancel = ps->echo_cancel;
+  /* media host candidates where the overlay is reached (a loopback
+   * overlay calls on loopback) */
+  GInetAddress *where =
+      g_inet_socket_address_get_address (reload_peer_shell_get_listen_address (shell));
+  g_autofree char *media_address =
+      g_inet_address_get_is_loopback (where) ? g_inet_address_to_string (where) : NULL;
+  pc.media_address = media_address;
+  *phone = chorus_phone_new (shell, &pc, error);
+  return *phone != NULL;
+}
+
+gboolean
+chorus_peer_set_sip_adapter (ChorusPeer *peer, const char *listen, const char *users_file,
+                             GError **error)
+{
+  g_return_val_if_fail (CHORUS_IS_PEER (peer) && listen && users_file, FALSE);
+  ChorusPeerPhoneSettings *s = chorus_peer_get_phone_settings (peer);
+  if (s->enabled)
+    {
+      g_set_error (error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID,
+                   "a peer is a phone (--aor) or an adapter for plain SIP phones "
+                   "(--sip-adapter), not both");
+      return FALSE;
+    }
+  const ReloadCredentials *creds = chorus_peer_get_credentials (peer);
+  g_autoptr (ReloadCertIdentity) id = reload_cert_get_identity (creds->cert, error);
+  if (id == NULL)
+    return FALSE;
+  g_autoptr (GError) local = NULL;
+  ChorusAdapterUsers *users =
+      chorus_adapter_users_load (users_file, chorus_peer_get_profile_dir (peer), creds->ca,
+                                 id->overlay_name, &id->node_ids[0], &local);
+  if (users == NULL)
+    {
+      g_set_error (error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID, "--sip-adapter-users: %s",
+                   local->message);
+      return FALSE;
+    }
+  g_clear_pointer (&s->adapter_users, chorus_adapter_users_free);
+  s->adapter_users = users;
+  g_free (s->adapter_listen);
+  s->adapter_listen = g_strdup (listen);
+  return TRUE;
 }
 
 gboolean
@@ -39,6 +104,13 @@ chorus_peer_set_phone (ChorusPeer *peer, const char *aor, gboolean auto_answer, 
       return FALSE;
     }
   ChorusPeerPhoneSettings *s = chorus_peer_get_phone_settings (peer);
+  if (s->adapter_listen != NULL)
+    {
+      g_set_error (error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID,
+                   "a peer is a phone (--aor) or an adapter for plain SIP phones "
+                   "(--sip-adapter), not both");
+      return FALSE;
+    }
   chorus_peer_phone_settings_clear (s);
   s->enabled = TRUE;
   s->aor = g_strdup (aor);
@@ -84,7 +156,8 @@ call_ended (JsonNode *result, gpointer user_data)
 }
 
 static void
-call_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone, GTask *task)
+call_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
+                ChorusSipAdapter *adapter, GTask *task)
 {
   if (!need_phone (phone, task))
     return;
@@ -130,7 +203,8 @@ action_args_free (ActionArgs *a)
 }
 
 static void
-action_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone, GTask *task)
+action_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
+                  ChorusSipAdapter *adapter, GTask *task)
 {
   if (!need_phone (phone, task))
     return;
@@ -182,7 +256,8 @@ chorus_peer_call_action_async (ChorusPeer *peer, const char *action, guint id,
 /* -- calls -- */
 
 static void
-calls_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone, GTask *task)
+calls_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
+                 ChorusSipAdapter *adapter, GTask *task)
 {
   if (!need_phone (phone, task))
     return;
@@ -216,7 +291,8 @@ message_args_free (MessageArgs *a)
 }
 
 static void
-message_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone, GTask *task)
+message_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
+                   ChorusSipAdapter *adapter, GTask *task)
 {
   if (!need_phone (phone, task))
     return;
@@ -248,7 +324,8 @@ chorus_peer_send_message_async (ChorusPeer *peer, const char *target, const char
 }
 
 static void
-messages_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone, GTask *task)
+messages_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
+                    ChorusSipAdapter *adapter, GTask *task)
 {
   if (!need_phone (phone, task))
     return;
@@ -264,4 +341,30 @@ chorus_peer_messages_async (ChorusPeer *peer, GCancellable *cancellable,
   g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
   g_task_set_source_tag (task, chorus_peer_messages_async);
   chorus_peer_run_in_thread (peer, task, messages_in_thread);
+}
+
+/* -- adapter -- */
+
+static void
+adapter_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
+                   ChorusSipAdapter *adapter, GTask *task)
+{
+  if (adapter == NULL)
+    {
+      g_task_return_new_error (task, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID,
+                               "this peer runs no SIP adapter (chorus-peer run --sip-adapter)");
+      return;
+    }
+  g_task_return_pointer (task, chorus_sip_adapter_status_json (adapter),
+                         (GDestroyNotify) json_node_unref);
+}
+
+void
+chorus_peer_adapter_status_async (ChorusPeer *peer, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (peer));
+  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chorus_peer_adapter_status_async);
+  chorus_peer_run_in_thread (peer, task, adapter_in_thread);
 }

@@ -8,14 +8,15 @@
 
 #include "chorus-peer.h"
 #include "chorus-phone.h"
+#include "chorus-sip-adapter.h"
 
 G_BEGIN_DECLS
 
-/* Runs in the peer's thread with its shell and phone (NULL without an
- * AOR); @task is the caller's, to return on (its result comes on the
+/* Runs in the peer's thread with its shell, phone (NULL without an AOR)
+ * and adapter (NULL without --sip-adapter); @task is the caller's, to return on (its result comes on the
  * caller's context). */
 typedef void (*ChorusPeerThreadFunc) (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
-                                      GTask *task);
+                                      ChorusSipAdapter *adapter, GTask *task);
 
 /* Hands @task (source tag set, task data set by the caller) to the
  * thread, where @func runs; NOT_RUNNING when the peer is not running. */
@@ -30,9 +31,19 @@ typedef struct
   char *play;
   char *record;
   gboolean echo_cancel;
+  /* the adapter for plain SIP phones instead (chorus-sip-adapter.h) */
+  char *adapter_listen;
+  ChorusAdapterUsers *adapter_users;
 } ChorusPeerPhoneSettings;
 
 void chorus_peer_phone_settings_clear (ChorusPeerPhoneSettings *settings);
 ChorusPeerPhoneSettings *chorus_peer_get_phone_settings (ChorusPeer *peer);
+/* In the thread, once the shell is made: the phone or the adapter the
+ * settings ask for (both NULL for none). */
+gboolean chorus_peer_calls_start (ChorusPeerPhoneSettings *settings, ReloadPeerShell *shell,
+                                  ChorusPhone **phone, ChorusSipAdapter **adapter, GError **error);
+/* Before start: the profile's credentials (for the adapter's users). */
+const ReloadCredentials *chorus_peer_get_credentials (ChorusPeer *peer);
+const char *chorus_peer_get_profile_dir (ChorusPeer *peer);
 
 G_END_DECLS

@@ -67,6 +67,7 @@ struct _ChorusPeer
    * thread */
   ChorusPeerPhoneSettings phone_settings;
   ChorusPhone *phone;
+  ChorusSipAdapter *adapter;
 };
 
 G_DEFINE_FINAL_TYPE (ChorusPeer, chorus_peer, G_TYPE_OBJECT)
@@ -223,6 +224,8 @@ shell_joined (gpointer user_data)
   ChorusPeer *self = user_data;
   if (self->phone != NULL)
     chorus_phone_joined (self->phone);
+  if (self->adapter != NULL)
+    chorus_sip_adapter_joined (self->adapter);
   /* the reference keeps the peer alive until the owner's context runs it */
   g_main_context_invoke_full (self->owner_context, G_PRIORITY_DEFAULT, emit_joined,
                               g_object_ref (self), g_object_unref);
@@ -300,33 +303,15 @@ thread_main (gpointer data)
     }
   self->listen_address =
       reload_peer_shell_format_address (reload_peer_shell_get_listen_address (self->shell));
-  if (self->phone_settings.enabled)
+  /* calls: a phone, or the adapter for plain SIP phones (chorus-peer-phone.c) */
+  if (!chorus_peer_calls_start (&self->phone_settings, self->shell, &self->phone, &self->adapter,
+                                &error))
     {
-      ChorusPeerPhoneSettings *ps = &self->phone_settings;
-      ChorusPhoneConfig pc = { 0 };
-      pc.aor = ps->aor;
-      pc.auto_answer = ps->auto_answer;
-      pc.play = ps->play;
-      pc.record = ps->record;
-      pc.echo_cancel = ps->echo_cancel;
-      /* media host candidates where the overlay is reached (a loopback
-       * overlay calls on loopback) */
-      g_autoptr (GInetSocketAddress) where =
-          g_object_ref (reload_peer_shell_get_listen_address (self->shell));
-      g_autofree char *media_address =
-          g_inet_address_get_is_loopback (g_inet_socket_address_get_address (where))
-              ? g_inet_address_to_string (g_inet_socket_address_get_address (where))
-              : NULL;
-      pc.media_address = media_address;
-      self->phone = chorus_phone_new (self->shell, &pc, &error);
-      if (self->phone == NULL)
-        {
-          g_clear_pointer (&self->shell, reload_peer_shell_free);
-          g_task_return_error (start, error);
-          g_object_unref (start);
-          g_main_context_pop_thread_default (self->context);
-          return NULL;
-        }
+      g_clear_pointer (&self->shell, reload_peer_shell_free);
+      g_task_return_error (start, error);
+      g_object_unref (start);
+      g_main_context_pop_thread_default (self->context);
+      return NULL;
     }
   reload_peer_shell_start (self->shell);
   g_task_return_boolean (start, TRUE);
@@ -336,6 +321,7 @@ thread_main (gpointer data)
 
   /* pending requests end with CANCELLED as the node goes */
   g_clear_pointer (&self->phone, chorus_phone_free);
+  g_clear_pointer (&self->adapter, chorus_sip_adapter_free);
   g_clear_pointer (&self->shell, reload_peer_shell_free);
   /* let what was invoked on the context run (and fail: not running) */
   while (g_main_context_iteration (self->context, FALSE))
@@ -1015,6 +1001,8 @@ op_run_in_thread (Op *op)
        * reach the overlay; then §10.9 */
       if (self->phone != NULL)
         chorus_phone_sign_out (self->phone, STOP_TIMEOUT_MS, signed_out, op);
+      else if (self->adapter != NULL)
+        chorus_sip_adapter_stop (self->adapter, STOP_TIMEOUT_MS, signed_out, op);
       else
         reload_peer_shell_leave (self->shell, STOP_TIMEOUT_MS, stop_done, op);
       return;
@@ -1067,7 +1055,7 @@ thread_call_run (gpointer data)
     g_task_return_new_error (tc->task, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_NOT_RUNNING,
                              "the peer is not running");
   else
-    tc->func (self, self->shell, self->phone, tc->task);
+    tc->func (self, self->shell, self->phone, self->adapter, tc->task);
   g_object_unref (tc->task);
   g_free (tc);
   return G_SOURCE_REMOVE;
@@ -1093,6 +1081,18 @@ ChorusPeerPhoneSettings *
 chorus_peer_get_phone_settings (ChorusPeer *self)
 {
   return &self->phone_settings;
+}
+
+const ReloadCredentials *
+chorus_peer_get_credentials (ChorusPeer *self)
+{
+  return self->creds;
+}
+
+const char *
+chorus_peer_get_profile_dir (ChorusPeer *self)
+{
+  return self->profile_dir;
 }
 
 /* ---------------------------------------------------------------- public API */

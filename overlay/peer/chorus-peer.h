@@ -174,6 +174,17 @@ void chorus_peer_call_action_async (ChorusPeer *peer, const char *action, guint 
  * "duration_s", "status", "reason", "on_hold"}...]}. */
 void chorus_peer_calls_async (ChorusPeer *peer, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
+/* Before start: this peer is the adapter for plain SIP phones (RFC 7890
+ * §3, chorus-sip-adapter.h) on @listen ("ADDR:PORT", UDP and TCP), for
+ * the users of @users_file (lines USER:PASSWORD, not readable by others;
+ * each user's certificate in PROFILE/sip-adapter/USER/).  Not with
+ * chorus_peer_set_phone(). */
+gboolean chorus_peer_set_sip_adapter (ChorusPeer *peer, const char *listen, const char *users_file,
+                                      GError **error);
+/* {"listen", "users": [{"user", "aor", "registered", "bindings": [...]}],
+ * "calls": [...]} (chorus_sip_adapter_status_json()). */
+void chorus_peer_adapter_status_async (ChorusPeer *peer, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
 /* A short text message (RFC 3428 MESSAGE, text/plain) to every device of
  * @target; completes with {"message", "remote", "status", "reason"}:
  * "delivered" (a device took it), "not_registered" (404), "rejected", ... */

@@ -11,6 +11,7 @@
 #include "chorus-phone.h"
 #include "chorus-sip-registration.h"
 #include "chorus-sip-ua.h"
+#include "chorus-ua-timer.h"
 
 G_BEGIN_DECLS
 
@@ -31,8 +32,7 @@ struct _ChorusPhone
   char *domain; /* the overlay's name: bare users are completed with it */
   ReloadNodeId node_id;
   ChorusSipUa *ua;
-  GSource *ua_timer;
-  gint64 ua_timer_at;
+  ChorusUaTimer ua_timer;
 
   gboolean auto_answer;
   char *play;

@@ -15,36 +15,11 @@
 
 /* ---------------------------------------------------------------- the UA */
 
-static gboolean
-ua_timer_fired (gpointer data)
-{
-  ChorusPhone *phone = data;
-  g_clear_pointer (&phone->ua_timer, g_source_unref);
-  phone->ua_timer_at = -1;
-  chorus_sip_ua_tick (phone->ua, g_get_monotonic_time () / 1000);
-  phone_ua_poke (phone);
-  return G_SOURCE_REMOVE;
-}
-
 /* After every call into the UA: its timer follows chorus_sip_ua_next_timeout(). */
 void
 phone_ua_poke (ChorusPhone *phone)
 {
-  gint64 at = chorus_sip_ua_next_timeout (phone->ua);
-  if (at == phone->ua_timer_at && phone->ua_timer != NULL)
-    return;
-  if (phone->ua_timer != NULL)
-    {
-      g_source_destroy (phone->ua_timer);
-      g_clear_pointer (&phone->ua_timer, g_source_unref);
-    }
-  phone->ua_timer_at = at;
-  if (at < 0)
-    return;
-  gint64 now = g_get_monotonic_time () / 1000;
-  phone->ua_timer = g_timeout_source_new ((guint) CLAMP (at - now, 0, G_MAXINT));
-  g_source_set_callback (phone->ua_timer, ua_timer_fired, phone, NULL);
-  g_source_attach (phone->ua_timer, g_main_context_get_thread_default ());
+  chorus_ua_timer_poke (&phone->ua_timer);
 }
 
 static void
@@ -451,7 +426,6 @@ chorus_phone_new (ReloadPeerShell *shell, const ChorusPhoneConfig *config, GErro
   phone->echo_cancel = config->echo_cancel;
   phone->media_address = g_strdup (config->media_address);
   phone->next_call_id = 1;
-  phone->ua_timer_at = -1;
   phone->conns = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, conn_info_free);
 
   /* the Contact is this device's GRUU (RFC 7904 §5) */
@@ -471,6 +445,7 @@ chorus_phone_new (ReloadPeerShell *shell, const ChorusPhoneConfig *config, GErro
       chorus_phone_free (phone);
       return NULL;
     }
+  chorus_ua_timer_init (&phone->ua_timer, phone->ua);
   ReloadPeerShellAppHandler h = {
     .accept = app_accept,
     .up = app_up,
@@ -499,8 +474,9 @@ chorus_phone_free (ChorusPhone *phone)
   while (g_hash_table_iter_next (&it, NULL, &value))
     reload_peer_shell_app_close (phone->shell, ((ConnInfo *) value)->conn);
   g_hash_table_unref (phone->conns);
+  chorus_ua_timer_clear (&phone->ua_timer);
   g_clear_pointer (&phone->ua, chorus_sip_ua_free);
-  GSource **timers[] = { &phone->ua_timer, &phone->refresh_timer, &phone->sign_out_timer };
+  GSource **timers[] = { &phone->refresh_timer, &phone->sign_out_timer };
   for (guint i = 0; i < G_N_ELEMENTS (timers); i++)
     if (*timers[i] != NULL)
       {

@@ -47,7 +47,10 @@ chorus_registration_store (ReloadPeerShell *shell, const char *aor, const Reload
   req.resource = d.resource_id;
   req.kind_data = &kd;
   req.n_kind_data = 1;
-  reload_node_request (node, &d, RELOAD_STORE_REQ, &req, done, user_data, now);
+  if (ops != NULL)
+    reload_node_request_as (node, ops, ops_data, &d, RELOAD_STORE_REQ, &req, done, user_data, now);
+  else
+    reload_node_request (node, &d, RELOAD_STORE_REQ, &req, done, user_data, now);
   reload_peer_shell_poke (shell);
   return TRUE;
 }

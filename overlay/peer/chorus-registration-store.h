@@ -16,7 +16,8 @@ G_BEGIN_DECLS
  * Node-ID: USER-NODE-MATCH, RFC 7904 §3.2), the route form with @route
  * (RFC 7904 §3.1), lifetime @lifetime_s; or removes the entry (@exists
  * FALSE: RFC 6940 §7.4.1.3, a value stored with exists = False).  Signed
- * with @ops/@ops_data (NULL: as the node itself, §7.1).  @done gets the
+ * with @ops/@ops_data, the value (§7.1) and the Store itself (§7.3); NULL:
+ * as the node itself.  @done gets the
  * answer as from reload_node_request().  FALSE (nothing sent, @done not
  * called) when the node has not joined or @aor is not an AOR. */
 gboolean chorus_registration_store (ReloadPeerShell *shell, const char *aor,

@@ -5,6 +5,7 @@
  *                      [--enrollment-url URL] [--multicast-bootstrap[=GROUP:PORT] ...]
  *                      [--turn-user USER --turn-password PASSWORD] [--turn-density N]
  *   chorus-enroll issue --dir DIR --user NAME --out PROFILE [--rsa] [--node-ids N]
+ *                       [--node-id-of PROFILE]
  *   chorus-enroll serve --dir DIR --listen ADDR:PORT [--max-node-ids N]
  *   chorus-enroll invite --dir DIR --user NAME [--expires DURATION] [--qr FILE.png]
  *   chorus-enroll update --dir DIR [--kind ...] [--bootstrap ADDR:PORT ...]
@@ -215,6 +216,7 @@ cmd_issue (int argc, char **argv)
   g_autofree char *out = NULL;
   gboolean rsa = FALSE;
   gint n_node_ids = 1;
+  g_autofree char *node_id_of = NULL;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Directory of the overlay's CA", "DIR" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &user, "User name (rfc822Name, e.g. alice@example.org)",
@@ -222,6 +224,10 @@ cmd_issue (int argc, char **argv)
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Profile directory to write", "PROFILE" },
     { "rsa", 0, 0, G_OPTION_ARG_NONE, &rsa, "RSA-2048 instead of ECDSA P-256", NULL },
     { "node-ids", 0, 0, G_OPTION_ARG_INT, &n_node_ids, "Number of Node-IDs (default 1)", "N" },
+    { "node-id-of", 0, 0, G_OPTION_ARG_FILENAME, &node_id_of,
+      "The Node-ID of that peer's profile instead of a new one (a user of a SIP adapter "
+      "peer: the adapter's profile)",
+      "PROFILE" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- issue a peer's certificate");
@@ -265,7 +271,25 @@ cmd_issue (int argc, char **argv)
     }
   ca_cn[strlen (ca_cn) - strlen (" RELOAD root CA")] = '\0';
   ReloadNodeId ids[16];
-  for (gint i = 0; i < n_node_ids; i++)
+  if (node_id_of != NULL)
+    {
+      /* RFC 7904 §3.2: a proxy peer storing the registration of a user it
+       * serves signs it with that user's credential, and the Node-ID the
+       * Store comes from must be in that credential (RFC 6940 §6.3.4): the
+       * user's certificate carries the proxy peer's Node-ID */
+      g_autoptr (ReloadCredentials) other = reload_credentials_load (node_id_of, &error);
+      g_autoptr (ReloadCertIdentity) id =
+          other && other->cert ? reload_cert_get_identity (other->cert, &error) : NULL;
+      if (id == NULL)
+        {
+          g_printerr ("chorus-enroll issue: --node-id-of %s: %s\n", node_id_of,
+                      error ? error->message : "no cert.pem");
+          return 1;
+        }
+      ids[0] = id->node_ids[0];
+      n_node_ids = 1;
+    }
+  for (gint i = node_id_of != NULL ? 1 : 0; i < n_node_ids; i++)
     {
       /* 128-bit Node-IDs for CHORD-RELOAD (§10.2), from the system's
        * random generator: the issuer's choice, unpredictable to the peer

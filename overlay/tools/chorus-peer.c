@@ -129,6 +129,8 @@ cmd_run (int argc, char **argv)
   g_autofree char *play = NULL;
   g_autofree char *record = NULL;
   gboolean auto_answer = FALSE;
+  g_autofree char *sip_adapter = NULL;
+  g_autofree char *sip_adapter_users = NULL;
   GOptionEntry entries[] = {
     { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile,
       "Profile directory (ca.pem, cert.pem, key.pem)", "DIR" },
@@ -151,6 +153,11 @@ cmd_run (int argc, char **argv)
       "Send a tone or an audio file instead of the microphone", "tone:HZ|FILE" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record,
       "Record what is heard to a WAV file (16-bit PCM) instead of the speakers", "FILE.wav" },
+    { "sip-adapter", 0, 0, G_OPTION_ARG_STRING, &sip_adapter,
+      "Serve plain SIP phones (registrar and proxy, UDP and TCP) on this address", "ADDR:PORT" },
+    { "sip-adapter-users", 0, 0, G_OPTION_ARG_FILENAME, &sip_adapter_users,
+      "The adapter's users: lines USER:PASSWORD (certificates in PROFILE/sip-adapter/USER/)",
+      "FILE" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- run a RELOAD peer");
@@ -195,6 +202,23 @@ cmd_run (int argc, char **argv)
   if (turn_user != NULL)
     chorus_peer_set_turn_credential (r.peer, turn_user, turn_password);
   if (turn_server != NULL && !chorus_peer_set_turn_server (r.peer, turn_server, &error))
+    {
+      g_printerr ("chorus-peer run: %s\n", error->message);
+      g_object_unref (r.peer);
+      g_main_loop_unref (r.loop);
+      g_free (r.control_path);
+      return EXIT_USAGE;
+    }
+  if ((sip_adapter == NULL) != (sip_adapter_users == NULL))
+    {
+      g_printerr ("chorus-peer run: --sip-adapter and --sip-adapter-users go together\n");
+      g_object_unref (r.peer);
+      g_main_loop_unref (r.loop);
+      g_free (r.control_path);
+      return EXIT_USAGE;
+    }
+  if (sip_adapter != NULL
+      && !chorus_peer_set_sip_adapter (r.peer, sip_adapter, sip_adapter_users, &error))
     {
       g_printerr ("chorus-peer run: %s\n", error->message);
       g_object_unref (r.peer);
@@ -285,7 +309,8 @@ cmd_ctl (int argc, char **argv)
       "  answer ID | decline ID an incoming call\n"
       "  hold ID | resume ID    put a call on hold (RFC 3264 §8.4), or take it off\n"
       "  message AOR TEXT       send a short text message (RFC 3428)\n"
-      "  messages               the messages received (JSON)");
+      "  messages               the messages received (JSON)\n"
+      "  adapter                the SIP adapter's phones and calls (JSON)");
   g_option_context_add_main_entries (ctx, entries, NULL);
   /* arguments of the command may start with '-' (a value) */
   g_option_context_set_strict_posix (ctx, TRUE);

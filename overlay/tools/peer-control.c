@@ -250,6 +250,8 @@ handle_request (Client *c, const char *text)
     chorus_peer_send_message_async (peer, v[0], v[1], NULL, request_answered, c);
   else if (g_str_equal (command, "messages") && n == 0)
     chorus_peer_messages_async (peer, NULL, request_answered, c);
+  else if (g_str_equal (command, "adapter") && n == 0)
+    chorus_peer_adapter_status_async (peer, NULL, request_answered, c);
   else if (g_str_equal (command, "hangup") && n <= 1)
     chorus_peer_call_action_async (peer, command, n == 1 ? call_id (v[0]) : 0, NULL,
                                    request_answered, c);
@@ -263,7 +265,7 @@ handle_request (Client *c, const char *text)
           "unknown command or wrong arguments: %s with %u arguments (status; store KIND NAME "
           "VALUE; fetch KIND NAME; stat KIND NAME; find [KIND] NAME; ping NODE; path-track NODE; "
           "config-update FILE; turn-servers; call AOR [SECONDS]; calls; hangup [ID]; answer ID; "
-          "decline ID; hold ID; resume ID; message AOR TEXT; messages)",
+          "decline ID; hold ID; resume ID; message AOR TEXT; messages; adapter)",
           command, n);
       reply_error (c, "invalid_argument", msg);
     }
