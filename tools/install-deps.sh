@@ -20,6 +20,7 @@ PACKAGES="
   gstreamer1.0-nice gstreamer1.0-tools
   libnice-dev libgnutls28-dev gnutls-bin libsoup-3.0-dev libsqlite3-dev libxml2-dev libosip2-dev libjson-glib-dev
   libqrencode-dev libgdk-pixbuf-2.0-dev zbar-tools coturn
+  sip-tester baresip-core
   iproute2 iptables
   desktop-file-utils appstream libxml2-utils
   tshark
