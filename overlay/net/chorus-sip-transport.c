@@ -29,6 +29,7 @@
  */
 #define G_LOG_DOMAIN "chorus-sip-transport"
 
+#include "chorus-address.h"
 #include "chorus-sip-transport.h"
 
 #include <netinet/in.h>
@@ -148,38 +149,6 @@ static void transport_finalize (ChorusSipTransport *t);
 static void tcp_update (ChorusSipTransport *t, Conn *c, gboolean more);
 
 /* ---------------------------------------------------------------- addresses */
-
-static GInetSocketAddress *
-parse_address (const char *text)
-{
-  g_autofree char *host = NULL;
-  const char *port_text;
-  if (text == NULL || *text == '\0')
-    return NULL;
-  if (text[0] == '[')
-    {
-      const char *end = strchr (text, ']');
-      if (end == NULL || end[1] != ':')
-        return NULL;
-      host = g_strndup (text + 1, (gsize) (end - text - 1));
-      port_text = end + 2;
-    }
-  else
-    {
-      const char *colon = strrchr (text, ':');
-      if (colon == NULL || strchr (text, ':') != colon)
-        return NULL;
-      host = g_strndup (text, (gsize) (colon - text));
-      port_text = colon + 1;
-    }
-  guint64 port;
-  if (!g_ascii_string_to_unsigned (port_text, 10, 0, 65535, &port, NULL))
-    return NULL;
-  g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (host);
-  if (addr == NULL)
-    return NULL;
-  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (addr, (guint16) port));
-}
 
 static const guint8 v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -942,7 +911,7 @@ ChorusSipTransport *
 chorus_sip_transport_new (const char *listen, const ChorusSipTransportCallbacks *callbacks,
                           gpointer user_data, GError **error)
 {
-  g_autoptr (GInetSocketAddress) want = parse_address (listen);
+  g_autoptr (GInetSocketAddress) want = chorus_address_parse (listen);
   if (want == NULL)
     {
       g_set_error (error, CHORUS_SIP_TRANSPORT_ERROR, CHORUS_SIP_TRANSPORT_ERROR_INVALID,

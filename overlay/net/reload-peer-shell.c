@@ -4,6 +4,7 @@
  */
 #define G_LOG_DOMAIN "chorus-peer"
 
+#include "chorus-address.h"
 #include "reload-peer-shell-private.h"
 
 #include <string.h>
@@ -36,42 +37,10 @@ hex_id (const ReloadNodeId *id)
 
 /* ---------------------------------------------------------------- addresses */
 
-static GInetSocketAddress *
-parse_address (const char *text)
-{
-  g_autofree char *host = NULL;
-  const char *port_text;
-  if (text == NULL || *text == '\0')
-    return NULL;
-  if (text[0] == '[')
-    {
-      const char *end = strchr (text, ']');
-      if (end == NULL || end[1] != ':')
-        return NULL;
-      host = g_strndup (text + 1, (gsize) (end - text - 1));
-      port_text = end + 2;
-    }
-  else
-    {
-      const char *colon = strrchr (text, ':');
-      if (colon == NULL || strchr (text, ':') != colon)
-        return NULL;
-      host = g_strndup (text, (gsize) (colon - text));
-      port_text = colon + 1;
-    }
-  guint64 port;
-  if (!g_ascii_string_to_unsigned (port_text, 10, 0, 65535, &port, NULL))
-    return NULL;
-  g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (host);
-  if (addr == NULL)
-    return NULL;
-  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (addr, (guint16) port));
-}
-
 GInetSocketAddress *
 reload_peer_shell_parse_address (const char *text, GError **error)
 {
-  GInetSocketAddress *a = parse_address (text);
+  GInetSocketAddress *a = chorus_address_parse (text);
   if (a == NULL)
     g_set_error (error, RELOAD_PEER_SHELL_ERROR, RELOAD_PEER_SHELL_ERROR_INVALID,
                  "“%s” is not ADDRESS:PORT (a numeric IPv4 address, or [IPv6]:PORT)",

@@ -132,20 +132,39 @@ need_phone (ChorusPhone *phone, GTask *task)
   return FALSE;
 }
 
-/* -- call -- */
-
+/* What an operation takes to the thread: a call's target and duration,
+ * an action and a call id, a message's target and text. */
 typedef struct
 {
-  char *target;
-  guint duration_s;
-} CallArgs;
+  char *target; /* or the action */
+  char *text;
+  guint number;
+} Args;
 
 static void
-call_args_free (CallArgs *a)
+args_free (Args *a)
 {
   g_free (a->target);
+  g_free (a->text);
   g_free (a);
 }
+
+static void
+submit (ChorusPeer *peer, gpointer source_tag, GCancellable *cancellable,
+        GAsyncReadyCallback callback, gpointer user_data, ChorusPeerThreadFunc func,
+        const char *target, const char *text, guint number)
+{
+  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  Args *a = g_new0 (Args, 1);
+  a->target = g_strdup (target);
+  a->text = g_strdup (text);
+  a->number = number;
+  g_task_set_task_data (task, a, (GDestroyNotify) args_free);
+  chorus_peer_run_in_thread (peer, task, func);
+}
+
+/* -- call -- */
 
 static void
 call_ended (JsonNode *result, gpointer user_data)
@@ -161,10 +180,10 @@ call_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
 {
   if (!need_phone (phone, task))
     return;
-  CallArgs *a = g_task_get_task_data (task);
+  Args *a = g_task_get_task_data (task);
   GError *error = NULL;
   g_object_ref (task);
-  if (chorus_phone_call (phone, a->target, a->duration_s * 1000, call_ended, task, &error) == 0)
+  if (chorus_phone_call (phone, a->target, a->number * 1000, call_ended, task, &error) == 0)
     {
       g_task_return_new_error (task, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID, "%s",
                                error->message);
@@ -178,29 +197,11 @@ chorus_peer_call_async (ChorusPeer *peer, const char *target, guint duration_s,
                         GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (CHORUS_IS_PEER (peer) && target != NULL);
-  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chorus_peer_call_async);
-  CallArgs *a = g_new0 (CallArgs, 1);
-  a->target = g_strdup (target);
-  a->duration_s = duration_s;
-  g_task_set_task_data (task, a, (GDestroyNotify) call_args_free);
-  chorus_peer_run_in_thread (peer, task, call_in_thread);
+  submit (peer, chorus_peer_call_async, cancellable, callback, user_data, call_in_thread, target,
+          NULL, duration_s);
 }
 
 /* -- hangup, answer, decline, hold, resume -- */
-
-typedef struct
-{
-  char *action;
-  guint id;
-} ActionArgs;
-
-static void
-action_args_free (ActionArgs *a)
-{
-  g_free (a->action);
-  g_free (a);
-}
 
 static void
 action_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
@@ -208,26 +209,27 @@ action_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
 {
   if (!need_phone (phone, task))
     return;
-  ActionArgs *a = g_task_get_task_data (task);
+  Args *a = g_task_get_task_data (task);
+  const char *action = a->target;
+  guint id = a->number;
   g_autoptr (GError) error = NULL;
   gboolean ok;
-  if (g_str_equal (a->action, "hangup"))
+  if (g_str_equal (action, "hangup"))
     {
-      ok = chorus_phone_hangup (phone, a->id);
+      ok = chorus_phone_hangup (phone, id);
       if (!ok)
         g_set_error (&error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID, "no call to hang up");
     }
-  else if (g_str_equal (a->action, "answer"))
-    ok = chorus_phone_answer (phone, a->id, &error);
-  else if (g_str_equal (a->action, "decline"))
-    ok = chorus_phone_reject (phone, a->id, 603, &error); /* RFC 3261 §21.6.2 */
-  else if (g_str_equal (a->action, "hold") || g_str_equal (a->action, "resume"))
-    ok = chorus_phone_hold (phone, a->id, g_str_equal (a->action, "hold"), &error);
+  else if (g_str_equal (action, "answer"))
+    ok = chorus_phone_answer (phone, id, &error);
+  else if (g_str_equal (action, "decline"))
+    ok = chorus_phone_reject (phone, id, 603, &error); /* RFC 3261 §21.6.2 */
+  else if (g_str_equal (action, "hold") || g_str_equal (action, "resume"))
+    ok = chorus_phone_hold (phone, id, g_str_equal (action, "hold"), &error);
   else
     {
       ok = FALSE;
-      g_set_error (&error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID, "no action “%s”",
-                   a->action);
+      g_set_error (&error, CHORUS_PEER_ERROR, CHORUS_PEER_ERROR_INVALID, "no action “%s”", action);
     }
   if (!ok)
     {
@@ -244,13 +246,8 @@ chorus_peer_call_action_async (ChorusPeer *peer, const char *action, guint id,
                                gpointer user_data)
 {
   g_return_if_fail (CHORUS_IS_PEER (peer) && action != NULL);
-  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chorus_peer_call_action_async);
-  ActionArgs *a = g_new0 (ActionArgs, 1);
-  a->action = g_strdup (action);
-  a->id = id;
-  g_task_set_task_data (task, a, (GDestroyNotify) action_args_free);
-  chorus_peer_run_in_thread (peer, task, action_in_thread);
+  submit (peer, chorus_peer_call_action_async, cancellable, callback, user_data, action_in_thread,
+          action, NULL, id);
 }
 
 /* -- calls -- */
@@ -269,26 +266,11 @@ chorus_peer_calls_async (ChorusPeer *peer, GCancellable *cancellable, GAsyncRead
                          gpointer user_data)
 {
   g_return_if_fail (CHORUS_IS_PEER (peer));
-  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chorus_peer_calls_async);
-  chorus_peer_run_in_thread (peer, task, calls_in_thread);
+  submit (peer, chorus_peer_calls_async, cancellable, callback, user_data, calls_in_thread, NULL,
+          NULL, 0);
 }
 
 /* -- message, messages -- */
-
-typedef struct
-{
-  char *target;
-  char *text;
-} MessageArgs;
-
-static void
-message_args_free (MessageArgs *a)
-{
-  g_free (a->target);
-  g_free (a->text);
-  g_free (a);
-}
 
 static void
 message_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
@@ -296,7 +278,7 @@ message_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
 {
   if (!need_phone (phone, task))
     return;
-  MessageArgs *a = g_task_get_task_data (task);
+  Args *a = g_task_get_task_data (task);
   GError *error = NULL;
   g_object_ref (task);
   if (chorus_phone_send_message (phone, a->target, a->text, call_ended, task, &error) == 0)
@@ -314,13 +296,8 @@ chorus_peer_send_message_async (ChorusPeer *peer, const char *target, const char
                                 gpointer user_data)
 {
   g_return_if_fail (CHORUS_IS_PEER (peer) && target != NULL && text != NULL);
-  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chorus_peer_send_message_async);
-  MessageArgs *a = g_new0 (MessageArgs, 1);
-  a->target = g_strdup (target);
-  a->text = g_strdup (text);
-  g_task_set_task_data (task, a, (GDestroyNotify) message_args_free);
-  chorus_peer_run_in_thread (peer, task, message_in_thread);
+  submit (peer, chorus_peer_send_message_async, cancellable, callback, user_data, message_in_thread,
+          target, text, 0);
 }
 
 static void
@@ -338,9 +315,8 @@ chorus_peer_messages_async (ChorusPeer *peer, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (CHORUS_IS_PEER (peer));
-  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chorus_peer_messages_async);
-  chorus_peer_run_in_thread (peer, task, messages_in_thread);
+  submit (peer, chorus_peer_messages_async, cancellable, callback, user_data, messages_in_thread,
+          NULL, NULL, 0);
 }
 
 /* -- adapter -- */
@@ -364,7 +340,6 @@ chorus_peer_adapter_status_async (ChorusPeer *peer, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (CHORUS_IS_PEER (peer));
-  g_autoptr (GTask) task = g_task_new (peer, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chorus_peer_adapter_status_async);
-  chorus_peer_run_in_thread (peer, task, adapter_in_thread);
+  submit (peer, chorus_peer_adapter_status_async, cancellable, callback, user_data,
+          adapter_in_thread, NULL, NULL, 0);
 }

@@ -204,6 +204,8 @@ with Harness(build_dir) as h:
     check(code == 0 and "SIP/2.0 180 Ringing" in lines and "SIP/2.0 200 OK" in lines
           and any(l.startswith("BYE ") for l in lines),
           f"bob's phone calls Alice: 180, 200, ACK, BYE, 200 ({code})")
+    h.wait_for("Alice's side of it ended",
+               lambda: all(c["state"] == "ended" for c in alice.call("calls")["calls"]), timeout=15)
     last = alice.call("calls")["calls"][-1]
     check(last["remote"] == f"sip:bob@{domain}" and last["direction"] == "incoming"
           and last["reason"] == "remote_hangup" and last["setup_ms"] is not None,
