@@ -10,6 +10,8 @@
  *   chorus-enroll invite --dir DIR --user NAME [--expires DURATION] [--qr FILE.png]
  *   chorus-enroll update --dir DIR [--kind ...] [--bootstrap ADDR:PORT ...]
  *                        [--multicast-bootstrap[=GROUP:PORT] ...] [--no-multicast-bootstrap]
+ *                        [--turn-user USER --turn-password PASSWORD | --no-turn-credential]
+ *                        [--turn-density N]
  *
  * `init` makes the overlay's root CA (RFC 6940 §11.3: the enrollment
  * server's CA; ECDSA P-256 unless --rsa) in DIR (ca.pem, ca-key.pem 0600),

@@ -16,7 +16,12 @@
  *
  * --multicast-bootstrap [GROUP:PORT] adds a multicast group of the local
  * link (Chorus's <chorus:multicast-bootstrap>), --no-multicast-bootstrap
- * drops those the document held.  Elements of other namespaces that the
+ * drops those the document held.  --turn-user USER --turn-password
+ * PASSWORD replaces the overlay's TURN credential (Chorus's
+ * <chorus:turn-username>/<chorus:turn-password>; --no-turn-credential
+ * drops it), --turn-density N the turn-density (§11.1).  Peers take them
+ * at their next start (ICE agents are made with them).  Elements of other
+ * namespaces that the
  * old document carried, except Chorus's own (kind names, multicast
  * groups), are not written again.
  *
@@ -103,6 +108,10 @@ enroll_cmd_update (int argc, char **argv)
   g_auto (GStrv) kinds = NULL;
   g_autoptr (GPtrArray) multicast = g_ptr_array_new_with_free_func (g_free);
   gboolean no_multicast = FALSE;
+  g_autofree char *turn_user = NULL;
+  g_autofree char *turn_password = NULL;
+  gboolean no_turn_credential = FALSE;
+  gint turn_density = -1;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Directory of the overlay (chorus-enroll init)",
       "DIR" },
@@ -119,6 +128,13 @@ enroll_cmd_update (int argc, char **argv)
       "GROUP:PORT" },
     { "no-multicast-bootstrap", 0, 0, G_OPTION_ARG_NONE, &no_multicast,
       "Drop the multicast groups the configuration holds (before adding any)", NULL },
+    { "turn-user", 0, 0, G_OPTION_ARG_STRING, &turn_user,
+      "The overlay's TURN credential, replacing the one held (with --turn-password)", "USER" },
+    { "turn-password", 0, 0, G_OPTION_ARG_STRING, &turn_password, "Its password", "PASSWORD" },
+    { "no-turn-credential", 0, 0, G_OPTION_ARG_NONE, &no_turn_credential,
+      "Drop the TURN credential the configuration holds", NULL },
+    { "turn-density", 0, 0, G_OPTION_ARG_INT, &turn_density,
+      "TURN-SERVICE values per TURN server (RFC 6940 §9, §11.1)", "N" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx =
@@ -169,6 +185,28 @@ enroll_cmd_update (int argc, char **argv)
       g_printerr ("chorus-enroll update: %s\n", error->message);
       return EXIT_USAGE;
     }
+  if ((turn_user == NULL) != (turn_password == NULL) || (no_turn_credential && turn_user))
+    {
+      g_printerr ("chorus-enroll update: --turn-user and --turn-password go together, and not "
+                  "with --no-turn-credential\n");
+      return EXIT_USAGE;
+    }
+  if (turn_user != NULL || no_turn_credential)
+    {
+      /* Chorus's extension: the overlay's TURN credential (§9's TurnServer
+       * carries none) */
+      g_free (cfg->turn_username);
+      g_free (cfg->turn_password);
+      cfg->turn_username = g_strdup (turn_user);
+      cfg->turn_password = g_strdup (turn_password);
+    }
+  if (turn_density > 255 || turn_density < -1)
+    {
+      g_printerr ("chorus-enroll update: --turn-density is 0 to 255\n");
+      return EXIT_USAGE;
+    }
+  if (turn_density >= 0)
+    cfg->turn_density = (guint8) turn_density;
   cfg->sequence = reload_config_next_sequence (old->sequence);
   if (!reload_config_validate (cfg, &error))
     {
