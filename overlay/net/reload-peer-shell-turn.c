@@ -307,6 +307,24 @@ choose_server (ReloadPeerShell *s)
   drop_spares (s, G_MAXINT64);
 }
 
+void
+reload_peer_shell_set_turn_credential (ReloadPeerShell *s, const char *username,
+                                       const char *password)
+{
+  struct RpsTurn *t = s->turn;
+  if (t == NULL
+      || (g_strcmp0 (t->username, username) == 0 && g_strcmp0 (t->password, password) == 0))
+    return;
+  g_free (t->username);
+  g_free (t->password);
+  t->username = g_strdup (username);
+  t->password = g_strdup (password);
+  t->relay_seen = t->relay_missed = FALSE;
+  /* the spares allocated with the old one */
+  drop_spares (s, G_MAXINT64);
+  g_message ("ICE: a new TURN credential (%s)", username ? username : "none");
+}
+
 static gboolean
 tick (gpointer data)
 {

@@ -218,6 +218,11 @@ const ReloadTurnServerInfo *reload_peer_shell_turn_servers (ReloadPeerShell *she
 /* "ADDR:PORT" of the TURN server new ICE agents gather relayed candidates
  * on (the first of the list), or NULL. */
 const char *reload_peer_shell_turn_in_use (ReloadPeerShell *shell);
+/* The TURN credential of the ICE agents made from now on (a new
+ * configuration's, §6.5.4: Chorus's <chorus:turn-username>); the agents
+ * gathered ahead with the old one are dropped. */
+void reload_peer_shell_set_turn_credential (ReloadPeerShell *shell, const char *username,
+                                            const char *password);
 /* A discovery round now (reload_node_turn_discover()); @done gets the
  * list at its end. */
 void reload_peer_shell_turn_discover (ReloadPeerShell *shell, ReloadTurnDiscoveryDone done,

@@ -241,7 +241,13 @@ take_configuration (ChorusPeer *self, GBytes *document, const char *from, guint1
   if (chorus_peer_config_take (&self->config, self->creds->ca,
                                reload_peer_shell_get_identity (self->shell)->overlay_name, path,
                                self->shell, document, rfc_error, error))
-    return TRUE;
+    {
+      /* the overlay's TURN credential, unless one was given to this peer */
+      if (self->turn_username == NULL)
+        reload_peer_shell_set_turn_credential (self->shell, self->config->turn_username,
+                                               self->config->turn_password);
+      return TRUE;
+    }
   /* §6.5.4.2: never applied; one line, the RFC's error in it (at debug
    * level for the document we hold already: two peers sending it to each
    * other at once is the normal case) */
