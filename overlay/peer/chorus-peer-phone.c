@@ -224,6 +224,8 @@ action_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
     ok = chorus_phone_answer (phone, id, &error);
   else if (g_str_equal (action, "decline"))
     ok = chorus_phone_reject (phone, id, 603, &error); /* RFC 3261 §21.6.2 */
+  else if (g_str_equal (action, "dtmf"))
+    ok = chorus_phone_send_dtmf (phone, id, a->text, &error);
   else if (g_str_equal (action, "hold") || g_str_equal (action, "resume"))
     ok = chorus_phone_hold (phone, id, g_str_equal (action, "hold"), &error);
   else
@@ -248,6 +250,16 @@ chorus_peer_call_action_async (ChorusPeer *peer, const char *action, guint id,
   g_return_if_fail (CHORUS_IS_PEER (peer) && action != NULL);
   submit (peer, chorus_peer_call_action_async, cancellable, callback, user_data, action_in_thread,
           action, NULL, id);
+}
+
+void
+chorus_peer_send_dtmf_async (ChorusPeer *peer, guint id, const char *digits,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  g_return_if_fail (CHORUS_IS_PEER (peer) && digits != NULL);
+  submit (peer, chorus_peer_send_dtmf_async, cancellable, callback, user_data, action_in_thread,
+          "dtmf", digits, id);
 }
 
 /* -- calls -- */

@@ -169,6 +169,12 @@ void chorus_peer_call_async (ChorusPeer *peer, const char *target, guint duratio
 void chorus_peer_call_action_async (ChorusPeer *peer, const char *action, guint id,
                                     GCancellable *cancellable, GAsyncReadyCallback callback,
                                     gpointer user_data);
+/* RFC 4733 events on answered call @id: @digits (0-9, *, #, A-D) one
+ * after the other.  Result: as calls (whose "dtmf_received" shows what a
+ * call heard). */
+void chorus_peer_send_dtmf_async (ChorusPeer *peer, guint id, const char *digits,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data);
 /* {"aor", "registered", "calls": [{"id", "direction", "remote", "state",
  * "codec", "setup_ms", "rtt_ms", "jitter_ms", "loss", "packets_received",
  * "duration_s", "status", "reason", "on_hold"}...]}. */

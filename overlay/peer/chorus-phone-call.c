@@ -37,6 +37,8 @@ phone_call_new (ChorusPhone *phone, gboolean outgoing, const char *remote)
   call->requests = g_array_new (FALSE, FALSE, sizeof (guint));
   call->up_conns = g_array_new (FALSE, FALSE, sizeof (guint64));
   call_media_stats_init (&call->stats);
+  call->dtmf_received = g_string_new (NULL);
+  call->dtmf_queue = g_string_new (NULL);
   phone->calls = g_list_prepend (phone->calls, call);
   return call;
 }
@@ -93,6 +95,9 @@ phone_call_free (PhoneCall *call)
   drop_media (call);
   clear_source (&call->duration_timer);
   clear_source (&call->closed_timer);
+  clear_source (&call->dtmf_timer);
+  g_string_free (call->dtmf_received, TRUE);
+  g_string_free (call->dtmf_queue, TRUE);
   g_clear_pointer (&call->dialer, chorus_dialer_free);
   g_array_unref (call->up_conns);
   g_array_unref (call->requests);
@@ -162,6 +167,8 @@ phone_call_json (PhoneCall *call)
   add_double_or_null (b, "loss", call->have_stats ? call->stats.fraction_lost : NAN);
   json_builder_set_member_name (b, "packets_received");
   json_builder_add_int_value (b, call->have_stats ? (gint64) call->stats.packets_received : 0);
+  json_builder_set_member_name (b, "dtmf_received");
+  json_builder_add_string_value (b, call->dtmf_received->str);
   json_builder_set_member_name (b, "duration_s");
   if (call->answered_us > 0)
     {
@@ -234,6 +241,7 @@ phone_call_ended (PhoneCall *call, int status, const char *reason)
   drop_media (call);
   clear_source (&call->duration_timer);
   clear_source (&call->closed_timer);
+  clear_source (&call->dtmf_timer);
   release_conns (call);
   g_message ("call %u %s %s ended: %d %s", call->id, call->outgoing ? "to" : "from", call->remote,
              status, reason);
@@ -417,6 +425,85 @@ media_stats (CallMedia *media, const CallMediaStats *stats, gpointer data)
     fail_call (call, 408, "media_timeout");
 }
 
+static void
+media_dtmf (CallMedia *media, gchar digit, gpointer data)
+{
+  PhoneCall *call = data;
+  /* at most a screenful: hostile senders get no more memory than that */
+  if (call->dtmf_received->len < 256)
+    g_string_append_c (call->dtmf_received, digit);
+}
+
+static gboolean
+dtmf_step (gpointer data)
+{
+  PhoneCall *call = data;
+  g_clear_pointer (&call->dtmf_timer, g_source_unref);
+  guint next_ms;
+  if (call->media == NULL)
+    return G_SOURCE_REMOVE;
+  if (call->dtmf_on)
+    {
+      /* RFC 4733 §2.5.1.4: the end of the event, then a pause */
+      call_media_stop_dtmf (call->media);
+      call->dtmf_on = FALSE;
+      next_ms = CHORUS_PHONE_DTMF_GAP_MS;
+    }
+  else if (call->dtmf_queue->len > 0
+           && call_media_get_state (call->media) != CALL_MEDIA_STATE_CONNECTED)
+    next_ms = 50; /* answered, the media still connecting: the digits wait */
+  else if (call->dtmf_queue->len > 0)
+    {
+      char digit = call->dtmf_queue->str[0];
+      g_string_erase (call->dtmf_queue, 0, 1);
+      g_autoptr (GError) error = NULL;
+      if (!call_media_start_dtmf (call->media, digit, &error))
+        g_message ("call %u: DTMF %c: %s", call->id, digit, error->message);
+      else
+        call->dtmf_on = TRUE;
+      next_ms = CHORUS_PHONE_DTMF_ON_MS;
+    }
+  else
+    return G_SOURCE_REMOVE;
+  call->dtmf_timer = g_timeout_source_new (next_ms);
+  g_source_set_callback (call->dtmf_timer, dtmf_step, call, NULL);
+  g_source_attach (call->dtmf_timer, g_main_context_get_thread_default ());
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+phone_call_send_dtmf (PhoneCall *call, const char *digits, GError **error)
+{
+  if (call->state != CALL_ACTIVE || call->media == NULL)
+    {
+      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_STATE, "call %u is not answered",
+                   call->id);
+      return FALSE;
+    }
+  for (const char *p = digits; *p; p++)
+    if (strchr ("0123456789*#ABCD", g_ascii_toupper (*p)) == NULL)
+      {
+        g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_INVALID,
+                     "“%c” is not a DTMF digit (0-9, *, #, A-D)", *p);
+        return FALSE;
+      }
+  if (call->dtmf_queue->len + strlen (digits) > 64)
+    {
+      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_INVALID,
+                   "at most 64 digits wait to be sent");
+      return FALSE;
+    }
+  for (const char *p = digits; *p; p++)
+    g_string_append_c (call->dtmf_queue, g_ascii_toupper (*p));
+  if (call->dtmf_timer == NULL)
+    {
+      call->dtmf_timer = g_idle_source_new ();
+      g_source_set_callback (call->dtmf_timer, dtmf_step, call, NULL);
+      g_source_attach (call->dtmf_timer, g_main_context_get_thread_default ());
+    }
+  return TRUE;
+}
+
 static gboolean
 make_media (PhoneCall *call, gboolean offerer)
 {
@@ -440,6 +527,7 @@ make_media (PhoneCall *call, gboolean offerer)
   g_signal_connect (call->media, "connected", G_CALLBACK (media_connected), call);
   g_signal_connect (call->media, "failed", G_CALLBACK (media_failed), call);
   g_signal_connect (call->media, "stats", G_CALLBACK (media_stats), call);
+  g_signal_connect (call->media, "dtmf-received", G_CALLBACK (media_dtmf), call);
   g_autoptr (GError) error = NULL;
   if (!call_media_start (call->media, &error))
     {

@@ -91,7 +91,11 @@ struct _PhoneCall
   char *codec;
   CallMediaStats stats;
   gboolean have_stats;
-  gint64 last_rx_us; /* when RTP last arrived (monotonic) */
+  gint64 last_rx_us;      /* when RTP last arrived (monotonic) */
+  GString *dtmf_received; /* RFC 4733 events heard */
+  GString *dtmf_queue;    /* digits still to send */
+  GSource *dtmf_timer;
+  gboolean dtmf_on; /* a digit is being sent */
 
   /* outgoing */
   char *text;                   /* a MESSAGE (RFC 3428) rather than a call: its text */
@@ -149,5 +153,6 @@ void phone_call_conn_up (PhoneCall *call, guint64 conn);
 void phone_call_conn_down (PhoneCall *call, guint64 conn);
 void phone_call_event (ChorusPhone *phone, const ChorusSipEvent *event);
 JsonNode *phone_call_json (PhoneCall *call);
+gboolean phone_call_send_dtmf (PhoneCall *call, const char *digits, GError **error);
 
 G_END_DECLS

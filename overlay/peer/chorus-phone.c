@@ -650,6 +650,18 @@ chorus_phone_reject (ChorusPhone *phone, guint id, int status, GError **error)
 }
 
 gboolean
+chorus_phone_send_dtmf (ChorusPhone *phone, guint id, const char *digits, GError **error)
+{
+  PhoneCall *call = phone_call_find (phone, id);
+  if (call == NULL || call->text != NULL)
+    {
+      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_NOT_FOUND, "no call %u", id);
+      return FALSE;
+    }
+  return phone_call_send_dtmf (call, digits, error);
+}
+
+gboolean
 chorus_phone_hold (ChorusPhone *phone, guint id, gboolean hold, GError **error)
 {
   PhoneCall *call = phone_call_find (phone, id);

@@ -117,12 +117,19 @@ gboolean chorus_phone_hangup (ChorusPhone *phone, guint id);
  * 486 Busy Here). */
 gboolean chorus_phone_answer (ChorusPhone *phone, guint id, GError **error);
 gboolean chorus_phone_reject (ChorusPhone *phone, guint id, int status, GError **error);
+/* Sends @digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events on an
+ * answered call, one after the other (CHORUS_PHONE_DTMF_ON_MS each, then
+ * CHORUS_PHONE_DTMF_GAP_MS of silence). */
+#define CHORUS_PHONE_DTMF_ON_MS 120
+#define CHORUS_PHONE_DTMF_GAP_MS 80
+gboolean chorus_phone_send_dtmf (ChorusPhone *phone, guint id, const char *digits, GError **error);
 /* Hold or resume (RFC 3264 §8.4). */
 gboolean chorus_phone_hold (ChorusPhone *phone, guint id, gboolean hold, GError **error);
 
 /* {"aor", "registered", "calls": [{"id", "direction", "remote", "state",
  * "codec", "setup_ms", "rtt_ms", "jitter_ms", "loss", "status",
- * "reason", "duration_s", "on_hold"}...]}; the ended ones last. */
+ * "reason", "duration_s", "on_hold", "dtmf_received"}...]}; the ended ones
+ * last. */
 JsonNode *chorus_phone_calls_json (ChorusPhone *phone);
 
 G_END_DECLS

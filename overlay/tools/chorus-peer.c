@@ -308,6 +308,7 @@ cmd_ctl (int argc, char **argv)
       "  hangup [ID]            hang up call ID (default: every call)\n"
       "  answer ID | decline ID an incoming call\n"
       "  hold ID | resume ID    put a call on hold (RFC 3264 §8.4), or take it off\n"
+      "  dtmf ID DIGITS         send DTMF digits on a call (RFC 4733)\n"
       "  message AOR TEXT       send a short text message (RFC 3428)\n"
       "  messages               the messages received (JSON)\n"
       "  adapter                the SIP adapter's phones and calls (JSON)");

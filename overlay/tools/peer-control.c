@@ -246,6 +246,8 @@ handle_request (Client *c, const char *text)
                             NULL, request_answered, c);
   else if (g_str_equal (command, "calls") && n == 0)
     chorus_peer_calls_async (peer, NULL, request_answered, c);
+  else if (g_str_equal (command, "dtmf") && n == 2)
+    chorus_peer_send_dtmf_async (peer, call_id (v[0]), v[1], NULL, request_answered, c);
   else if (g_str_equal (command, "message") && n == 2)
     chorus_peer_send_message_async (peer, v[0], v[1], NULL, request_answered, c);
   else if (g_str_equal (command, "messages") && n == 0)
@@ -265,7 +267,7 @@ handle_request (Client *c, const char *text)
           "unknown command or wrong arguments: %s with %u arguments (status; store KIND NAME "
           "VALUE; fetch KIND NAME; stat KIND NAME; find [KIND] NAME; ping NODE; path-track NODE; "
           "config-update FILE; turn-servers; call AOR [SECONDS]; calls; hangup [ID]; answer ID; "
-          "decline ID; hold ID; resume ID; message AOR TEXT; messages; adapter)",
+          "decline ID; hold ID; resume ID; dtmf ID DIGITS; message AOR TEXT; messages; adapter)",
           command, n);
       reply_error (c, "invalid_argument", msg);
     }

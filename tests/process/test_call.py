@@ -136,6 +136,16 @@ with Harness(build_dir) as h:
     proc = start_call(alice, aor[bob])
     c = wait_state(h, alice, "active", "Alice's call active")
     call_id = str(c["id"])
+    # DTMF (RFC 4733): what Bob's call heard
+    alice.call("dtmf", call_id, "19#*")
+    h.wait_for("Bob heard the digits", lambda: (current(bob) or {}).get("dtmf_received") == "19#*",
+               timeout=10, interval=0.1)
+    check(True, "DTMF: Alice sends 19#* (RFC 4733 events), Bob's call reports 19#*")
+    try:
+        alice.call("dtmf", call_id, "x")
+        check(False, "a digit that is not DTMF is refused")
+    except Exception as e:
+        check("not a DTMF digit" in str(e), f"a digit that is not DTMF is refused: {e}")
     time.sleep(1.5)
     alice.call("hold", call_id)
     h.wait_for("held on both sides",
