@@ -54,6 +54,7 @@ enum
   PROP_SRTP_PROFILE,
   PROP_SETUP_TIME,
   PROP_SELECTED_PAIR,
+  PROP_RECEIVE_LATENCY,
   N_PROPS
 };
 
@@ -504,6 +505,17 @@ call_media_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
     case PROP_SELECTED_PAIR:
       g_value_take_string (value, self->ice ? media_ice_describe_selected_pair (self->ice) : NULL);
       break;
+    case PROP_RECEIVE_LATENCY:
+      {
+        GstClockTime latency = self->pipeline != NULL
+                                   ? media_pipeline_get_receive_latency (self->pipeline)
+                                   : GST_CLOCK_TIME_NONE;
+        /* to the nearest millisecond */
+        g_value_set_int64 (value, GST_CLOCK_TIME_IS_VALID (latency)
+                                      ? (gint64) ((latency + GST_MSECOND / 2) / GST_MSECOND)
+                                      : -1);
+        break;
+      }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -690,6 +702,8 @@ call_media_class_init (CallMediaClass *klass)
   props[PROP_SRTP_PROFILE] = g_param_spec_string ("srtp-profile", NULL, NULL, NULL, ro);
   props[PROP_SETUP_TIME] = g_param_spec_int64 ("setup-time", NULL, NULL, -1, G_MAXINT64, -1, ro);
   props[PROP_SELECTED_PAIR] = g_param_spec_string ("selected-pair", NULL, NULL, NULL, ro);
+  props[PROP_RECEIVE_LATENCY] =
+      g_param_spec_int64 ("receive-latency", NULL, NULL, -1, G_MAXINT64, -1, ro);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   signals[SIGNAL_LOCAL_CANDIDATE] =

@@ -65,5 +65,8 @@ GstCaps *media_pipeline_on_request_pt_map (GstElement *rtpbin, guint session, gu
 void media_pipeline_on_pad_added (GstElement *rtpbin, GstPad *pad, gpointer data);
 void media_pipeline_watch_sinks (MediaPipeline *p);
 void media_pipeline_finish_recording (MediaPipeline *p);
+/* RFC 6716 §3.1: the duration of an Opus packet in samples at 48 kHz; 0
+ * when it is not a valid one. */
+guint media_pipeline_opus_packet_samples (const guint8 *data, gsize len);
 
 G_END_DECLS

@@ -112,6 +112,145 @@ on_dtmf_packet (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* ---- the Opus decoder's latency ---- */
+
+/* With in-band FEC (RFC 6716 §2.1.7) opusdec decodes a packet when the
+ * next one comes, so that a lost packet can be rebuilt from its
+ * successor: it holds exactly one packet (gstopusdec.c keeps it as
+ * last_buffer until the next one comes).  Yet it reports 120 ms, the
+ * longest Opus packet, as its latency (GStreamer 1.22's gst_opus_dec_start()
+ * sets gst_audio_decoder_set_latency (120 ms, 120 ms) when use-inband-fec
+ * is on), and the sink waits for the sum of what the elements report: at
+ * our 20 ms packets, 100 ms of mouth-to-ear delay that buys nothing.
+ *
+ * So a probe on opusdec's source pad answers the LATENCY query itself:
+ * upstream's latency (the jitter buffer's) plus one packet, the longest
+ * the stream has had (its TOC byte, RFC 6716 §3.1), MEDIA_PIPELINE_PTIME_MS
+ * until one is seen.  The sink prerolls on the first decoded packet, i.e.
+ * after two were seen; a longer packet later (a peer changing its ptime)
+ * posts a LATENCY message and the pipeline recalculates (media-pipeline.c).
+ * Not gst_audio_decoder_set_latency() from here: opusdec's start() undoes
+ * it at every READY->PAUSED, and opusdec has no property for it. */
+
+typedef struct
+{
+  gint held_us; /* atomic: the longest packet seen, 0 before any */
+} OpusHold;
+
+/* RFC 6716 §3.1: an Opus packet's duration in samples at 48 kHz from its
+ * TOC byte (and the frame count byte of code 3); 0 when it is not a valid
+ * packet (empty, or longer than 120 ms, §3.4 [R5]). */
+guint
+media_pipeline_opus_packet_samples (const guint8 *data, gsize len)
+{
+  /* frame sizes by configuration (Table 2): SILK 10/20/40/60 ms, hybrid
+   * 10/20 ms, CELT 2.5/5/10/20 ms */
+  static const guint16 frame[32] = {
+    480, 960, 1920, 2880, 480, 960, 1920, 2880, 480, 960, 1920, 2880, 480, 960, 480, 960,
+    120, 240, 480,  960,  120, 240, 480,  960,  120, 240, 480,  960,  120, 240, 480, 960,
+  };
+  if (len < 1)
+    return 0;
+  guint frames;
+  switch (data[0] & 3)
+    {
+    case 0:
+      frames = 1;
+      break;
+    case 1:
+    case 2:
+      frames = 2;
+      break;
+    default:
+      /* code 3: M frames, M in the low six bits of the next byte */
+      if (len < 2)
+        return 0;
+      frames = data[1] & 0x3f;
+      break;
+    }
+  guint samples = frames * frame[data[0] >> 3];
+  return samples <= 48 * 120 ? samples : 0;
+}
+
+static GstClockTime
+opus_held (OpusHold *hold)
+{
+  gint us = g_atomic_int_get (&hold->held_us);
+  return us > 0 ? (GstClockTime) us * GST_USECOND : MEDIA_PIPELINE_PTIME_MS * GST_MSECOND;
+}
+
+/* Notes a packet's duration; TRUE when it is longer than the latency
+ * reported so far. */
+static gboolean
+note_opus_packet (OpusHold *hold, GstBuffer *buffer)
+{
+  GstMapInfo map;
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return FALSE;
+  gint us = (gint) media_pipeline_opus_packet_samples (map.data, map.size) * 1000 / 48;
+  gst_buffer_unmap (buffer, &map);
+  GstClockTime reported = opus_held (hold);
+  if (us <= g_atomic_int_get (&hold->held_us))
+    return FALSE;
+  /* one streaming thread writes */
+  g_atomic_int_set (&hold->held_us, us);
+  return (GstClockTime) us * GST_USECOND > reported;
+}
+
+static GstPadProbeReturn
+on_opus_packet (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  gboolean longer = FALSE;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    longer = note_opus_packet (data, GST_PAD_PROBE_INFO_BUFFER (info));
+  else
+    {
+      GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+      for (guint i = 0; i < gst_buffer_list_length (list); i++)
+        longer |= note_opus_packet (data, gst_buffer_list_get (list, i));
+    }
+  if (longer)
+    {
+      g_autoptr (GstElement) decoder = gst_pad_get_parent_element (pad);
+      if (decoder != NULL)
+        gst_element_post_message (decoder, gst_message_new_latency (GST_OBJECT (decoder)));
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+on_opus_query (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_PAD_PROBE_OK;
+  g_autoptr (GstElement) decoder = gst_pad_get_parent_element (pad);
+  g_autoptr (GstPad) sink = decoder != NULL ? gst_element_get_static_pad (decoder, "sink") : NULL;
+  /* what GstAudioDecoder does, with one packet for the decoder's part */
+  if (sink == NULL || !gst_pad_peer_query (sink, query))
+    return GST_PAD_PROBE_DROP; /* the query fails */
+  gboolean live;
+  GstClockTime min, max;
+  gst_query_parse_latency (query, &live, &min, &max);
+  GstClockTime held = opus_held (data);
+  gst_query_set_latency (query, live, min + held,
+                         GST_CLOCK_TIME_IS_VALID (max) ? max + held : GST_CLOCK_TIME_NONE);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+watch_opus_latency (GstElement *decoder)
+{
+  OpusHold *hold = g_atomic_rc_box_new0 (OpusHold);
+  g_autoptr (GstPad) in = gst_element_get_static_pad (decoder, "sink");
+  g_autoptr (GstPad) out = gst_element_get_static_pad (decoder, "src");
+  gst_pad_add_probe (in, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, on_opus_packet,
+                     g_atomic_rc_box_acquire (hold), g_atomic_rc_box_release);
+  /* before opusdec's own handler (PUSH); HANDLED answers for it */
+  gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM | GST_PAD_PROBE_TYPE_PUSH,
+                     on_opus_query, hold, g_atomic_rc_box_release);
+}
+
 /* ---- a decoder per stream ---- */
 
 static gboolean
@@ -147,9 +286,14 @@ add_decoder (MediaPipeline *p, GstPad *pad, guint pt, GError **error)
         }
     }
   if (pt == p->config.opus_pt)
-    /* conceal a lost packet from the next one's in-band FEC (RFC 6716
-     * §2.1.7), else by PLC; do-lost gives the decoder the gaps */
-    g_object_set (e[1], "use-inband-fec", TRUE, "plc", TRUE, NULL);
+    {
+      /* conceal a lost packet from the next one's in-band FEC (RFC 6716
+       * §2.1.7), else by PLC; do-lost gives the decoder the gaps.  That
+       * costs one packet of latency, and opusdec reports more (above).
+       * G.711's decoders hold nothing and report nothing. */
+      g_object_set (e[1], "use-inband-fec", TRUE, "plc", TRUE, NULL);
+      watch_opus_latency (e[1]);
+    }
   /* every stream leaves in one format, so that switching streams does not
    * renegotiate the sink */
   g_autoptr (GstCaps) caps = media_pipeline_raw_caps (48000);

@@ -215,7 +215,8 @@ build_encoder (MediaPipeline *p, const MediaPipelineConfig *config, GstElement *
        * (RFC 6716 §2.1.7) and decoded by opusdec; no DTX, so that every 20 ms
        * carries a packet (comfort noise would need the peer's support) */
       gst_util_set_object_arg (G_OBJECT (*enc), "audio-type", "voice");
-      gst_util_set_object_arg (G_OBJECT (*enc), "frame-size", "20");
+      gst_util_set_object_arg (G_OBJECT (*enc), "frame-size",
+                               G_STRINGIFY (MEDIA_PIPELINE_PTIME_MS));
       g_object_set (*enc, "bitrate", (int) config->opus_bitrate, "inband-fec", TRUE,
                     "packet-loss-percentage", (int) MIN (config->packet_loss_percent, 100u), "dtx",
                     FALSE, NULL);
@@ -230,8 +231,8 @@ build_encoder (MediaPipeline *p, const MediaPipelineConfig *config, GstElement *
                    == NULL)
           return FALSE;
         /* 20 ms packets, RFC 3551 §4.5's default ptime for G.711 */
-        g_object_set (*pay, "min-ptime", (gint64) 20 * GST_MSECOND, "max-ptime",
-                      (gint64) 20 * GST_MSECOND, NULL);
+        g_object_set (*pay, "min-ptime", (gint64) MEDIA_PIPELINE_PTIME_MS * GST_MSECOND,
+                      "max-ptime", (gint64) MEDIA_PIPELINE_PTIME_MS * GST_MSECOND, NULL);
         return TRUE;
       }
     }
@@ -436,6 +437,12 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer data)
         g_debug ("pipeline warning from %s: %s", GST_OBJECT_NAME (msg->src), err->message);
         break;
       }
+    case GST_MESSAGE_LATENCY:
+      /* an element's latency changed (a longer Opus packet than before,
+       * see media-pipeline-receive.c): the sinks get the new sum; GstBin
+       * leaves the recalculation to the application */
+      gst_bin_recalculate_latency (GST_BIN (p->pipeline));
+      break;
     case GST_MESSAGE_APPLICATION:
       {
         const GstStructure *s = gst_message_get_structure (msg);
@@ -615,6 +622,23 @@ media_pipeline_get_stats (MediaPipeline *p, CallMediaStats *stats)
   media_stats_from_session (s, stats);
   if (s != NULL)
     gst_structure_free (s);
+}
+
+GstClockTime
+media_pipeline_get_receive_latency (MediaPipeline *p)
+{
+  g_return_val_if_fail (p != NULL, GST_CLOCK_TIME_NONE);
+  /* the pipeline configures what its sinks answer (gst_bin_do_latency):
+   * the sink bin's answer is the receive branch's, the send branch ending
+   * in appsinks that do not synchronise; a sink answers once it has
+   * prerolled (GstBaseSink) */
+  g_autoptr (GstQuery) query = gst_query_new_latency ();
+  gboolean live = FALSE;
+  GstClockTime min = GST_CLOCK_TIME_NONE;
+  if (!gst_element_query (p->sink_bin, query))
+    return GST_CLOCK_TIME_NONE;
+  gst_query_parse_latency (query, &live, &min, NULL);
+  return live ? min : GST_CLOCK_TIME_NONE;
 }
 
 static void

@@ -33,8 +33,18 @@ G_BEGIN_DECLS
 #define MEDIA_PIPELINE_DEFAULT_OPUS_PT 111
 #define MEDIA_PIPELINE_DEFAULT_TELEPHONE_EVENT_PT 101
 /* The jitter buffer for voice: enough for the jitter of most paths, far
- * below rtpjitterbuffer's 200 ms default (G.114: mouth to ear under 150 ms). */
+ * below rtpjitterbuffer's 200 ms default (G.114: mouth to ear under 150 ms).
+ * Mouth to ear on 127.0.0.1 is this + about 57 ms (README, bench-latency),
+ * 117 ms at 60; loopback, even loaded, needs no more than 20, real paths
+ * (Wi-Fi, mobile) do.  rtpjitterbuffer does not adapt, but its latency may
+ * change during a call: rtpbin's "latency" reaches the jitter buffers, which
+ * post a LATENCY message, and the bus recalculates the pipeline's (so an
+ * adaptive buffer would be a timer moving it with the jitter and the
+ * jitter buffer's num-late; each change shifts playback by the change). */
 #define MEDIA_PIPELINE_DEFAULT_LATENCY_MS 60
+/* The audio one RTP packet of ours carries: opusenc's frame-size, the G.711
+ * payloaders' ptime (RFC 3551 §4.5's default for G.711). */
+#define MEDIA_PIPELINE_PTIME_MS 20
 /* Opus at 32 kbit/s is wideband-transparent for speech (RFC 7587 §3.1.1
  * gives 28-40 kbit/s for fullband speech). */
 #define MEDIA_PIPELINE_DEFAULT_OPUS_BITRATE 32000
@@ -91,6 +101,14 @@ void media_pipeline_set_tap (MediaPipeline *pipeline, CallMediaPacketTap tap, gp
 void media_pipeline_set_mute (MediaPipeline *pipeline, gboolean mute);
 void media_pipeline_set_direction (MediaPipeline *pipeline, gboolean send, gboolean receive);
 void media_pipeline_get_stats (MediaPipeline *pipeline, CallMediaStats *stats);
+/* The latency the playback runs at: how long after a packet's arrival its
+ * audio is played, the sum of what the receive branch reports (the jitter
+ * buffer's "latency", the decoder's, the sink's processing deadline and,
+ * for an audio sink, its buffer), as a LATENCY query of the sink answers it
+ * and the pipeline gives it to the sink.  GST_CLOCK_TIME_NONE until the
+ * sink has had its first audio, and for a sink that does not play on the
+ * clock (a file: sync=false). */
+GstClockTime media_pipeline_get_receive_latency (MediaPipeline *pipeline);
 
 /* RFC 4733 §3.2 event codes 0..15 (0-9, *, #, A-D). */
 gboolean media_pipeline_start_dtmf (MediaPipeline *pipeline, guint event, GError **error);

@@ -23,8 +23,9 @@
  *       is a GstBaseSink with sync=true, which like an audio sink plays a
  *       buffer at base time + its running time + the pipeline latency
  *       (the sum of what the elements upstream report: the jitter buffer's
- *       "latency", the decoder's, and GstBaseSink's 20 ms processing
- *       deadline), and notes the clock time then.
+ *       "latency", the decoder's (one 20 ms packet that opusdec holds for
+ *       its in-band FEC), and GstBaseSink's 20 ms processing deadline), and
+ *       notes the clock time then.
  *
  * At B the onset's offset in its buffer is added (the samples of a buffer
  * play one after the other).  An onset is the first sample above
@@ -43,6 +44,20 @@
  *   sink_pipeline_latency_ms  the latency B's sink was given.
  *   late               clicks played more than 5 ms after their time (an
  *                      audio sink would have skipped them).
+ *   buffers_late       of buffers_played, all audio, clicks or not: played
+ *                      more than 5 ms after their time.  With the
+ *                      machine loaded these are mostly the sink's own
+ *                      thread waking late from its clock wait (an audio
+ *                      sink's ring buffer absorbs that), not late data:
+ *   buffers_arrived_late  buffers that reached the sink's input after
+ *                      their time to play: the latency was too small for
+ *                      them, whatever the sink.
+ *   min_arrival_slack_ms  the least time a buffer came before its time.
+ *   receive_latency_ms CallMedia's "receive-latency" at B (the same as
+ *                      sink_pipeline_latency_ms, from a LATENCY query).
+ *   jitter_buffer      B's rtpjitterbuffer's "stats": packets pushed, lost
+ *                      (never came: concealed), late (came after their
+ *                      time: dropped), duplicates.
  *
  * Not included: the sound cards' own buffers, i.e. before the source's
  * output (a capture device delivers a period, 10 ms here, once its last
@@ -84,7 +99,7 @@
 #define QUIET_SAMPLES (RATE / 10)
 /* a click found belongs to the last click sent at most this long before;
  * the latencies asked for stay well below (mouth to ear is the latency
- * plus about 160 ms) */
+ * plus about 60 ms) */
 #define MAX_MATCH_NS (450 * GST_MSECOND)
 #define MAX_LATENCY_MS 200
 #define DEFAULT_CLICKS 24
@@ -126,6 +141,12 @@ static struct
   GArray *played;   /* FoundClick, as B's sink played them */
   GstClock *clock;  /* the system clock */
   gint other_clock; /* atomic: an element saw another clock */
+  GWeakRef ear;     /* B's chorusclickear, while it runs */
+  guint buffers;    /* played by B's sink while armed */
+  guint late_buffers;
+  guint arrived; /* reached B's sink input while armed */
+  guint arrived_late;
+  double min_slack_ms;
 } bench;
 
 /* Finds onsets in S16 mono samples; @quiet carries the run of quiet
@@ -182,6 +203,32 @@ struct _ChorusClickMark
 
 G_DEFINE_TYPE (ChorusClickMark, chorus_click_mark, GST_TYPE_BASE_TRANSFORM)
 
+/* Every buffer reaching B's sink: how long before its time to play (the
+ * latency the sink was given) it came.  One that came after it is late
+ * whatever the sink: the latency was too small for it. */
+static void
+note_arrival (GstBaseTransform *trans, GstBuffer *buffer, GstClockTime now)
+{
+  g_autoptr (GstBaseSink) ear = g_weak_ref_get (&bench.ear);
+  GstClockTime running =
+      gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+  if (ear == NULL || !GST_CLOCK_TIME_IS_VALID (running))
+    return;
+  GstClockTime latency = gst_base_sink_get_latency (ear);
+  GstClockTime due = gst_element_get_base_time (GST_ELEMENT (trans)) + running + latency;
+  double slack = (double) GST_CLOCK_DIFF (now, due) / GST_MSECOND;
+  g_mutex_lock (&bench.lock);
+  if (bench.armed)
+    {
+      if (bench.arrived == 0 || slack < bench.min_slack_ms)
+        bench.min_slack_ms = slack;
+      bench.arrived++;
+      if (slack < 0)
+        bench.arrived_late++;
+    }
+  g_mutex_unlock (&bench.lock);
+}
+
 static GstFlowReturn
 mark_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
 {
@@ -194,7 +241,11 @@ mark_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
   guint n = find_onsets ((const gint16 *) map.data, map.size / 2, &self->quiet, offsets,
                          G_N_ELEMENTS (offsets));
   gst_buffer_unmap (buffer, &map);
-  if (n == 0 || !GST_CLOCK_TIME_IS_VALID (now))
+  if (!GST_CLOCK_TIME_IS_VALID (now))
+    return GST_FLOW_OK;
+  if (self->arrival)
+    note_arrival (trans, buffer, now);
+  if (n == 0)
     return GST_FLOW_OK;
   g_mutex_lock (&bench.lock);
   for (guint i = 0; i < n && bench.armed; i++)
@@ -295,13 +346,21 @@ ear_render (GstBaseSink *sink, GstBuffer *buffer)
   guint n = find_onsets ((const gint16 *) map.data, map.size / 2, &self->quiet, offsets,
                          G_N_ELEMENTS (offsets));
   gst_buffer_unmap (buffer, &map);
-  if (n == 0 || !GST_CLOCK_TIME_IS_VALID (now))
+  if (!GST_CLOCK_TIME_IS_VALID (now))
     return GST_FLOW_OK;
   GstClockTime running =
       gst_segment_to_running_time (&sink->segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
   GstClockTime base = gst_element_get_base_time (GST_ELEMENT (sink));
   GstClockTime latency = gst_base_sink_get_latency (sink);
   g_mutex_lock (&bench.lock);
+  /* every buffer, click or not: a late one is a glitch an audio sink would
+   * make (skipped or stretched audio) */
+  if (bench.armed && GST_CLOCK_TIME_IS_VALID (running))
+    {
+      bench.buffers++;
+      if (now > base + running + latency + LATE_NS)
+        bench.late_buffers++;
+    }
   for (guint i = 0; i < n && bench.armed; i++)
     {
       GstClockTime offset = samples_ns (offsets[i]);
@@ -317,6 +376,13 @@ ear_render (GstBaseSink *sink, GstBuffer *buffer)
   return GST_FLOW_OK;
 }
 
+static gboolean
+ear_start (GstBaseSink *sink)
+{
+  g_weak_ref_set (&bench.ear, sink);
+  return TRUE;
+}
+
 static void
 chorus_click_ear_class_init (ChorusClickEarClass *klass)
 {
@@ -328,6 +394,7 @@ chorus_click_ear_class_init (ChorusClickEarClass *klass)
   gst_element_class_set_static_metadata (element_class, "Click ear", "Sink/Audio",
                                          "Notes when clicks are played (bench-latency)", "Chorus");
   sink_class->render = ear_render;
+  sink_class->start = ear_start;
 }
 
 static void
@@ -337,6 +404,69 @@ chorus_click_ear_init (ChorusClickEar *self)
    * late click is counted instead) */
   gst_base_sink_set_sync (GST_BASE_SINK (self), TRUE);
   gst_base_sink_set_max_lateness (GST_BASE_SINK (self), -1);
+}
+
+/* ---- B's jitter buffer ---- */
+
+typedef struct
+{
+  guint64 pushed, lost, late, duplicates;
+  gboolean found;
+} JitterStats;
+
+static void
+add_jitter_stats (const GValue *item, gpointer data)
+{
+  JitterStats *j = data;
+  GstElement *e = g_value_get_object (item);
+  GstElementFactory *f = gst_element_get_factory (e);
+  if (f == NULL
+      || g_strcmp0 (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (f)), "rtpjitterbuffer") != 0)
+    return;
+  GstStructure *s = NULL;
+  g_object_get (e, "stats", &s, NULL);
+  if (s == NULL)
+    return;
+  guint64 v;
+  if (gst_structure_get_uint64 (s, "num-pushed", &v))
+    j->pushed += v;
+  if (gst_structure_get_uint64 (s, "num-lost", &v))
+    j->lost += v;
+  if (gst_structure_get_uint64 (s, "num-late", &v))
+    j->late += v;
+  if (gst_structure_get_uint64 (s, "num-duplicates", &v))
+    j->duplicates += v;
+  j->found = TRUE;
+  gst_structure_free (s);
+}
+
+/* The statistics of the jitter buffers in B's pipeline (one per stream of
+ * A), found from B's sink: CallMedia does not show its pipeline. */
+static JitterStats
+jitter_stats (void)
+{
+  JitterStats j = { 0 };
+  g_autoptr (GstElement) ear = g_weak_ref_get (&bench.ear);
+  if (ear == NULL)
+    return j;
+  GstObject *top = gst_object_ref (GST_OBJECT (ear));
+  GstObject *parent;
+  while ((parent = gst_object_get_parent (top)) != NULL)
+    {
+      gst_object_unref (top);
+      top = parent;
+    }
+  if (GST_IS_BIN (top))
+    {
+      g_autoptr (GstIterator) it = gst_bin_iterate_recurse (GST_BIN (top));
+      while (gst_iterator_foreach (it, add_jitter_stats, &j) == GST_ITERATOR_RESYNC)
+        {
+          j = (JitterStats){ 0 };
+          gst_iterator_resync (it);
+        }
+    }
+  gst_object_unref (top);
+  return j;
 }
 
 /* ---- statistics ---- */
@@ -452,6 +582,8 @@ run_one (const RunConfig *config, guint clicks, gboolean last)
   g_array_set_size (bench.sent, 0);
   g_array_set_size (bench.arrivals, 0);
   g_array_set_size (bench.played, 0);
+  bench.buffers = bench.late_buffers = bench.arrived = bench.arrived_late = 0;
+  bench.min_slack_ms = 0;
   bench.armed = bench.sending = FALSE;
   g_mutex_unlock (&bench.lock);
 
@@ -486,8 +618,14 @@ run_one (const RunConfig *config, guint clicks, gboolean last)
                 (call.a.failed != NULL ? call.a.failed : call.b.failed)->message);
   CallMediaStats stats;
   call_media_stats_init (&stats);
+  gint64 receive_latency = -1;
+  JitterStats jitter = { 0 };
   if (connected)
-    call_media_get_stats (call.b.media, &stats);
+    {
+      call_media_get_stats (call.b.media, &stats);
+      g_object_get (call.b.media, "receive-latency", &receive_latency, NULL);
+      jitter = jitter_stats ();
+    }
   call_stop (&call);
   call_clear (&call);
 
@@ -542,10 +680,22 @@ run_one (const RunConfig *config, guint clicks, gboolean last)
   printf ("      \"clicks_heard\": %u,\n", m2e->len);
   printf ("      \"spurious\": %u,\n", spurious);
   printf ("      \"late\": %u,\n", late);
+  printf ("      \"buffers_played\": %u,\n", bench.buffers);
+  printf ("      \"buffers_late\": %u,\n", bench.late_buffers);
+  printf ("      \"buffers_arrived_late\": %u,\n", bench.arrived_late);
+  printf ("      \"min_arrival_slack_ms\": %.1f,\n", bench.min_slack_ms);
   if (GST_CLOCK_TIME_IS_VALID (pipeline_latency))
     printf ("      \"sink_pipeline_latency_ms\": %.1f,\n", to_ms (pipeline_latency));
   else
     printf ("      \"sink_pipeline_latency_ms\": null,\n");
+  printf ("      \"receive_latency_ms\": %" G_GINT64_FORMAT ",\n", receive_latency);
+  if (jitter.found)
+    printf ("      \"jitter_buffer\": {\"pushed\": %" G_GUINT64_FORMAT
+            ", \"lost\": %" G_GUINT64_FORMAT ", \"late\": %" G_GUINT64_FORMAT
+            ", \"duplicates\": %" G_GUINT64_FORMAT "},\n",
+            jitter.pushed, jitter.lost, jitter.late, jitter.duplicates);
+  else
+    printf ("      \"jitter_buffer\": null,\n");
   printf ("      \"packets_received\": %" G_GUINT64_FORMAT ",\n", stats.packets_received);
   printf ("      \"packets_lost\": %" G_GINT64_FORMAT ",\n", stats.packets_lost);
   guint heard = m2e->len;
@@ -613,6 +763,7 @@ main (int argc, char **argv)
       return 1;
     }
   g_mutex_init (&bench.lock);
+  g_weak_ref_init (&bench.ear, NULL);
   bench.sent = g_array_new (FALSE, FALSE, sizeof (SentClick));
   bench.arrivals = g_array_new (FALSE, FALSE, sizeof (FoundClick));
   bench.played = g_array_new (FALSE, FALSE, sizeof (FoundClick));
@@ -646,6 +797,7 @@ main (int argc, char **argv)
   g_array_unref (bench.sent);
   g_array_unref (bench.arrivals);
   g_array_unref (bench.played);
+  g_weak_ref_clear (&bench.ear);
   g_mutex_clear (&bench.lock);
   return ok ? 0 : 1;
 }

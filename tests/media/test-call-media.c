@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gst/gst.h>
+
 #include "call-media-fixture.h"
 
 #define FREQ_A 440.0
@@ -187,6 +189,111 @@ test_pcmu_call (void)
   assert_hears (call.a.wav, FREQ_B, 0.4);
   assert_hears (call.b.wav, FREQ_A, 0.4);
   call_clear (&call);
+}
+
+/* ---- the latency the playback runs at ---- */
+
+/* A sink that plays on the clock, as an audio sink does, with a processing
+ * deadline of its own (GstBaseSink's default is 20 ms; another value shows
+ * that it is counted once) */
+#define SINK_DEADLINE_MS 15
+
+static gint64
+receive_latency (Peer *peer)
+{
+  gint64 ms = -2;
+  g_object_get (peer->media, "receive-latency", &ms, NULL);
+  return ms;
+}
+
+/* The latency audioresample reports (its filter's delay) from @rate to
+ * 48 kHz, in µs: a LATENCY query before and after one in a small live
+ * pipeline. */
+static gint64
+resampler_latency_us (guint rate)
+{
+  g_autofree char *description = g_strdup_printf (
+      "audiotestsrc is-live=true ! capsfilter name=in caps=audio/x-raw,format=S16LE,rate=%u,"
+      "channels=1 ! audioresample name=resample ! capsfilter caps=audio/x-raw,rate=48000 ! "
+      "fakesink sync=true",
+      rate);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (description, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  gst_element_get_state (pipeline, NULL, NULL, 5 * GST_SECOND);
+  GstClockTime at[2];
+  const char *names[] = { "in", "resample" };
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (GstElement) e = gst_bin_get_by_name (GST_BIN (pipeline), names[i]);
+      g_autoptr (GstPad) pad = gst_element_get_static_pad (e, "src");
+      g_autoptr (GstQuery) query = gst_query_new_latency ();
+      g_assert_true (gst_pad_query (pad, query));
+      gst_query_parse_latency (query, NULL, &at[i], NULL);
+    }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_assert_cmpuint (at[1], >=, at[0]);
+  return (gint64) ((at[1] - at[0]) / GST_USECOND);
+}
+
+/* The pipeline latency is the sum of what the receive branch holds: the
+ * jitter buffer's "latency", @decoder_ms in the decoder, the resampler's
+ * filter (G.711's 8 kHz to the common 48 kHz), the sink's deadline.  Read
+ * from LATENCY queries, not measured on the clock: the same on any
+ * machine. */
+static void
+check_receive_latency (CallMediaCodec codec, guint decoder_ms)
+{
+  Call call;
+  call_init (&call, FREQ_A, FREQ_B);
+  g_autofree char *sink =
+      g_strdup_printf ("fakesink sync=true processing-deadline=%" G_GUINT64_FORMAT,
+                       (guint64) SINK_DEADLINE_MS * G_TIME_SPAN_MILLISECOND * 1000);
+  g_object_set (call.a.media, "codec", codec, "sink", sink, NULL);
+  g_object_set (call.b.media, "codec", codec, "sink", sink, NULL);
+  g_assert_cmpint (receive_latency (&call.b), ==, -1);
+  call_start (&call, TRUE);
+  g_assert_true (call_wait_connected (&call, 10000));
+  g_assert_cmpuint (call_wait_received (&call.b, 10, 20000), >=, 10);
+  /* the sinks answer once they have played their first audio */
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while ((receive_latency (&call.a) < 0 || receive_latency (&call.b) < 0)
+         && g_get_monotonic_time () < deadline)
+    call_run (20);
+  guint jitter_ms = 0;
+  g_object_get (call.b.media, "latency", &jitter_ms, NULL);
+  printf ("# receive_latency_ms %s: A %" G_GINT64_FORMAT " B %" G_GINT64_FORMAT
+          " (jitter buffer %u)\n",
+          codec == CALL_MEDIA_CODEC_OPUS ? "opus" : "g711", receive_latency (&call.a),
+          receive_latency (&call.b), jitter_ms);
+  fflush (stdout);
+  gint64 resampler_us = codec == CALL_MEDIA_CODEC_OPUS ? 0 : resampler_latency_us (8000);
+  /* CallMedia rounds to the millisecond */
+  gint64 expected =
+      (gint64) jitter_ms + decoder_ms + SINK_DEADLINE_MS + (resampler_us + 500) / 1000;
+  g_assert_cmpint (receive_latency (&call.a), ==, expected);
+  g_assert_cmpint (receive_latency (&call.b), ==, expected);
+  g_assert_null (call.a.failed);
+  g_assert_null (call.b.failed);
+  call_stop (&call);
+  call_clear (&call);
+}
+
+static void
+test_receive_latency_opus (void)
+{
+  /* opusdec with in-band FEC holds one packet (20 ms), not the 120 ms it
+   * reports itself */
+  check_receive_latency (CALL_MEDIA_CODEC_OPUS, 20);
+}
+
+static void
+test_receive_latency_g711 (void)
+{
+  /* mulawdec holds nothing */
+  check_receive_latency (CALL_MEDIA_CODEC_PCMU, 0);
 }
 
 static void
@@ -435,6 +542,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/call-media/opus-call", test_opus_call);
   g_test_add_func ("/call-media/g711-call", test_pcmu_call);
+  g_test_add_func ("/call-media/receive-latency/opus", test_receive_latency_opus);
+  g_test_add_func ("/call-media/receive-latency/g711", test_receive_latency_g711);
   g_test_add_func ("/call-media/wrong-fingerprint", test_wrong_fingerprint);
   g_test_add_func ("/call-media/late-fingerprint", test_late_fingerprint);
   g_test_add_func ("/call-media/mute", test_mute);

@@ -12,6 +12,7 @@
 #include "call-media-error.h"
 #include "media-candidate.h"
 #include "media-dtls.h"
+#include "media-pipeline-private.h"
 #include "media-stats.h"
 
 /* ---- candidates ---- */
@@ -411,6 +412,41 @@ test_dtls_garbage_ignored (void)
 
 /* ---- statistics ---- */
 
+/* ---- Opus packet durations (the decoder's latency) ---- */
+
+static void
+test_opus_packet_duration (void)
+{
+  /* RFC 6716 §3.1: configuration in the TOC byte's top five bits, the
+   * frame count code in its low two */
+  static const struct
+  {
+    guint8 data[2];
+    gsize len;
+    guint samples;
+  } cases[] = {
+    { { 0x08 }, 1, 960 },           /* config 1: SILK NB 20 ms, one frame */
+    { { 0x18 }, 1, 2880 },          /* config 3: SILK 60 ms */
+    { { 0x60 }, 1, 480 },           /* config 12: hybrid 10 ms */
+    { { 0x68 }, 1, 960 },           /* config 13: hybrid 20 ms */
+    { { 0x80 }, 1, 120 },           /* config 16: CELT 2.5 ms */
+    { { 0xf8 }, 1, 960 },           /* config 31: CELT FB 20 ms */
+    { { 0xf9 }, 1, 1920 },          /* code 1: two frames of the same size */
+    { { 0xfa }, 1, 1920 },          /* code 2: two frames of different sizes */
+    { { 0x19 }, 1, 5760 },          /* two 60 ms frames: 120 ms, the longest */
+    { { 0x83, 48 }, 2, 5760 },      /* code 3: 48 frames of 2.5 ms */
+    { { 0x83, 0x80 | 3 }, 2, 360 }, /* code 3 with VBR and padding flags */
+    { { 0x83, 49 }, 2, 0 },         /* over 120 ms (§3.4 [R5]) */
+    { { 0x1b, 3 }, 2, 0 },          /* three 60 ms frames */
+    { { 0xfb, 0 }, 2, 0 },          /* code 3 without frames */
+    { { 0xfb }, 1, 0 },             /* code 3 without its count */
+    { { 0 }, 0, 0 },                /* empty (DTX, a lost packet) */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpuint (media_pipeline_opus_packet_samples (cases[i].data, cases[i].len), ==,
+                      cases[i].samples);
+}
+
 static void
 test_stats_variant (void)
 {
@@ -444,5 +480,6 @@ main (int argc, char **argv)
   g_test_add_func ("/media/dtls/late-fingerprint", test_dtls_late_fingerprint);
   g_test_add_func ("/media/dtls/garbage-ignored", test_dtls_garbage_ignored);
   g_test_add_func ("/media/stats/variant", test_stats_variant);
+  g_test_add_func ("/media/opus/packet-duration", test_opus_packet_duration);
   return g_test_run ();
 }
