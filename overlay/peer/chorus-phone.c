@@ -338,15 +338,18 @@ store_registration (ChorusPhone *phone, gboolean exists)
   PhoneRequest *ref = phone_request_new (phone, 0);
   ref->exists = exists;
   ref->sent_ms = reload_peer_shell_now ();
+  /* before the request: the answer may come inside it (this node is
+   * responsible for H(AOR)) */
+  phone->registering = TRUE;
   if (!chorus_registration_store (phone->shell, phone->aor, &phone->node_id, route, exists,
                                   CHORUS_PHONE_REGISTRATION_LIFETIME_S, NULL, NULL, stored, ref))
     {
+      phone->registering = FALSE;
       phone_request_take (ref);
       if (!exists)
         finish_sign_out (phone);
       return;
     }
-  phone->registering = TRUE;
 }
 
 void

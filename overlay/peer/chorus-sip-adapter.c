@@ -69,6 +69,7 @@ struct AdapterRequest
 };
 
 static void store_user (ChorusSipAdapter *a, UserState *st, gboolean exists);
+static gboolean has_bindings (ChorusSipAdapter *a, const char *aor);
 
 static void
 clear_refresh (UserState *st)
@@ -140,6 +141,12 @@ stored (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, const
       st->registered = FALSE;
       if (a->stopping && a->removals > 0 && --a->removals == 0)
         finish_stop (a);
+      /* a phone registered again while the removal was on its way */
+      else if (!a->stopping && has_bindings (a, st->user->aor))
+        {
+          st->early_stores = 0;
+          store_user (a, st, TRUE);
+        }
       return;
     }
   if (!ok)
@@ -156,6 +163,12 @@ stored (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, const
   if (!st->registered)
     g_message ("registered %s in the overlay (its phone registered here)", st->user->aor);
   st->registered = TRUE;
+  /* its last phone went while this Store was on its way */
+  if (!has_bindings (a, st->user->aor))
+    {
+      store_user (a, st, FALSE);
+      return;
+    }
   gint64 at = chorus_sip_registration_refresh_at (sent, CHORUS_SIP_ADAPTER_REGISTRATION_LIFETIME_S);
   guint delay = (guint) CLAMP (at - reload_peer_shell_now (), 1000, G_MAXINT);
   /* the first stores after a join or a new phone go again soon: the
@@ -185,18 +198,22 @@ store_user (ChorusSipAdapter *a, UserState *st, gboolean exists)
   r->user = g_strdup (u->user);
   r->exists = exists;
   r->sent_ms = reload_peer_shell_now ();
+  /* before the request: when this node is responsible for H(AOR), the
+   * answer (stored()) comes inside it */
+  a->requests = g_list_prepend (a->requests, r);
+  st->storing = TRUE;
   /* keyed by the adapter's Node-ID, which the user's certificate holds
    * (chorus-adapter-users.h) */
   if (!chorus_registration_store (a->shell, u->aor, &a->node_id, route, exists,
                                   CHORUS_SIP_ADAPTER_REGISTRATION_LIFETIME_S,
                                   reload_x509_security_ops (), u->signer, stored, r))
     {
+      a->requests = g_list_remove (a->requests, r);
+      st->storing = FALSE;
       g_free (r->user);
       g_free (r);
       return; /* not joined: chorus_sip_adapter_joined() stores it */
     }
-  a->requests = g_list_prepend (a->requests, r);
-  st->storing = TRUE;
 }
 
 static gboolean
