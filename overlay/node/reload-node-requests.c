@@ -257,6 +257,8 @@ rn_handle_request (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint6
       break;
     case RELOAD_PROBE_REQ:
       {
+        /* RFC 7363 §6.5: a Probe request carries its sender's estimates too */
+        rn_self_tuning_received (n, rn_conn_by_peer (n, ctx->origin), m, now);
         const ReloadProbeReq *q = m->body;
         ReloadProbeAns a = { 0 };
         ReloadProbeInformation info[8];

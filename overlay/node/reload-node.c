@@ -490,7 +490,7 @@ rn_send_request (ReloadNode *n, const ReloadDestination *dests, guint n_dests, g
   memcpy (m->header.destination_list, dests, n_dests * sizeof (ReloadDestination));
   m->message_code = code;
   m->body = body;
-  rn_self_tuning_attach (n, m); /* RFC 7363 §5.1, Updates only */
+  rn_self_tuning_attach (n, m); /* RFC 7363 §6.5: Probe requests and answers */
   /* reload_node_request_as(): this one request signed by another identity */
   const ReloadSecurityOps *own_ops = n->cfg.security;
   gpointer own_data = n->cfg.security_data;
@@ -602,7 +602,7 @@ send_answer_to (ReloadNode *n, guint64 from_link, const ReloadForwardingHeader *
   m->header.n_destination_list = nd;
   m->message_code = code;
   m->body = body;
-  rn_self_tuning_attach (n, m); /* RFC 7363 §5.1, Updates only */
+  rn_self_tuning_attach (n, m); /* RFC 7363 §6.5: Probe requests and answers */
   /* reload_node_request_as(): this one request signed by another identity */
   const ReloadSecurityOps *own_ops = n->cfg.security;
   gpointer own_data = n->cfg.security_data;
