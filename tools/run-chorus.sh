@@ -43,8 +43,11 @@ fi
 if [ ! -f "$home/peer/cert.pem" ]; then
   "$tools/chorus-enroll" issue --dir "$home/ca" --user "$user" --out "$home/peer"
 fi
-echo "starting the peer of $user on $listen (Ctrl+C leaves the overlay); in another terminal:"
+echo "starting the peer of $user on $listen, registered as sip:$user"
+echo "(Ctrl+C leaves the overlay); in another terminal:"
 echo "  $tools/chorus-peer ctl --profile $home/peer status"
+echo "  $tools/chorus-peer ctl --profile $home/peer call sip:NAME@home.chorus --duration 10"
+echo "  $tools/chorus-peer ctl --profile $home/peer calls"
 echo "  $tools/chorus-peer ctl --profile $home/peer store NOTES $user hello"
 echo "  $tools/chorus-peer ctl --profile $home/peer fetch NOTES $user"
 if grep -q "<enrollment-server>" "$home/ca/config.xml"; then
@@ -54,6 +57,8 @@ if grep -q "<enrollment-server>" "$home/ca/config.xml"; then
   echo "invite another device (prints a link; --qr FILE.png also writes it as a QR code):"
   echo "  $tools/chorus-enroll invite --dir $home/ca --user NAME"
   echo "and on that device:"
-  echo "  chorus-peer join LINK --profile DIR && chorus-peer run --profile DIR"
+  echo "  chorus-peer join LINK --profile DIR && chorus-peer run --profile DIR --aor sip:NAME@home.chorus"
 fi
-"$tools/chorus-peer" run --profile "$home/peer" --listen "$listen"
+# a phone (RFC 7904): its AOR registered, calls answered by `ctl answer`,
+# the default sound devices
+"$tools/chorus-peer" run --profile "$home/peer" --listen "$listen" --aor "sip:$user"
