@@ -519,11 +519,60 @@ rn_replicate (ReloadNode *n, gint64 now)
   n->n_replicas = nr;
   n->replicated_range_start = range_start;
 
-  /* §10.7.3: "When peer x detects that it is no longer in the replica set
-   * for a resource R (i.e., there are three predecessors between x and
-   * R), it SHOULD delete all data associated with R" */
-  if (n->table.n_pred >= N_REPLICAS + 1)
-    reload_storage_drop_outside (n->storage, n->table.pred[N_REPLICAS], n->self);
+  rn_drop_outside_replica_set (n);
+}
+
+/* §10.7.3: "When peer x detects that it is no longer in the replica set
+ * for a resource R (i.e., there are three predecessors between x and R),
+ * it SHOULD delete all data associated with R".  Run after every table
+ * change and at every periodic stabilization: a replica Store that was
+ * already on its way when the tables settled must not stay for good. */
+guint
+rn_drop_outside_replica_set (ReloadNode *n)
+{
+  if (n->table.n_pred < N_REPLICAS + 1)
+    return 0;
+  return reload_storage_drop_outside (n->storage, n->table.pred[N_REPLICAS], n->self);
+}
+
+/* §7.4.1: "The peer MUST check that it expects to be a replica for the
+ * resource and that the request sender is consistent with being the
+ * responsible node (i.e., that the receiving peer does not know of a
+ * better node)".  A replica of R lives on the two successors of R's
+ * responsible peer, so R lies within this peer's three predecessors; the
+ * sender must be a predecessor at or after R with no known peer between
+ * R and it.  With fewer predecessors known than that (a small or
+ * still-forming ring), the copy is taken. */
+gboolean
+rn_expects_replica (ReloadNode *n, ChordId resource, ChordId sender)
+{
+  /* §10.5 step 6: the peer that was responsible before this one joined
+   * (now a successor) hands the data over as a copy */
+  if (chord_table_is_responsible (&n->table, resource))
+    {
+      for (guint i = 0; i < n->table.n_succ; i++)
+        if (chord_id_equal (n->table.succ[i], sender))
+          return TRUE;
+    }
+  if (n->table.n_pred < N_REPLICAS + 1)
+    return TRUE;
+  if (!chord_id_in_open_closed (resource, n->table.pred[N_REPLICAS], n->self))
+    return FALSE;
+  /* the sender: one of the predecessors, the closest known one to R
+   * clockwise (a peer this node does not know yet is given the benefit
+   * of the doubt only when it lies between R and this peer) */
+  if (!chord_id_in_open_closed (sender, resource, n->self) && !chord_id_equal (sender, resource))
+    return FALSE;
+  for (guint i = 0; i < n->table.n_pred; i++)
+    {
+      ChordId p = n->table.pred[i];
+      if (chord_id_equal (p, sender))
+        continue;
+      /* a known peer in [R, sender) would be responsible, not the sender */
+      if (chord_id_equal (p, resource) || chord_id_in_open_closed (p, resource, sender))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 void

@@ -276,6 +276,8 @@ void rn_update_neighbors (ReloadNode *n, gint64 now);
 void rn_search_fingers (ReloadNode *n, gboolean all, gint64 now);
 void rn_send_store_copy (ReloadNode *n, ChordId to, GBytes *rid, guint8 replica_number, gint64 now);
 void rn_replicate (ReloadNode *n, gint64 now);
+guint rn_drop_outside_replica_set (ReloadNode *n);
+gboolean rn_expects_replica (ReloadNode *n, ChordId resource, ChordId sender);
 void rn_handle_attach_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now);
 void rn_handle_update_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now);
 void rn_handle_join_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 now);

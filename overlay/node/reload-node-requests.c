@@ -104,6 +104,17 @@ handle_storage (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint64 n
     case RELOAD_STORE_REQ:
       {
         const ReloadStoreReq *req = m->body;
+        if (req->replica_number > 0
+            && !rn_expects_replica (n, chord_id_from_resource_id (req->resource), ctx->origin))
+          {
+            char b1[33], b2[33];
+            TRACE (n, "replica Store of %s from %s refused: not in its replica set (§7.4.1)",
+                   rn_short_id (chord_id_from_resource_id (req->resource), b1),
+                   rn_short_id (ctx->origin, b2));
+            rn_send_error (n, ctx->from_link, m, RELOAD_ERROR_FORBIDDEN,
+                           "not in the replica set of this resource", now);
+            return;
+          }
         ReloadStoreAns *a = rw_arena_alloc0 (arena, sizeof *a);
         /* the stored values' signers' certificates came in the bucket */
         n->msg_certs = m->security_block.certificates;

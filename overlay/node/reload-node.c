@@ -1099,6 +1099,7 @@ reload_node_expire (ReloadNode *n, gint64 now)
                * sizes and the interval are revised first (§5.2, §6) */
               rn_self_tuning_tick (n, now);
               rn_update_neighbors (n, now);
+              rn_drop_outside_replica_set (n);
               rn_schedule (n, &n->next_stabilize, now + rn_stabilize_interval_ms (n),
                            TIMER_STABILIZE);
             }

@@ -391,6 +391,85 @@ copies (Net *net, guint owner)
   return n;
 }
 
+/* The live joined peers, ordered clockwise from @k: the first is
+ * responsible for @k, the next two hold its replicas (§10.4). */
+static GArray *
+ring_from (Net *net, ChordId k)
+{
+  GArray *hosts = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint h = 0; h < sim_overlay_n_peers (net->overlay); h++)
+    if (sim_overlay_is_alive (net->overlay, h) && sim_overlay_is_joined (net->overlay, h))
+      g_array_append_val (hosts, h);
+  for (guint i = 1; i < hosts->len; i++)
+    for (guint j = i; j > 0; j--)
+      {
+        guint *a = &g_array_index (hosts, guint, j - 1), *b = &g_array_index (hosts, guint, j);
+        if (chord_id_cmp (chord_id_distance (k, sim_overlay_id (net->overlay, *a)),
+                          chord_id_distance (k, sim_overlay_id (net->overlay, *b)))
+            <= 0)
+          break;
+        guint t = *a;
+        *a = *b;
+        *b = t;
+      }
+  return hosts;
+}
+
+/* Peer @from sends peer @holder's copy of @owner's resource to peer @to
+ * as replica number @replica (§10.4), the way a responsible peer would. */
+static void
+send_replica (Net *net, guint from, guint holder, guint to, guint owner, guint8 replica,
+              StoreCounts *c)
+{
+  guint8 rid[16];
+  user_resource (net, owner, rid);
+  ReloadNode *node = sim_overlay_node (net->overlay, from);
+  g_autoptr (RwArena) arena = rw_arena_new (0);
+  ReloadStoreReq *req =
+      reload_storage_export (reload_node_storage (sim_overlay_node (net->overlay, holder)),
+                             (RwBytes){ rid, 16 }, replica, now_ms (net), arena);
+  g_assert_nonnull (req);
+  ReloadDestination d = { 0 };
+  d.type = RELOAD_DESTINATION_NODE;
+  d.node_id = chord_id_to_node_id (sim_overlay_id (net->overlay, to));
+  reload_node_request (node, &d, RELOAD_STORE_REQ, req, store_done, c, now_ms (net));
+  sim_overlay_poke (net->overlay, from);
+}
+
+/* §7.4.1: a replica Store reaching a peer outside the replica set (one
+ * sent before the tables settled, or a forged one) is refused, and no
+ * fourth copy stays; a copy from the responsible peer to its successor is
+ * taken. */
+static void
+check_late_replicas (Net *net, guint owner)
+{
+  guint8 rid[16];
+  user_resource (net, owner, rid);
+  g_autoptr (GArray) ring = ring_from (net, chord_id_from_bytes (rid));
+  g_assert_cmpuint (ring->len, >=, 5);
+  guint resp = g_array_index (ring, guint, 0), third = g_array_index (ring, guint, 2);
+  guint outside = g_array_index (ring, guint, 3);
+  StoreCounts late = { 0 };
+  send_replica (net, resp, resp, outside, owner, 2, &late);
+  run_s (net, 5);
+  g_assert_cmpuint (late.ok, ==, 0);
+  g_assert_cmpuint (late.failed, ==, 1);
+  g_assert_cmpuint (copies (net, owner), ==, 3);
+  /* a sender that a known peer would be responsible before: refused */
+  StoreCounts backwards = { 0 };
+  send_replica (net, outside, resp, third, owner, 1, &backwards);
+  run_s (net, 5);
+  g_assert_cmpuint (backwards.ok, ==, 0);
+  g_assert_cmpuint (backwards.failed, ==, 1);
+  /* the responsible peer refreshing its second replica: taken */
+  StoreCounts again = { 0 };
+  send_replica (net, resp, resp, third, owner, 2, &again);
+  run_s (net, 5);
+  g_assert_cmpuint (again.failed, ==, 0);
+  g_assert_cmpuint (again.ok, ==, 1);
+  g_assert_cmpuint (copies (net, owner), ==, 3);
+}
+
 static void
 test_storage_and_replication (void)
 {
@@ -407,6 +486,7 @@ test_storage_and_replication (void)
   /* §10.4: the responsible peer and its next two successors */
   for (guint h = 0; h < 12; h++)
     g_assert_cmpuint (copies (&net, h), ==, 3);
+  check_late_replicas (&net, 6);
 
   /* a store that access control refuses: peer 1 at peer 0's resource */
   {
