@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "chord-id.h"
+#include "chorus-enroll-create.h"
 #include "enroll-commands.h"
 #include "enroll-kind.h"
 #include "enroll-update.h"
@@ -41,35 +42,6 @@
 
 #define EXIT_USAGE 64
 #define CONFIG_FILE "config.xml"
-#define SIGNER_DIR "signer"
-
-/* The identity that signs configurations: a certificate of the overlay's
- * CA, kept in DIR/signer/ (a profile directory). */
-static ReloadX509Signer *
-make_config_signer (ReloadCredentials *ca, const char *overlay, const char *dir, gboolean rsa,
-                    char **out_node_hex, GError **error)
-{
-  ReloadNodeId id = { .len = 16 };
-  if (gnutls_rnd (GNUTLS_RND_RANDOM, id.id, 16) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "no random numbers");
-      return NULL;
-    }
-  g_autoptr (ReloadCredentials) signer = reload_credentials_new ();
-  signer->ca = reload_cert_ref (ca->ca);
-  signer->key = reload_key_generate (rsa ? RELOAD_KEY_RSA_2048 : RELOAD_KEY_ECDSA_P256, error);
-  if (signer->key == NULL)
-    return NULL;
-  g_autofree char *user = g_strdup_printf ("configuration-signer@%s", overlay);
-  signer->cert = reload_credentials_issue_peer (ca->ca, ca->ca_key, signer->key, user, overlay, &id,
-                                                1, 0, error);
-  g_autofree char *signer_dir = g_build_filename (dir, SIGNER_DIR, NULL);
-  if (signer->cert == NULL || !reload_credentials_save (signer, signer_dir, error))
-    return NULL;
-  char hex[33];
-  *out_node_hex = g_strdup (chord_id_to_hex (chord_id_from_node_id (&id), hex));
-  return reload_x509_signer_new (ca->ca, signer->cert, signer->key, error);
-}
 
 static int
 cmd_init (int argc, char **argv)
@@ -123,13 +95,6 @@ cmd_init (int argc, char **argv)
                   error ? error->message : "--overlay NAME and --dir DIR are required");
       return EXIT_USAGE;
     }
-  g_autofree char *existing = g_build_filename (dir, RELOAD_CREDENTIALS_CA_KEY_FILE, NULL);
-  if (g_file_test (existing, G_FILE_TEST_EXISTS))
-    {
-      g_printerr ("chorus-enroll init: %s exists: this directory holds an overlay already\n",
-                  existing);
-      return 1;
-    }
   /* everything the options say is checked before anything is written */
   g_autoptr (ReloadConfig) cfg = reload_config_new ();
   cfg->instance_name = g_strdup (overlay);
@@ -173,38 +138,13 @@ cmd_init (int argc, char **argv)
       g_printerr ("chorus-enroll init: %s\n", error->message);
       return EXIT_USAGE;
     }
-  if (!reload_config_validate (cfg, &error))
+  if (!chorus_enroll_create_overlay (dir, cfg, rsa, &error))
     {
       g_printerr ("chorus-enroll init: %s\n", error->message);
-      return EXIT_USAGE;
+      return g_error_matches (error, RELOAD_CONFIG_ERROR, RELOAD_CONFIG_ERROR_INVALID) ? EXIT_USAGE
+                                                                                       : 1;
     }
-
-  g_autoptr (ReloadCredentials) creds = reload_credentials_new ();
-  creds->ca = reload_credentials_create_root_ca (
-      overlay, rsa ? RELOAD_KEY_RSA_2048 : RELOAD_KEY_ECDSA_P256, 0, &creds->ca_key, &error);
-  if (creds->ca == NULL || !reload_credentials_save (creds, dir, &error))
-    {
-      g_printerr ("chorus-enroll init: %s\n", error->message);
-      return 1;
-    }
-  g_autofree char *signer_hex = NULL;
-  g_autoptr (ReloadX509Signer) signer =
-      make_config_signer (creds, overlay, dir, rsa, &signer_hex, &error);
-  if (signer == NULL)
-    {
-      g_printerr ("chorus-enroll init: %s\n", error->message);
-      return 1;
-    }
-  g_ptr_array_add (cfg->root_certs, reload_cert_ref (creds->ca));
-  g_ptr_array_add (cfg->configuration_signers, g_strdup (signer_hex));
-  g_ptr_array_add (cfg->kind_signers, g_strdup (signer_hex));
-  g_autofree char *xml = reload_config_sign (cfg, reload_x509_security_ops (), signer, &error);
   g_autofree char *path = g_build_filename (dir, CONFIG_FILE, NULL);
-  if (xml == NULL || !g_file_set_contents (path, xml, -1, &error))
-    {
-      g_printerr ("chorus-enroll init: %s\n", error->message);
-      return 1;
-    }
   g_print ("overlay %s created in %s (configuration %s, sequence %u, %u kinds of its own)\n",
            overlay, dir, path, cfg->sequence, cfg->kinds->len);
   return 0;
@@ -244,35 +184,7 @@ cmd_issue (int argc, char **argv)
                           "(--node-ids 1 to 16)");
       return EXIT_USAGE;
     }
-  g_autoptr (ReloadCredentials) ca = reload_credentials_load (dir, &error);
-  if (ca == NULL)
-    {
-      g_printerr ("chorus-enroll issue: %s\n", error->message);
-      return 1;
-    }
-  if (ca->ca_key == NULL)
-    {
-      g_printerr ("chorus-enroll issue: %s has no CA key (ca-key.pem)\n", dir);
-      return 1;
-    }
-  g_autofree char *ca_cn = NULL;
-  /* the overlay's name, from the CA: "<overlay> RELOAD root CA" */
-  {
-    char buf[256];
-    size_t len = sizeof buf;
-    if (gnutls_x509_crt_get_dn_by_oid (reload_cert_get_x509 (ca->ca), GNUTLS_OID_X520_COMMON_NAME,
-                                       0, 0, buf, &len)
-        == 0)
-      ca_cn = g_strndup (buf, len);
-  }
-  if (ca_cn == NULL || !g_str_has_suffix (ca_cn, " RELOAD root CA"))
-    {
-      g_printerr ("chorus-enroll issue: %s/ca.pem is not an overlay root of chorus-enroll init\n",
-                  dir);
-      return 1;
-    }
-  ca_cn[strlen (ca_cn) - strlen (" RELOAD root CA")] = '\0';
-  ReloadNodeId ids[16];
+  ReloadNodeId first = { 0 };
   if (node_id_of != NULL)
     {
       /* RFC 7904 §3.2: a proxy peer storing the registration of a user it
@@ -288,50 +200,21 @@ cmd_issue (int argc, char **argv)
                       error ? error->message : "no cert.pem");
           return 1;
         }
-      ids[0] = id->node_ids[0];
+      first = id->node_ids[0];
       n_node_ids = 1;
     }
-  for (gint i = node_id_of != NULL ? 1 : 0; i < n_node_ids; i++)
-    {
-      /* 128-bit Node-IDs for CHORD-RELOAD (§10.2), from the system's
-       * random generator: the issuer's choice, unpredictable to the peer
-       * (§13.3) */
-      ids[i].len = 16;
-      if (gnutls_rnd (GNUTLS_RND_RANDOM, ids[i].id, 16) != 0)
-        {
-          g_printerr ("chorus-enroll issue: no random numbers\n");
-          return 1;
-        }
-    }
-  g_autoptr (ReloadCredentials) peer = reload_credentials_new ();
-  peer->ca = reload_cert_ref (ca->ca);
-  peer->key = reload_key_generate (rsa ? RELOAD_KEY_RSA_2048 : RELOAD_KEY_ECDSA_P256, &error);
-  if (peer->key != NULL)
-    peer->cert = reload_credentials_issue_peer (ca->ca, ca->ca_key, peer->key, user, ca_cn, ids,
-                                                (guint) n_node_ids, 0, &error);
-  if (peer->cert == NULL || !reload_credentials_save (peer, out, &error))
+  g_autofree char *node_hex = NULL;
+  g_autofree char *overlay = NULL;
+  if (!chorus_enroll_issue_profile (dir, user, out, rsa, (guint) n_node_ids,
+                                    node_id_of != NULL ? &first : NULL, &node_hex, &overlay,
+                                    &error))
     {
       g_printerr ("chorus-enroll issue: %s\n", error->message);
       return 1;
     }
-  /* the overlay's configuration goes with the profile, byte for byte (its
-   * signatures cover the exact bytes, §11.1) */
-  g_autofree char *config_in = g_build_filename (dir, CONFIG_FILE, NULL);
-  g_autofree char *config_out = g_build_filename (out, CONFIG_FILE, NULL);
-  g_autofree char *config = NULL;
-  gsize config_len = 0;
-  if (g_file_get_contents (config_in, &config, &config_len, NULL)
-      && !g_file_set_contents (config_out, config, (gssize) config_len, &error))
-    {
-      g_printerr ("chorus-enroll issue: %s\n", error->message);
-      return 1;
-    }
-  char hex[33];
-  g_print ("issued %s, Node-ID %s, overlay %s, into %s\n", user,
-           chord_id_to_hex (chord_id_from_node_id (&ids[0]), hex), ca_cn, out);
+  g_print ("issued %s, Node-ID %s, overlay %s, into %s\n", user, node_hex, overlay, out);
   return 0;
 }
-
 int
 main (int argc, char **argv)
 {
