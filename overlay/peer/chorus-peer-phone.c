@@ -19,8 +19,9 @@ chorus_peer_phone_settings_clear (ChorusPeerPhoneSettings *settings)
 }
 
 gboolean
-chorus_peer_calls_start (ChorusPeerPhoneSettings *ps, ReloadPeerShell *shell, ChorusPhone **phone,
-                         ChorusSipAdapter **adapter, GError **error)
+chorus_peer_calls_start (ChorusPeerPhoneSettings *ps, ReloadPeerShell *shell,
+                         void (*changed) (gpointer user_data), gpointer changed_data,
+                         ChorusPhone **phone, ChorusSipAdapter **adapter, GError **error)
 {
   if (ps->adapter_listen != NULL)
     {
@@ -36,6 +37,8 @@ chorus_peer_calls_start (ChorusPeerPhoneSettings *ps, ReloadPeerShell *shell, Ch
   pc.play = ps->play;
   pc.record = ps->record;
   pc.echo_cancel = ps->echo_cancel;
+  pc.changed = changed;
+  pc.changed_data = changed_data;
   /* media host candidates where the overlay is reached (a loopback
    * overlay calls on loopback) */
   GInetAddress *where =

@@ -41,6 +41,7 @@ ChorusPeerPhoneSettings *chorus_peer_get_phone_settings (ChorusPeer *peer);
 /* In the thread, once the shell is made: the phone or the adapter the
  * settings ask for (both NULL for none). */
 gboolean chorus_peer_calls_start (ChorusPeerPhoneSettings *settings, ReloadPeerShell *shell,
+                                  void (*changed) (gpointer user_data), gpointer changed_data,
                                   ChorusPhone **phone, ChorusSipAdapter **adapter, GError **error);
 /* Before start: the profile's credentials (for the adapter's users). */
 const ReloadCredentials *chorus_peer_get_credentials (ChorusPeer *peer);

@@ -32,6 +32,7 @@ G_DEFINE_QUARK (chorus-peer-error-quark, chorus_peer_error)
 enum
 {
   SIGNAL_JOINED,
+  SIGNAL_CALLS_CHANGED,
   N_SIGNALS
 };
 
@@ -68,6 +69,7 @@ struct _ChorusPeer
   ChorusPeerPhoneSettings phone_settings;
   ChorusPhone *phone;
   ChorusSipAdapter *adapter;
+  GSource *phone_changed; /* in the thread: ::calls-changed on its way */
 };
 
 G_DEFINE_FINAL_TYPE (ChorusPeer, chorus_peer, G_TYPE_OBJECT)
@@ -121,6 +123,12 @@ chorus_peer_class_init (ChorusPeerClass *klass)
    */
   signals[SIGNAL_JOINED] = g_signal_new ("joined", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                          NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* ChorusPeer::calls-changed (JsonNode *calls): what chorus_peer_calls_async
+   * gives, after a call appeared or changed state, a message arrived or
+   * the registration changed (a phone only; changes coalesced) */
+  signals[SIGNAL_CALLS_CHANGED] =
+      g_signal_new ("calls-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, JSON_TYPE_NODE);
 }
 
 static void
@@ -231,6 +239,57 @@ shell_joined (gpointer user_data)
                               g_object_ref (self), g_object_unref);
 }
 
+typedef struct
+{
+  ChorusPeer *peer;
+  JsonNode *calls;
+} CallsChanged;
+
+static void
+calls_changed_free (gpointer data)
+{
+  CallsChanged *c = data;
+  g_object_unref (c->peer);
+  json_node_unref (c->calls);
+  g_free (c);
+}
+
+static gboolean
+emit_calls_changed (gpointer data)
+{
+  CallsChanged *c = data;
+  g_signal_emit (c->peer, signals[SIGNAL_CALLS_CHANGED], 0, c->calls);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the thread, once the phone's changes of one main loop turn are done:
+ * one snapshot to the owner. */
+static gboolean
+phone_changed_idle (gpointer data)
+{
+  ChorusPeer *self = data;
+  g_clear_pointer (&self->phone_changed, g_source_unref);
+  if (self->phone == NULL)
+    return G_SOURCE_REMOVE;
+  CallsChanged *c = g_new0 (CallsChanged, 1);
+  c->peer = g_object_ref (self);
+  c->calls = chorus_phone_calls_json (self->phone);
+  g_main_context_invoke_full (self->owner_context, G_PRIORITY_DEFAULT, emit_calls_changed, c,
+                              calls_changed_free);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+phone_changed (gpointer user_data)
+{
+  ChorusPeer *self = user_data;
+  if (self->phone_changed != NULL)
+    return;
+  self->phone_changed = g_idle_source_new ();
+  g_source_set_callback (self->phone_changed, phone_changed_idle, self, NULL);
+  g_source_attach (self->phone_changed, self->context);
+}
+
 /* A new configuration, from the overlay (ReloadPeerShellConfig's
  * config_update, §6.5.4) or from `ctl config-update`; in the thread. */
 static gboolean
@@ -310,8 +369,8 @@ thread_main (gpointer data)
   self->listen_address =
       reload_peer_shell_format_address (reload_peer_shell_get_listen_address (self->shell));
   /* calls: a phone, or the adapter for plain SIP phones (chorus-peer-phone.c) */
-  if (!chorus_peer_calls_start (&self->phone_settings, self->shell, &self->phone, &self->adapter,
-                                &error))
+  if (!chorus_peer_calls_start (&self->phone_settings, self->shell, phone_changed, self,
+                                &self->phone, &self->adapter, &error))
     {
       g_clear_pointer (&self->shell, reload_peer_shell_free);
       g_task_return_error (start, error);
@@ -327,6 +386,11 @@ thread_main (gpointer data)
 
   /* pending requests end with CANCELLED as the node goes */
   g_clear_pointer (&self->phone, chorus_phone_free);
+  if (self->phone_changed != NULL)
+    {
+      g_source_destroy (self->phone_changed);
+      g_clear_pointer (&self->phone_changed, g_source_unref);
+    }
   g_clear_pointer (&self->adapter, chorus_sip_adapter_free);
   g_clear_pointer (&self->shell, reload_peer_shell_free);
   /* let what was invoked on the context run (and fail: not running) */

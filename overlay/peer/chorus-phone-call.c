@@ -40,6 +40,7 @@ phone_call_new (ChorusPhone *phone, gboolean outgoing, const char *remote)
   call->dtmf_received = g_string_new (NULL);
   call->dtmf_queue = g_string_new (NULL);
   phone->calls = g_list_prepend (phone->calls, call);
+  phone_changed (phone);
   return call;
 }
 
@@ -245,6 +246,7 @@ phone_call_ended (PhoneCall *call, int status, const char *reason)
   release_conns (call);
   g_message ("call %u %s %s ended: %d %s", call->id, call->outgoing ? "to" : "from", call->remote,
              status, reason);
+  phone_changed (call->phone);
   if (call->done != NULL)
     {
       ChorusPhoneCallDone done = g_steal_pointer (&call->done);
@@ -558,6 +560,7 @@ configure_media (PhoneCall *call, const ChorusSdpSession *local, const ChorusSdp
   /* on hold either way (RFC 3264 §8.4): this side holds (sendonly,
    * inactive) or is held (recvonly) */
   call->on_hold = local->direction != CHORUS_SDP_SENDRECV;
+  phone_changed (call->phone);
   return TRUE;
 }
 
@@ -822,11 +825,13 @@ phone_call_event (ChorusPhone *phone, const ChorusSipEvent *e)
     case CHORUS_SIP_EVENT_RINGING:
       if (call->state == CALL_DIALING)
         call->state = CALL_RINGING;
+      phone_changed (phone);
       g_message ("call %u to %s: ringing (%d)", call->id, call->remote, e->status);
       break;
     case CHORUS_SIP_EVENT_ANSWERED:
       call->state = CALL_ACTIVE;
       call->answered_us = g_get_monotonic_time ();
+      phone_changed (phone);
       g_message ("call %u with %s: answered after %" G_GINT64_FORMAT " ms", call->id, call->remote,
                  (call->answered_us - call->dial_us) / 1000);
       if (!configure_media (call, e->local_sdp, e->remote_sdp, call->outgoing, &error))

@@ -35,6 +35,8 @@ struct _ChorusPhone
   ChorusUaTimer ua_timer;
 
   gboolean auto_answer;
+  void (*changed) (gpointer user_data);
+  gpointer changed_data;
   char *play;
   char *record;
   gboolean echo_cancel;
@@ -132,6 +134,9 @@ typedef struct
 
 /* chorus-phone.c */
 void phone_inbox_add (ChorusPhone *phone, const ChorusSipEvent *event);
+/* Tells the owner (ChorusPhoneConfig's changed) that the calls, the
+ * inbox or the registration changed. */
+void phone_changed (ChorusPhone *phone);
 PhoneRequest *phone_request_new (ChorusPhone *phone, guint call);
 /* Frees @r; the phone, or NULL when it is gone. */
 ChorusPhone *phone_request_take (PhoneRequest *r);

@@ -292,7 +292,11 @@ stored (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, const
   gboolean ok = answer != NULL && answer->message_code == RELOAD_STORE_ANS;
   if (!exists)
     {
-      phone->registered = FALSE;
+      if (phone->registered)
+        {
+          phone->registered = FALSE;
+          phone_changed (phone);
+        }
       if (ok)
         g_message ("%s signed out", phone->aor);
       finish_sign_out (phone);
@@ -313,8 +317,11 @@ stored (gpointer user_data, ReloadNode *node, const ReloadMessage *answer, const
       return;
     }
   if (!phone->registered)
-    g_message ("registered %s", phone->aor);
-  phone->registered = TRUE;
+    {
+      g_message ("registered %s", phone->aor);
+      phone->registered = TRUE;
+      phone_changed (phone);
+    }
   gint64 at = chorus_sip_registration_refresh_at (stored_at, CHORUS_PHONE_REGISTRATION_LIFETIME_S);
   guint delay = (guint) CLAMP (at - reload_peer_shell_now (), 1000, G_MAXINT);
   /* Just after a join the ring is still settling: the peer that took the
@@ -424,6 +431,8 @@ chorus_phone_new (ReloadPeerShell *shell, const ChorusPhoneConfig *config, GErro
   phone->domain = g_strdup (id->overlay_name);
   phone->node_id = id->node_ids[0];
   phone->auto_answer = config->auto_answer;
+  phone->changed = config->changed;
+  phone->changed_data = config->changed_data;
   phone->play = g_strdup (config->play);
   phone->record = g_strdup (config->record);
   phone->echo_cancel = config->echo_cancel;
@@ -558,6 +567,14 @@ phone_inbox_add (ChorusPhone *phone, const ChorusSipEvent *e)
   g_queue_push_tail (&phone->inbox, m);
   while (phone->inbox.length > CHORUS_PHONE_MAX_INBOX)
     phone_message_free (g_queue_pop_head (&phone->inbox));
+  phone_changed (phone);
+}
+
+void
+phone_changed (ChorusPhone *phone)
+{
+  if (phone->changed != NULL)
+    phone->changed (phone->changed_data);
 }
 
 JsonNode *

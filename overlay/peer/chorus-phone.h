@@ -72,6 +72,10 @@ typedef struct
   const char *record;        /* a WAV file for what is heard (16-bit PCM), or NULL: the speakers */
   gboolean echo_cancel;      /* webrtcdsp when installed */
   const char *media_address; /* the only address for media host candidates, or NULL: all */
+  /* called (in the phone's thread) after a call appeared or changed
+   * state, a message arrived, or the registration changed; nullable */
+  void (*changed) (gpointer user_data);
+  gpointer changed_data;
 } ChorusPhoneConfig;
 
 /* The phone of @shell's node; checks that the AOR is the one of the
