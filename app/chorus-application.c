@@ -1,0 +1,493 @@
+/* chorus-application.c: the softphone's application: its options, its
+ * actions (what the window, the keyboard, notifications, D-Bus
+ * activation and the UI tests all use), the first run and the session.
+ *
+ *   chorus [--profile DIR] [--listen ADDR:PORT] [--enroll-listen ADDR:PORT]
+ *          [--play tone:HZ|FILE] [--record FILE.wav] [URI...]
+ *
+ * URIs: chorus-invite: links join an overlay (first run), sip:/sips:
+ * addresses go to the dial entry.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "chorus-app"
+
+#include "chorus-application.h"
+
+#include <glib/gi18n.h>
+
+#include "chorus-app-profile.h"
+#include "chorus-app-session.h"
+#include "chorus-aor.h"
+#include "chorus-app-store.h"
+#include "chorus-contact.h"
+#include "chorus-enroll-client.h"
+#include "chorus-invite.h"
+#include "chorus-window.h"
+
+/* how long quitting waits for the Leave and the removal of the
+ * registration before it goes anyway */
+#define QUIT_TIMEOUT_S 5
+
+struct _ChorusApplication
+{
+  AdwApplication parent_instance;
+
+  char *base;
+  char *listen;
+  char *enroll_listen;
+  char *play;
+  char *record;
+  ChorusAppStore *store;
+  ChorusAppSession *session;
+  GHashTable *notified; /* incoming call ids already announced */
+  gboolean busy;        /* creating or joining */
+  gboolean quitting;
+};
+
+G_DEFINE_FINAL_TYPE (ChorusApplication, chorus_application, ADW_TYPE_APPLICATION)
+
+static ChorusWindow *
+main_window (ChorusApplication *self)
+{
+  GtkWindow *w = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (w == NULL)
+    {
+      w = GTK_WINDOW (chorus_window_new (GTK_APPLICATION (self)));
+      if (self->session != NULL)
+        chorus_window_show_main (CHORUS_WINDOW (w), self->session, self->store);
+      else
+        chorus_window_show_welcome (CHORUS_WINDOW (w));
+    }
+  return CHORUS_WINDOW (w);
+}
+
+/* ---------------------------------------------------------------- session */
+
+static void
+announce_incoming (ChorusApplication *self, JsonNode *calls)
+{
+  JsonArray *list = json_object_get_array_member (json_node_get_object (calls), "calls");
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonObject *c = json_array_get_object_element (list, i);
+      guint id = (guint) json_object_get_int_member_with_default (c, "id", 0);
+      g_autofree char *nid = g_strdup_printf ("call-%u", id);
+      const char *state = json_object_get_string_member_with_default (c, "state", "");
+      gboolean incoming =
+          g_strcmp0 (json_object_get_string_member_with_default (c, "direction", ""), "incoming")
+          == 0;
+      if (incoming && g_str_equal (state, "ringing"))
+        {
+          if (g_hash_table_contains (self->notified, GUINT_TO_POINTER (id)))
+            continue;
+          g_hash_table_add (self->notified, GUINT_TO_POINTER (id));
+          const char *remote = json_object_get_string_member_with_default (c, "remote", "");
+          g_autoptr (ChorusContact) contact =
+              self->store ? chorus_app_store_find_contact (self->store, remote) : NULL;
+          g_autoptr (GNotification) n = g_notification_new (_ ("Incoming call"));
+          g_notification_set_body (n, contact ? chorus_contact_get_name (contact) : remote);
+          g_notification_set_priority (n, G_NOTIFICATION_PRIORITY_URGENT);
+          g_notification_set_category (n, "call.incoming");
+          g_notification_add_button_with_target (n, _ ("Answer"), "app.answer-call", "u", id);
+          g_notification_add_button_with_target (n, _ ("Decline"), "app.decline-call", "u", id);
+          g_notification_set_default_action (n, "app.activate");
+          g_application_send_notification (G_APPLICATION (self), nid, n);
+          g_message ("incoming call %u from %s", id, remote);
+        }
+      else if (g_hash_table_remove (self->notified, GUINT_TO_POINTER (id)))
+        g_application_withdraw_notification (G_APPLICATION (self), nid);
+    }
+}
+
+static gboolean
+start_session (ChorusApplication *self, GError **error)
+{
+  g_autofree char *store_path = chorus_app_profile_store_path (self->base);
+  if (self->store == NULL)
+    {
+      self->store = chorus_app_store_open (store_path, error);
+      if (self->store == NULL)
+        return FALSE;
+    }
+  g_autoptr (ChorusAppSession) session =
+      chorus_app_session_new (self->base, self->listen, self->enroll_listen, self->store);
+  chorus_app_session_set_audio (session, self->play, self->record);
+  if (!chorus_app_session_start (session, error))
+    return FALSE;
+  self->session = g_steal_pointer (&session);
+  g_signal_connect_swapped (self->session, "calls-changed", G_CALLBACK (announce_incoming), self);
+  chorus_window_show_main (main_window (self), self->session, self->store);
+  return TRUE;
+}
+
+static void
+show_first_run_error (ChorusApplication *self, const char *message)
+{
+  self->busy = FALSE;
+  g_message ("first run: %s", message);
+  chorus_window_show_welcome_error (main_window (self), message);
+}
+
+static void
+profile_ready (ChorusApplication *self, GError *error)
+{
+  if (error == NULL)
+    {
+      self->busy = FALSE;
+      g_autoptr (GError) local = NULL;
+      if (!start_session (self, &local))
+        show_first_run_error (self, local->message);
+      return;
+    }
+  show_first_run_error (self, error->message);
+}
+
+static void
+created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (ChorusApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+  chorus_app_profile_create_finish (result, &error);
+  profile_ready (self, error);
+}
+
+static void
+joined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (ChorusApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChorusEnrollResult) r = chorus_enroll_join_finish (result, &error);
+  if (r != NULL)
+    g_message ("joined %s as %s", r->overlay, r->user);
+  profile_ready (self, error);
+}
+
+/* ---------------------------------------------------------------- actions */
+
+static void
+create_overlay (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  if (self->session != NULL || self->busy)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user =
+      chorus_app_profile_user_name (g_variant_get_string (parameter, NULL), &error);
+  if (user == NULL)
+    {
+      show_first_run_error (self, error->message);
+      return;
+    }
+  self->busy = TRUE;
+  chorus_window_show_busy (main_window (self), _ ("Creating your overlay"));
+  chorus_app_profile_create_async (
+      self->base, user, self->listen ? self->listen : CHORUS_APP_DEFAULT_LISTEN,
+      self->enroll_listen ? self->enroll_listen : CHORUS_APP_DEFAULT_ENROLL_LISTEN, NULL, created,
+      g_object_ref (self));
+}
+
+static void
+join_overlay (ChorusApplication *self, const char *link)
+{
+  if (self->session != NULL || self->busy)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *trimmed = g_strstrip (g_strdup (link));
+  g_autoptr (ChorusInvite) invite = chorus_invite_parse (trimmed, &error);
+  if (invite == NULL)
+    {
+      show_first_run_error (self, error->message);
+      return;
+    }
+  self->busy = TRUE;
+  chorus_window_show_busy (main_window (self), _ ("Joining the overlay"));
+  g_autofree char *peer_dir = chorus_app_profile_peer_dir (self->base);
+  chorus_enroll_join_async (trimmed, peer_dir, NULL, joined, g_object_ref (self));
+}
+
+static void
+join_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  join_overlay (user_data, g_variant_get_string (parameter, NULL));
+}
+
+static void
+call_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  if (self->session == NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *aor =
+      chorus_aor_normalize (g_variant_get_string (parameter, NULL),
+                            chorus_app_session_get_overlay (self->session), &error);
+  if (aor == NULL)
+    {
+      g_message ("call: %s", error->message);
+      return;
+    }
+  g_message ("calling %s", aor);
+  chorus_app_session_call (self->session, aor);
+}
+
+static void
+call_id_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  if (self->session == NULL)
+    return;
+  /* "answer-call" -> "answer" */
+  g_autofree char *verb = g_strdup (g_action_get_name (G_ACTION (action)));
+  *strchr (verb, '-') = '\0';
+  chorus_app_session_call_action (self->session, verb, g_variant_get_uint32 (parameter));
+}
+
+/* Ctrl+Y, Ctrl+D: the incoming call that rings; hang up: every call */
+static void
+ringing_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  JsonNode *calls = self->session ? chorus_app_session_get_calls (self->session) : NULL;
+  JsonArray *list =
+      calls ? json_object_get_array_member (json_node_get_object (calls), "calls") : NULL;
+  const char *verb = g_action_get_name (G_ACTION (action));
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonObject *c = json_array_get_object_element (list, i);
+      if (g_strcmp0 (json_object_get_string_member_with_default (c, "state", ""), "ringing") == 0
+          && g_strcmp0 (json_object_get_string_member_with_default (c, "direction", ""), "incoming")
+                 == 0)
+        {
+          chorus_app_session_call_action (
+              self->session, verb, (guint) json_object_get_int_member_with_default (c, "id", 0));
+          return;
+        }
+    }
+}
+
+static void
+hangup_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  if (self->session != NULL)
+    chorus_app_session_call_action (self->session, "hangup", 0);
+}
+
+static void
+invite_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  if (self->session == NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user =
+      chorus_app_profile_user_name (g_variant_get_string (parameter, NULL), &error);
+  g_autofree char *link = user ? chorus_app_session_invite (self->session, user, &error) : NULL;
+  if (link == NULL)
+    {
+      g_message ("invitation: %s", error->message);
+      return;
+    }
+  /* the link in the log too: an administrator's record of who was invited */
+  g_message ("invitation for %s: %s", user, link);
+  chorus_window_show_invite (main_window (self), link);
+}
+
+static void
+delete_contact_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  g_autoptr (GError) error = NULL;
+  if (self->store != NULL
+      && !chorus_app_store_delete_contact (self->store, g_variant_get_int64 (parameter), &error))
+    g_message ("contact: %s", error->message);
+}
+
+static void
+activate_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
+static void
+about_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  const char *developers[] = { "The Chorus developers", NULL };
+  GtkWidget *about = adw_about_window_new ();
+  g_object_set (about, "application-name", _ ("Chorus"), "application-icon", CHORUS_APP_ID,
+                "version", PACKAGE_VERSION, "developers", developers, "license-type",
+                GTK_LICENSE_GPL_3_0, "comments",
+                _ ("Calls over a peer-to-peer SIP overlay (RFC 7890), with no server anywhere"),
+                "transient-for", main_window (self), NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+stopped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (ChorusApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+  if (!chorus_app_session_stop_finish (CHORUS_APP_SESSION (source), result, &error))
+    g_message ("leaving the overlay: %s", error->message);
+  g_application_release (G_APPLICATION (self));
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  if (self->quitting)
+    return;
+  self->quitting = TRUE;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_widget_set_visible (GTK_WIDGET (l->data), FALSE);
+  if (self->session == NULL)
+    {
+      g_application_quit (G_APPLICATION (self));
+      return;
+    }
+  /* leave the overlay and remove the registration first (§10.9, RFC 7904
+   * §3): the others stop routing calls here at once */
+  g_application_hold (G_APPLICATION (self));
+  chorus_app_session_stop_async (self->session, stopped, g_object_ref (self));
+}
+
+static const GActionEntry app_actions[] = {
+  { "create-overlay", create_overlay, "s" },
+  { "join", join_action, "s" },
+  { "call", call_action, "s" },
+  { "answer-call", call_id_action, "u" },
+  { "decline-call", call_id_action, "u" },
+  { "hangup-call", call_id_action, "u" },
+  { "hold-call", call_id_action, "u" },
+  { "resume-call", call_id_action, "u" },
+  { "answer", ringing_action },
+  { "decline", ringing_action },
+  { "hangup", hangup_action },
+  { "invite", invite_action, "s" },
+  { "delete-contact", delete_contact_action, "x" },
+  { "activate", activate_action },
+  { "about", about_action },
+  { "quit", quit_action },
+};
+
+/* ---------------------------------------------------------------- GApplication */
+
+static void
+chorus_application_startup (GApplication *app)
+{
+  ChorusApplication *self = CHORUS_APPLICATION (app);
+  G_APPLICATION_CLASS (chorus_application_parent_class)->startup (app);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
+                                   self);
+  static const char *quit[] = { "<Control>q", NULL };
+  static const char *answer[] = { "<Control>y", NULL };
+  static const char *decline[] = { "<Control>d", NULL };
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.answer", answer);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.decline", decline);
+  if (self->base == NULL)
+    self->base = chorus_app_profile_default_dir ();
+  if (chorus_app_profile_is_ready (self->base))
+    {
+      g_autoptr (GError) error = NULL;
+      if (!start_session (self, &error))
+        show_first_run_error (self, error->message);
+    }
+}
+
+static void
+chorus_application_activate (GApplication *app)
+{
+  gtk_window_present (GTK_WINDOW (main_window (CHORUS_APPLICATION (app))));
+}
+
+static void
+chorus_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  ChorusApplication *self = CHORUS_APPLICATION (app);
+  ChorusWindow *window = main_window (self);
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+      if (g_str_has_prefix (uri, CHORUS_INVITE_SCHEME ":"))
+        join_overlay (self, uri);
+      else if (g_str_has_prefix (uri, "sip:") || g_str_has_prefix (uri, "sips:"))
+        chorus_window_set_dial (window, uri);
+    }
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static gint
+chorus_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  ChorusApplication *self = CHORUS_APPLICATION (app);
+  g_variant_dict_lookup (options, "profile", "^ay", &self->base);
+  g_variant_dict_lookup (options, "listen", "s", &self->listen);
+  g_variant_dict_lookup (options, "enroll-listen", "s", &self->enroll_listen);
+  g_variant_dict_lookup (options, "play", "s", &self->play);
+  g_variant_dict_lookup (options, "record", "^ay", &self->record);
+  return -1;
+}
+
+static void
+chorus_application_finalize (GObject *object)
+{
+  ChorusApplication *self = CHORUS_APPLICATION (object);
+  g_clear_object (&self->session);
+  g_clear_object (&self->store);
+  g_hash_table_unref (self->notified);
+  g_free (self->base);
+  g_free (self->listen);
+  g_free (self->enroll_listen);
+  g_free (self->play);
+  g_free (self->record);
+  G_OBJECT_CLASS (chorus_application_parent_class)->finalize (object);
+}
+
+static void
+chorus_application_class_init (ChorusApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  object_class->finalize = chorus_application_finalize;
+  app_class->startup = chorus_application_startup;
+  app_class->activate = chorus_application_activate;
+  app_class->open = chorus_application_open;
+  app_class->handle_local_options = chorus_application_handle_local_options;
+}
+
+static void
+chorus_application_init (ChorusApplication *self)
+{
+  self->notified = g_hash_table_new (g_direct_hash, g_direct_equal);
+  const GOptionEntry options[] = {
+    { "profile", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_ ("The app's directory (default: ~/.local/share/chorus/home)"), N_ ("DIR") },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_ ("Where the peer listens (default: 127.0.0.1:6084 for the overlay's creator, a free "
+          "loopback port otherwise)"),
+      N_ ("ADDR:PORT") },
+    { "enroll-listen", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_ ("Where the built-in enrollment server listens (default: 127.0.0.1:6085)"),
+      N_ ("ADDR:PORT") },
+    { "play", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_ ("What calls send instead of the microphone: tone:HZ or an audio file"), N_ ("SOURCE") },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_ ("Record what calls hear to this WAV file instead of the speakers"), N_ ("FILE") },
+    { NULL },
+  };
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+}
+
+ChorusApplication *
+chorus_application_new (void)
+{
+  return g_object_new (CHORUS_TYPE_APPLICATION, "application-id", CHORUS_APP_ID, "flags",
+                       G_APPLICATION_HANDLES_OPEN, "resource-base-path",
+                       "/io/github/chorusp2p/Chorus", NULL);
+}

@@ -1,0 +1,569 @@
+/* chorus-window.c: the softphone's main window (ui/chorus-window.ui).
+ *
+ * The window only shows: the first run and the calls go through the
+ * application's actions (app.create-overlay, app.join, app.call,
+ * app.answer, app.decline, app.hangup, app.invite), so the keyboard,
+ * notifications, D-Bus activation and the tests all take the same path.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "chorus-app"
+
+#include "chorus-window.h"
+
+#include <glib/gi18n.h>
+
+#include "chorus-aor.h"
+#include "chorus-contact.h"
+#include "chorus-history-entry.h"
+#include "chorus-invite-qr.h"
+
+/* how often the overlay page asks for the status while shown */
+#define STATUS_POLL_S 3
+
+struct _ChorusWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  GtkLabel *state_label;
+  GtkStack *pages;
+  AdwViewStack *views;
+  AdwEntryRow *name_row;
+  AdwEntryRow *link_row;
+  GtkLabel *welcome_error;
+  AdwStatusPage *busy_page;
+  GtkLabel *aor_label;
+  GtkEntry *dial_entry;
+  GtkLabel *dial_error;
+  GtkListBox *calls_list;
+  GtkSearchEntry *contacts_search;
+  GtkListBox *contacts_list;
+  AdwEntryRow *contact_name_row;
+  AdwEntryRow *contact_aor_row;
+  GtkLabel *contact_error;
+  GtkListBox *history_list;
+  AdwViewStackPage *history_page;
+  AdwActionRow *status_state_row;
+  AdwActionRow *status_overlay_row;
+  AdwActionRow *status_node_row;
+  AdwActionRow *status_neighbours_row;
+  AdwActionRow *status_links_row;
+  AdwActionRow *status_stored_row;
+  AdwPreferencesGroup *invite_group;
+  AdwEntryRow *invite_user_row;
+  GtkPicture *invite_qr;
+  GtkLabel *invite_link;
+
+  ChorusAppSession *session;
+  ChorusAppStore *store;
+  GtkFilterListModel *contacts_filtered;
+  GtkStringFilter *contacts_filter;
+  guint status_timer;
+  GCancellable *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (ChorusWindow, chorus_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+chorus_window_dispose (GObject *object)
+{
+  ChorusWindow *self = CHORUS_WINDOW (object);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->status_timer, g_source_remove);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->session);
+  g_clear_object (&self->contacts_filtered);
+  g_clear_object (&self->store);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CHORUS_TYPE_WINDOW);
+  G_OBJECT_CLASS (chorus_window_parent_class)->dispose (object);
+}
+
+static void
+chorus_window_finalize (GObject *object)
+{
+  ChorusWindow *self = CHORUS_WINDOW (object);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (chorus_window_parent_class)->finalize (object);
+}
+
+static void
+activate_app_action (ChorusWindow *self, const char *name, GVariant *parameter)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_action_group_activate_action (G_ACTION_GROUP (app), name, parameter);
+}
+
+static void
+show_error (GtkLabel *label, const char *message)
+{
+  gtk_label_set_text (label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (label), message != NULL);
+}
+
+static void
+create_clicked (ChorusWindow *self)
+{
+  const char *name = gtk_editable_get_text (GTK_EDITABLE (self->name_row));
+  activate_app_action (self, "create-overlay", g_variant_new_string (name));
+}
+
+static void
+join_clicked (ChorusWindow *self)
+{
+  const char *link = gtk_editable_get_text (GTK_EDITABLE (self->link_row));
+  activate_app_action (self, "join", g_variant_new_string (link));
+}
+
+static void
+dial_activated (ChorusWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->dial_entry));
+  g_autoptr (GError) error = NULL;
+  const char *overlay = self->session ? chorus_app_session_get_overlay (self->session) : NULL;
+  g_autofree char *aor = chorus_aor_normalize (text, overlay, &error);
+  if (aor == NULL)
+    {
+      show_error (self->dial_error, error->message);
+      return;
+    }
+  show_error (self->dial_error, NULL);
+  activate_app_action (self, "call", g_variant_new_string (aor));
+}
+
+static void
+contacts_search_changed (ChorusWindow *self)
+{
+  gtk_string_filter_set_search (self->contacts_filter,
+                                gtk_editable_get_text (GTK_EDITABLE (self->contacts_search)));
+}
+
+static void
+add_contact_clicked (ChorusWindow *self)
+{
+  if (self->store == NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  const char *name = gtk_editable_get_text (GTK_EDITABLE (self->contact_name_row));
+  const char *aor = gtk_editable_get_text (GTK_EDITABLE (self->contact_aor_row));
+  if (chorus_app_store_add_contact (self->store, name, aor, &error) < 0)
+    {
+      show_error (self->contact_error, error->message);
+      return;
+    }
+  show_error (self->contact_error, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (self->contact_name_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->contact_aor_row), "");
+}
+
+static void
+invite_clicked (ChorusWindow *self)
+{
+  const char *user = gtk_editable_get_text (GTK_EDITABLE (self->invite_user_row));
+  activate_app_action (self, "invite", g_variant_new_string (user));
+}
+
+/* ---------------------------------------------------------------- calls */
+
+static GtkWidget *
+action_button (const char *icon, const char *label, const char *action, guint id, const char *style)
+{
+  GtkWidget *b = gtk_button_new_from_icon_name (icon);
+  gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (b, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (b), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (b), action);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (b), g_variant_new_uint32 (id));
+  gtk_widget_add_css_class (b, "circular");
+  if (style != NULL)
+    gtk_widget_add_css_class (b, style);
+  return b;
+}
+
+static char *
+call_subtitle (JsonObject *c)
+{
+  const char *state = json_object_get_string_member_with_default (c, "state", "");
+  gboolean outgoing =
+      g_strcmp0 (json_object_get_string_member_with_default (c, "direction", ""), "outgoing") == 0;
+  if (g_str_equal (state, "dialing"))
+    return g_strdup (_ ("Calling…"));
+  if (g_str_equal (state, "ringing"))
+    return g_strdup (outgoing ? _ ("Ringing…") : _ ("Incoming call"));
+  if (g_str_equal (state, "active"))
+    {
+      double d = json_object_get_double_member_with_default (c, "duration_s", 0);
+      guint s = (guint) d;
+      const char *codec = json_object_get_string_member_with_default (c, "codec", NULL);
+      gboolean hold = json_object_get_boolean_member_with_default (c, "on_hold", FALSE);
+      /* RTCP's view of the call (RFC 3550 §6.4) */
+      double rtt = json_object_get_double_member_with_default (c, "rtt_ms", -1);
+      double loss = json_object_get_double_member_with_default (c, "loss", 0);
+      const char *quality = loss > 0.05 || rtt > 400   ? _ ("poor")
+                            : loss > 0.01 || rtt > 200 ? _ ("fair")
+                                                       : _ ("good");
+      return g_strdup_printf (hold ? _ ("On hold · %u:%02u · %s") : _ ("%u:%02u · %s · quality %s"),
+                              s / 60, s % 60, codec ? codec : "", quality);
+    }
+  const char *reason = json_object_get_string_member_with_default (c, "reason", NULL);
+  return g_strdup_printf (_ ("Ended%s%s"), reason ? ": " : "", reason ? reason : "");
+}
+
+static void
+session_calls_changed (ChorusAppSession *session, JsonNode *calls, ChorusWindow *self)
+{
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->calls_list))) != NULL)
+    gtk_list_box_remove (self->calls_list, child);
+  JsonArray *list = json_object_get_array_member (json_node_get_object (calls), "calls");
+  guint shown = 0;
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonObject *c = json_array_get_object_element (list, i);
+      const char *state = json_object_get_string_member_with_default (c, "state", "");
+      /* the calls going on; the ended ones are in the history */
+      if (g_str_equal (state, "ended"))
+        continue;
+      guint id = (guint) json_object_get_int_member_with_default (c, "id", 0);
+      const char *remote = json_object_get_string_member_with_default (c, "remote", "");
+      g_autoptr (ChorusContact) contact =
+          self->store ? chorus_app_store_find_contact (self->store, remote) : NULL;
+      GtkWidget *row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     contact ? chorus_contact_get_name (contact) : remote);
+      g_autofree char *subtitle = call_subtitle (c);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gboolean outgoing =
+          g_strcmp0 (json_object_get_string_member_with_default (c, "direction", ""), "outgoing")
+          == 0;
+      if (g_str_equal (state, "ringing") && !outgoing)
+        {
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                     action_button ("call-start-symbolic", _ ("Answer"),
+                                                    "app.answer-call", id, "suggested-action"));
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                     action_button ("call-stop-symbolic", _ ("Decline"),
+                                                    "app.decline-call", id, "destructive-action"));
+        }
+      else
+        {
+          if (g_str_equal (state, "active"))
+            {
+              gboolean hold = json_object_get_boolean_member_with_default (c, "on_hold", FALSE);
+              adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                         action_button (hold ? "media-playback-start-symbolic"
+                                                             : "media-playback-pause-symbolic",
+                                                        hold ? _ ("Resume") : _ ("Hold"),
+                                                        hold ? "app.resume-call" : "app.hold-call",
+                                                        id, NULL));
+            }
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                     action_button ("call-stop-symbolic", _ ("Hang Up"),
+                                                    "app.hangup-call", id, "destructive-action"));
+        }
+      gtk_list_box_append (self->calls_list, row);
+      shown++;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->calls_list), shown > 0);
+  if (shown > 0)
+    adw_view_stack_set_visible_child_name (self->views, "calls");
+}
+
+/* ---------------------------------------------------------------- lists */
+
+/* what the contacts' search matches: the name and the address */
+static char *
+contact_search_text (ChorusContact *contact, gpointer user_data)
+{
+  return g_strdup_printf ("%s %s", chorus_contact_get_name (contact),
+                          chorus_contact_get_aor (contact));
+}
+
+static GtkWidget *
+contact_row (gpointer item, gpointer user_data)
+{
+  ChorusContact *c = item;
+  GtkWidget *row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), chorus_contact_get_name (c));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), chorus_contact_get_aor (c));
+  GtkWidget *call = gtk_button_new_from_icon_name ("call-start-symbolic");
+  g_autofree char *label = g_strdup_printf (_ ("Call %s"), chorus_contact_get_name (c));
+  gtk_widget_set_tooltip_text (call, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (call), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_widget_set_valign (call, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (call, "flat");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (call), "app.call");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (call),
+                                          g_variant_new_string (chorus_contact_get_aor (c)));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), call);
+  GtkWidget *del = gtk_button_new_from_icon_name ("user-trash-symbolic");
+  g_autofree char *del_label = g_strdup_printf (_ ("Delete %s"), chorus_contact_get_name (c));
+  gtk_widget_set_tooltip_text (del, del_label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (del), GTK_ACCESSIBLE_PROPERTY_LABEL, del_label,
+                                  -1);
+  gtk_widget_set_valign (del, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (del, "flat");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (del), "app.delete-contact");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (del),
+                                          g_variant_new_int64 (chorus_contact_get_id (c)));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), del);
+  return row;
+}
+
+static GtkWidget *
+history_row (gpointer item, gpointer user_data)
+{
+  ChorusHistoryEntry *e = item;
+  GtkWidget *row = adw_action_row_new ();
+  const char *name = chorus_history_entry_get_name (e);
+  const char *remote = chorus_history_entry_get_remote (e);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name ? name : remote);
+  const char *what;
+  const char *icon;
+  switch (chorus_history_entry_get_direction (e))
+    {
+    case CHORUS_CALL_OUTGOING:
+      what = _ ("Outgoing");
+      icon = "call-outgoing-symbolic";
+      break;
+    case CHORUS_CALL_INCOMING:
+      what = _ ("Incoming");
+      icon = "call-incoming-symbolic";
+      break;
+    case CHORUS_CALL_MISSED:
+    default:
+      what = _ ("Missed");
+      icon = "call-missed-symbolic";
+      break;
+    }
+  GtkWidget *image = gtk_image_new_from_icon_name (icon);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL, what, -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), image);
+  GDateTime *started = chorus_history_entry_get_started (e);
+  g_autofree char *when = started ? g_date_time_format (started, "%x %X") : g_strdup ("");
+  guint d = chorus_history_entry_get_duration_s (e);
+  g_autofree char *subtitle = g_strdup_printf ("%s · %s · %u:%02u", what, when, d / 60, d % 60);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  GtkWidget *call = gtk_button_new_from_icon_name ("call-start-symbolic");
+  g_autofree char *label = g_strdup_printf (_ ("Call %s back"), name ? name : remote);
+  gtk_widget_set_tooltip_text (call, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (call), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_widget_set_valign (call, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (call, "flat");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (call), "app.call");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (call), g_variant_new_string (remote));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), call);
+  return row;
+}
+
+/* ---------------------------------------------------------------- status */
+
+static void
+status_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) status =
+      chorus_app_session_status_finish (CHORUS_APP_SESSION (source), result, &error);
+  if (status == NULL)
+    return;
+  ChorusWindow *self = user_data;
+  JsonObject *o = json_node_get_object (status);
+  gboolean joined = json_object_get_boolean_member_with_default (o, "joined", FALSE);
+  adw_action_row_set_subtitle (self->status_state_row, joined ? _ ("Joined") : _ ("Not joined"));
+  adw_action_row_set_subtitle (self->status_overlay_row,
+                               json_object_get_string_member_with_default (o, "overlay", ""));
+  adw_action_row_set_subtitle (self->status_node_row,
+                               json_object_get_string_member_with_default (o, "node_id", ""));
+  JsonArray *pred = json_object_get_array_member (o, "predecessors");
+  JsonArray *succ = json_object_get_array_member (o, "successors");
+  JsonArray *links = json_object_get_array_member (o, "links");
+  g_autofree char *neighbours = g_strdup_printf (_ ("%u predecessors, %u successors"),
+                                                 pred ? json_array_get_length (pred) : 0,
+                                                 succ ? json_array_get_length (succ) : 0);
+  adw_action_row_set_subtitle (self->status_neighbours_row, neighbours);
+  g_autofree char *nlinks = g_strdup_printf ("%u", links ? json_array_get_length (links) : 0);
+  adw_action_row_set_subtitle (self->status_links_row, nlinks);
+  g_autofree char *stored = g_strdup_printf (
+      "%" G_GINT64_FORMAT, json_object_get_int_member_with_default (o, "stored_items", 0));
+  adw_action_row_set_subtitle (self->status_stored_row, stored);
+}
+
+static gboolean
+poll_status (gpointer user_data)
+{
+  ChorusWindow *self = user_data;
+  if (self->session != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    chorus_app_session_status_async (self->session, self->cancellable, status_done, self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+session_state_changed (ChorusAppSession *session, GParamSpec *pspec, ChorusWindow *self)
+{
+  gtk_label_set_text (self->state_label, chorus_app_session_get_state_label (session));
+  const char *aor = chorus_app_session_get_aor (session);
+  g_autofree char *me = aor ? g_strdup_printf (_ ("You are %s"), aor) : NULL;
+  gtk_label_set_text (self->aor_label, me ? me : "");
+  if (self->store != NULL && chorus_app_session_get_overlay (session) != NULL)
+    chorus_app_store_set_default_domain (self->store, chorus_app_session_get_overlay (session));
+}
+
+static void
+history_changed (GListModel *model, guint position, guint removed, guint added, ChorusWindow *self)
+{
+  guint missed = self->store ? chorus_app_store_get_unseen_missed (self->store) : 0;
+  adw_view_stack_page_set_badge_number (self->history_page, missed);
+  adw_view_stack_page_set_needs_attention (self->history_page, missed > 0);
+}
+
+static void
+view_changed (ChorusWindow *self)
+{
+  const char *name = adw_view_stack_get_visible_child_name (self->views);
+  if (self->store != NULL && g_strcmp0 (name, "history") == 0)
+    {
+      chorus_app_store_mark_missed_seen (self->store, NULL);
+      history_changed (NULL, 0, 0, 0, self);
+    }
+  if (g_strcmp0 (name, "overlay") == 0)
+    poll_status (self);
+}
+
+/* ---------------------------------------------------------------- public */
+
+void
+chorus_window_show_welcome (ChorusWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->pages, "welcome");
+  gtk_label_set_text (self->state_label, _ ("Not set up"));
+}
+
+void
+chorus_window_show_welcome_error (ChorusWindow *self, const char *message)
+{
+  chorus_window_show_welcome (self);
+  show_error (self->welcome_error, message);
+}
+
+void
+chorus_window_show_busy (ChorusWindow *self, const char *title)
+{
+  adw_status_page_set_title (self->busy_page, title);
+  show_error (self->welcome_error, NULL);
+  gtk_stack_set_visible_child_name (self->pages, "busy");
+}
+
+void
+chorus_window_show_main (ChorusWindow *self, ChorusAppSession *session, ChorusAppStore *store)
+{
+  g_set_object (&self->session, session);
+  g_set_object (&self->store, store);
+  g_signal_connect (session, "notify::state-label", G_CALLBACK (session_state_changed), self);
+  g_signal_connect (session, "notify::aor", G_CALLBACK (session_state_changed), self);
+  g_signal_connect (session, "notify::overlay", G_CALLBACK (session_state_changed), self);
+  g_signal_connect (session, "calls-changed", G_CALLBACK (session_calls_changed), self);
+  session_state_changed (session, NULL, self);
+  gtk_widget_set_visible (GTK_WIDGET (self->calls_list), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->invite_group), chorus_app_session_is_creator (session));
+  if (store != NULL)
+    {
+      /* search by name or address */
+      GtkExpression *expr = gtk_cclosure_expression_new (
+          G_TYPE_STRING, NULL, 0, NULL, G_CALLBACK (contact_search_text), NULL, NULL);
+      self->contacts_filter = gtk_string_filter_new (expr);
+      self->contacts_filtered = gtk_filter_list_model_new (
+          g_object_ref (chorus_app_store_get_contacts (store)), GTK_FILTER (self->contacts_filter));
+      gtk_list_box_bind_model (self->contacts_list, G_LIST_MODEL (self->contacts_filtered),
+                               contact_row, self, NULL);
+      GListModel *history = chorus_app_store_get_history (store);
+      gtk_list_box_bind_model (self->history_list, history, history_row, self, NULL);
+      g_signal_connect_object (history, "items-changed", G_CALLBACK (history_changed), self, 0);
+      history_changed (NULL, 0, 0, 0, self);
+    }
+  self->status_timer = g_timeout_add_seconds (STATUS_POLL_S, poll_status, self);
+  gtk_stack_set_visible_child_name (self->pages, "main");
+}
+
+void
+chorus_window_show_invite (ChorusWindow *self, const char *link)
+{
+  gtk_label_set_text (self->invite_link, link);
+  gtk_widget_set_visible (GTK_WIDGET (self->invite_link), TRUE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkPixbuf) qr = chorus_invite_qr_pixbuf (link, 4, &error);
+  if (qr != NULL)
+    {
+      g_autoptr (GdkTexture) texture = gdk_texture_new_for_pixbuf (qr);
+      gtk_picture_set_paintable (self->invite_qr, GDK_PAINTABLE (texture));
+      gtk_widget_set_visible (GTK_WIDGET (self->invite_qr), TRUE);
+    }
+  adw_view_stack_set_visible_child_name (self->views, "overlay");
+}
+
+void
+chorus_window_set_dial (ChorusWindow *self, const char *aor)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->dial_entry), aor);
+  adw_view_stack_set_visible_child_name (self->views, "calls");
+}
+
+static void
+chorus_window_class_init (ChorusWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = chorus_window_dispose;
+  object_class->finalize = chorus_window_finalize;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/chorusp2p/Chorus/chorus-window.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, ChorusWindow, name)
+  BIND (state_label);
+  BIND (pages);
+  BIND (views);
+  BIND (name_row);
+  BIND (link_row);
+  BIND (welcome_error);
+  BIND (busy_page);
+  BIND (aor_label);
+  BIND (dial_entry);
+  BIND (dial_error);
+  BIND (calls_list);
+  BIND (contacts_search);
+  BIND (contacts_list);
+  BIND (contact_name_row);
+  BIND (contact_aor_row);
+  BIND (contact_error);
+  BIND (history_list);
+  BIND (history_page);
+  BIND (status_state_row);
+  BIND (status_overlay_row);
+  BIND (status_node_row);
+  BIND (status_neighbours_row);
+  BIND (status_links_row);
+  BIND (status_stored_row);
+  BIND (invite_group);
+  BIND (invite_user_row);
+  BIND (invite_qr);
+  BIND (invite_link);
+#undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, create_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, join_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, dial_activated);
+  gtk_widget_class_bind_template_callback (widget_class, contacts_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, add_contact_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, invite_clicked);
+}
+
+static void
+chorus_window_init (ChorusWindow *self)
+{
+  self->cancellable = g_cancellable_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->views, "notify::visible-child", G_CALLBACK (view_changed), self);
+}
+
+ChorusWindow *
+chorus_window_new (GtkApplication *app)
+{
+  return g_object_new (CHORUS_TYPE_WINDOW, "application", app, NULL);
+}

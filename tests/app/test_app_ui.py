@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""test_app_ui.py BUILD_DIR: the softphone, two instances, end to end.
+
+Each instance runs in a D-Bus session and an X server of its own
+(dbus-run-session, xvfb-run) with its own app directory.  The test drives
+them through their GActions over D-Bus (org.gtk.Actions, what the buttons,
+the keyboard and notifications activate too) and reads what they did from
+their logs, their SQLite files and their recordings:
+
+  Alice's app creates the home overlay ("Start a new overlay"), is
+  registered, and makes an invitation for Bob; Bob's app joins with the
+  link, is registered, and calls Alice; Alice answers (app.answer, Ctrl+Y);
+  each hears the other's tone; Bob hangs up; both histories show the call
+  (Alice: incoming, Bob: outgoing) in app.db; both quit, leaving the
+  overlay and removing their registrations.
+
+Prints TAP.  Skips without xvfb-run or dbus-run-session.
+"""
+
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "process"))
+from wav_tone import tone_fraction  # noqa: E402
+
+build_dir = sys.argv[1]
+chorus = os.path.join(build_dir, "app", "chorus")
+checks = []
+APP_ID = "io.github.chorusp2p.Chorus"
+
+
+def check(ok, what):
+    checks.append((bool(ok), what))
+    print(f"{'ok' if ok else 'not ok'} {len(checks)} - {what}", flush=True)
+    return ok
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+for tool in ("xvfb-run", "dbus-run-session", "gdbus"):
+    if shutil.which(tool) is None:
+        print(f"1..0 # SKIP {tool} is not installed (tools/install-deps.sh installs it)")
+        sys.exit(0)
+
+
+class App:
+    """One instance of `chorus` in its own D-Bus session and X server."""
+
+    def __init__(self, name, workdir, args):
+        self.name = name
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir)
+        self.profile = os.path.join(self.dir, "app")
+        self.bus_file = os.path.join(self.dir, "bus")
+        self.log_path = os.path.join(self.dir, "log")
+        self.log = open(self.log_path, "w")
+        env = dict(os.environ)
+        env["GSETTINGS_BACKEND"] = "memory"
+        env["G_DEBUG"] = "fatal-criticals"
+        # no accessibility bus of its own to start in the private session
+        env["GTK_A11Y"] = "none"
+        # Xvfb has no GPU: the cairo renderer, not GL in software (llvmpipe
+        # under AddressSanitizer takes minutes per frame)
+        env["GSK_RENDERER"] = "cairo"
+        env["XDG_DATA_HOME"] = os.path.join(self.dir, "data")
+        env["XDG_CONFIG_HOME"] = os.path.join(self.dir, "config")
+        script = ('echo "$DBUS_SESSION_BUS_ADDRESS" > "$0.tmp" && mv "$0.tmp" "$0" && '
+                  'exec xvfb-run -a "$@"')
+        self.proc = subprocess.Popen(
+            ["dbus-run-session", "--", "sh", "-c", script, self.bus_file,
+             chorus, "--profile", self.profile] + list(args),
+            stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        deadline = time.time() + 30
+        while not os.path.exists(self.bus_file) and time.time() < deadline:
+            time.sleep(0.1)
+        with open(self.bus_file) as f:
+            self.bus = f.read().strip()
+        # the application's name on its bus: it runs
+        self.wait_for("its D-Bus name", lambda: self.gdbus_ok(), 30)
+
+    def gdbus(self, *args):
+        return subprocess.run(["gdbus", "call", "--timeout", "120", "--address", self.bus,
+                               "--dest", APP_ID, "--object-path",
+                               "/io/github/chorusp2p/Chorus"] + list(args),
+                              capture_output=True, text=True, timeout=150)
+
+    def gdbus_ok(self):
+        return self.gdbus("--method", "org.gtk.Actions.List").returncode == 0
+
+    def action(self, name, parameter=None):
+        """org.gtk.Actions.Activate: parameter a GVariant text or None."""
+        param = f"[<{parameter}>]" if parameter is not None else "[]"
+        r = self.gdbus("--method", "org.gtk.Actions.Activate", name, param, "{}")
+        if r.returncode != 0:
+            raise RuntimeError(f"{self.name}: app.{name}: {r.stderr.strip()}")
+
+    def text(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def wait_log(self, pattern, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = re.search(pattern, self.text())
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                return re.search(pattern, self.text())
+            time.sleep(0.2)
+        return None
+
+    def wait_for(self, what, predicate, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if predicate():
+                return True
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited while waiting for {what}:\n"
+                                   + self.text()[-3000:])
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name}: no {what} after {timeout} s")
+
+    def history(self):
+        db = sqlite3.connect(os.path.join(self.profile, "app.db"))
+        try:
+            return db.execute("SELECT direction, remote_aor, duration_s FROM calls "
+                              "ORDER BY id").fetchall()
+        finally:
+            db.close()
+
+    def quit(self):
+        try:
+            self.action("quit")
+        except Exception:
+            pass
+        try:
+            return self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+
+
+work = tempfile.mkdtemp(prefix="chorus-app-ui-")
+apps = []
+try:
+    print("1..15", flush=True)
+    a_wav = os.path.join(work, "alice.wav")
+    b_wav = os.path.join(work, "bob.wav")
+    alice = App("alice", work, ["--listen", f"127.0.0.1:{free_port()}",
+                                "--enroll-listen", f"127.0.0.1:{free_port()}",
+                                "--play", "tone:440", "--record", a_wav])
+    apps.append(alice)
+    check(not os.path.exists(os.path.join(alice.profile, "peer", "cert.pem")),
+          "first run: the app runs with no profile (the welcome page)")
+    alice.action("create-overlay", "'Alice'")
+    check(alice.wait_log(r"registered sip:alice@home\.chorus", 60),
+          "Alice's app created the home overlay and registered sip:alice@home.chorus")
+    check(os.path.exists(os.path.join(alice.profile, "ca", "ca-key.pem")),
+          "the overlay's CA is in Alice's app directory")
+    alice.action("invite", "'bob'")
+    m = alice.wait_log(r"invitation for bob: (chorus-invite://\S+)", 20)
+    check(m, "Alice's app made an invitation link for bob")
+    link = m.group(1)
+
+    bob = App("bob", work, ["--play", "tone:880", "--record", b_wav])
+    apps.append(bob)
+    bob.action("join", f"'{link}'")
+    check(bob.wait_log(r"joined home\.chorus as bob@home\.chorus", 60),
+          "Bob's app joined with the link (enrollment over HTTPS)")
+    check(bob.wait_log(r"registered sip:bob@home\.chorus", 60),
+          "Bob's app registered sip:bob@home.chorus")
+
+    bob.action("call", "'alice'")
+    m = alice.wait_log(r"incoming call (\d+) from sip:bob@home\.chorus", 30)
+    check(m, "Alice's app announced the incoming call from Bob")
+    alice.action("answer")
+    check(bob.wait_log(r"call \d+ with sip:alice@home\.chorus: answered after", 30),
+          "Alice answered (app.answer, Ctrl+Y); Bob's call is up")
+    time.sleep(4)
+    bob.action("hangup")
+    check(bob.wait_log(r"call \d+ to sip:alice@home\.chorus ended", 20),
+          "Bob hung up")
+    check(alice.wait_log(r"call \d+ from sip:bob@home\.chorus ended", 20),
+          "the call ended on Alice's side too")
+
+    def history_ok(app, direction, remote):
+        rows = app.history()
+        return any(d == direction and r == remote and s >= 2 for d, r, s in rows), rows
+
+    time.sleep(1)
+    ok, rows = history_ok(alice, "incoming", "sip:bob@home.chorus")
+    check(ok, f"Alice's history (app.db) holds the answered incoming call: {rows}")
+    ok, rows = history_ok(bob, "outgoing", "sip:alice@home.chorus")
+    check(ok, f"Bob's history (app.db) holds the outgoing call: {rows}")
+
+    codes = {}
+    for app in (bob, alice):
+        codes[app.name] = app.quit()
+    check(codes["bob"] == 0 and codes["alice"] == 0, f"both apps quit cleanly: {codes}")
+    check("signed out" in alice.text() and "signed out" in bob.text(),
+          "quitting removed both registrations (RFC 7904 §3)")
+    fa = tone_fraction(a_wav, 880) if os.path.exists(a_wav) else 0
+    fb = tone_fraction(b_wav, 440) if os.path.exists(b_wav) else 0
+    check(fa > 0.5 and fb > 0.5,
+          f"each heard the other: Alice's recording {fa:.2f} at 880 Hz, Bob's {fb:.2f} at 440 Hz")
+except Exception as e:  # a failure to drive the apps: say where
+    check(False, f"driving the apps: {e}")
+finally:
+    for app in apps:
+        app.kill()
+        app.log.close()
+    bad = [n for n, (ok, _) in enumerate(checks) if not ok]
+    if bad:
+        for app in apps:
+            print(f"# --- {app.name}'s log (tail) ---")
+            for line in app.text()[-4000:].splitlines():
+                print(f"# {line}")
+    shutil.rmtree(work, ignore_errors=True)
+sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 15 else 1)
