@@ -405,6 +405,31 @@ chorus_app_session_get_calls (ChorusAppSession *self)
 }
 
 static void
+calls_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) calls = chorus_peer_request_finish (CHORUS_PEER (source), result, &error);
+  if (calls != NULL)
+    peer_calls_changed (CHORUS_PEER (source), calls, user_data);
+}
+
+void
+chorus_app_session_refresh_calls (ChorusAppSession *self)
+{
+  if (self->peer != NULL)
+    chorus_peer_calls_async (self->peer, self->cancellable, calls_refreshed, self);
+}
+
+void
+chorus_app_session_set_devices (ChorusAppSession *self, const char *source, const char *sink,
+                                gboolean echo_cancel)
+{
+  /* a tone or a file to play (headless runs) wins over any device */
+  if (self->peer != NULL && self->play == NULL && self->record == NULL)
+    chorus_peer_set_audio (self->peer, source, sink, echo_cancel);
+}
+
+static void
 call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;

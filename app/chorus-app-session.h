@@ -52,6 +52,13 @@ gboolean chorus_app_session_is_creator (ChorusAppSession *self);
 /* the last calls snapshot ({"aor", "registered", "calls": [...]}), or NULL */
 JsonNode *chorus_app_session_get_calls (ChorusAppSession *self);
 
+/* The sound devices of the next calls (gst-launch descriptions; NULL:
+ * the defaults) and echo cancellation. */
+void chorus_app_session_set_devices (ChorusAppSession *self, const char *source, const char *sink,
+                                     gboolean echo_cancel);
+/* Asks the peer for the calls now (durations and RTCP figures move
+ * without state changes): ::calls-changed follows. */
+void chorus_app_session_refresh_calls (ChorusAppSession *self);
 /* Calls @aor; the call shows in ::calls-changed. */
 void chorus_app_session_call (ChorusAppSession *self, const char *aor);
 /* "answer", "decline", "hangup", "hold", "resume" on call @id. */

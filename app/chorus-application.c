@@ -23,7 +23,9 @@
 #include "chorus-contact.h"
 #include "chorus-enroll-client.h"
 #include "chorus-invite.h"
+#include "chorus-preferences.h"
 #include "chorus-window.h"
+#include "media-devices.h"
 
 /* how long quitting waits for the Leave and the removal of the
  * registration before it goes anyway */
@@ -40,12 +42,76 @@ struct _ChorusApplication
   char *record;
   ChorusAppStore *store;
   ChorusAppSession *session;
-  GHashTable *notified; /* incoming call ids already announced */
-  gboolean busy;        /* creating or joining */
+  GSettings *settings;   /* NULL when the schema is nowhere (defaults then) */
+  MediaDevices *devices; /* the sound devices, for the preferences and the calls */
+  gboolean held;         /* running in the background with no window */
+  GHashTable *notified;  /* incoming call ids already announced */
+  gboolean busy;         /* creating or joining */
   gboolean quitting;
 };
 
 G_DEFINE_FINAL_TYPE (ChorusApplication, chorus_application, ADW_TYPE_APPLICATION)
+
+/* The app's settings: the installed schema, else the one an uninstalled
+ * build compiled (data/meson.build), else none (the defaults). */
+static GSettings *
+load_settings (void)
+{
+  GSettingsSchemaSource *installed = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema =
+      installed ? g_settings_schema_source_lookup (installed, CHORUS_APP_ID, TRUE) : NULL;
+  if (schema == NULL)
+    {
+      g_autoptr (GSettingsSchemaSource) build = g_settings_schema_source_new_from_directory (
+          CHORUS_BUILD_SCHEMA_DIR, installed, FALSE, NULL);
+      schema = build ? g_settings_schema_source_lookup (build, CHORUS_APP_ID, FALSE) : NULL;
+    }
+  if (schema == NULL)
+    {
+      g_message ("no settings schema %s: the defaults apply", CHORUS_APP_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+/* The chosen devices (by their stable ids, media-devices.h) for the next
+ * calls; one that is away now: the default until it comes back. */
+static void
+apply_devices (ChorusApplication *self)
+{
+  if (self->session == NULL || self->settings == NULL)
+    return;
+  g_autofree char *in = g_settings_get_string (self->settings, "audio-input-device");
+  g_autofree char *out = g_settings_get_string (self->settings, "audio-output-device");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *source = media_devices_source_description (self->devices, in, &error);
+  if (source == NULL)
+    g_message ("microphone %s: %s; the default one for now", in, error->message);
+  g_clear_error (&error);
+  g_autofree char *sink = media_devices_sink_description (self->devices, out, &error);
+  if (sink == NULL)
+    g_message ("speaker %s: %s; the default one for now", out, error->message);
+  chorus_app_session_set_devices (self->session, source, sink,
+                                  g_settings_get_boolean (self->settings, "echo-cancellation"));
+}
+
+/* With "run in the background", closing the window keeps the peer (and
+ * the calls that may come) running. */
+static gboolean
+window_close_request (GtkWindow *window, ChorusApplication *self)
+{
+  if (self->quitting || self->session == NULL || self->settings == NULL
+      || !g_settings_get_boolean (self->settings, "run-in-background"))
+    return FALSE;
+  if (!self->held)
+    {
+      self->held = TRUE;
+      g_application_hold (G_APPLICATION (self));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  g_message ("running in the background");
+  return TRUE;
+}
 
 static ChorusWindow *
 main_window (ChorusApplication *self)
@@ -54,6 +120,7 @@ main_window (ChorusApplication *self)
   if (w == NULL)
     {
       w = GTK_WINDOW (chorus_window_new (GTK_APPLICATION (self)));
+      g_signal_connect (w, "close-request", G_CALLBACK (window_close_request), self);
       if (self->session != NULL)
         chorus_window_show_main (CHORUS_WINDOW (w), self->session, self->store);
       else
@@ -116,6 +183,7 @@ start_session (ChorusApplication *self, GError **error)
   if (!chorus_app_session_start (session, error))
     return FALSE;
   self->session = g_steal_pointer (&session);
+  apply_devices (self);
   g_signal_connect_swapped (self->session, "calls-changed", G_CALLBACK (announce_incoming), self);
   chorus_window_show_main (main_window (self), self->session, self->store);
   return TRUE;
@@ -267,6 +335,17 @@ ringing_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 }
 
 static void
+dtmf_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  guint id = 0;
+  const char *digits = NULL;
+  g_variant_get (parameter, "(u&s)", &id, &digits);
+  if (self->session != NULL)
+    chorus_app_session_send_dtmf (self->session, id, digits);
+}
+
+static void
 hangup_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   ChorusApplication *self = user_data;
@@ -311,6 +390,38 @@ activate_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 }
 
 static void
+show_page_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusWindow *window = main_window (user_data);
+  chorus_window_show_page (window, g_variant_get_string (parameter, NULL));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* What the window shows, as a PNG (the UI test's artefacts, the README's
+ * pictures). */
+static void
+screenshot_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  const char *path = g_variant_get_string (parameter, NULL);
+  if (chorus_window_save_screenshot (main_window (user_data), path, &error))
+    g_message ("screenshot %s", path);
+  else
+    g_message ("screenshot %s: %s", path, error->message);
+}
+
+static void
+preferences_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  if (self->settings == NULL)
+    return;
+  ChorusPreferences *prefs =
+      chorus_preferences_new (GTK_WINDOW (main_window (self)), self->settings, self->devices);
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
 about_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   ChorusApplication *self = user_data;
@@ -347,11 +458,19 @@ quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
     gtk_widget_set_visible (GTK_WIDGET (l->data), FALSE);
   if (self->session == NULL)
     {
+      if (self->held)
+        g_application_release (G_APPLICATION (self));
+      self->held = FALSE;
       g_application_quit (G_APPLICATION (self));
       return;
     }
   /* leave the overlay and remove the registration first (§10.9, RFC 7904
    * §3): the others stop routing calls here at once */
+  if (self->held)
+    {
+      self->held = FALSE;
+      g_application_release (G_APPLICATION (self));
+    }
   g_application_hold (G_APPLICATION (self));
   chorus_app_session_stop_async (self->session, stopped, g_object_ref (self));
 }
@@ -365,6 +484,9 @@ static const GActionEntry app_actions[] = {
   { "hangup-call", call_id_action, "u" },
   { "hold-call", call_id_action, "u" },
   { "resume-call", call_id_action, "u" },
+  { "mute-call", call_id_action, "u" },
+  { "unmute-call", call_id_action, "u" },
+  { "send-dtmf", dtmf_action, "(us)" },
   { "answer", ringing_action },
   { "decline", ringing_action },
   { "hangup", hangup_action },
@@ -372,6 +494,9 @@ static const GActionEntry app_actions[] = {
   { "delete-contact", delete_contact_action, "x" },
   { "activate", activate_action },
   { "about", about_action },
+  { "preferences", preferences_action },
+  { "show-page", show_page_action, "s" },
+  { "screenshot", screenshot_action, "s" },
   { "quit", quit_action },
 };
 
@@ -390,6 +515,15 @@ chorus_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.answer", answer);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.decline", decline);
+  static const char *prefs[] = { "<Control>comma", NULL };
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs);
+  self->settings = load_settings ();
+  self->devices = media_devices_new ();
+  g_autoptr (GError) devices_error = NULL;
+  if (!media_devices_start (self->devices, &devices_error))
+    g_message ("sound devices: %s", devices_error->message);
+  if (self->settings != NULL)
+    g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (apply_devices), self);
   if (self->base == NULL)
     self->base = chorus_app_profile_default_dir ();
   if (chorus_app_profile_is_ready (self->base))
@@ -440,6 +574,8 @@ chorus_application_finalize (GObject *object)
   ChorusApplication *self = CHORUS_APPLICATION (object);
   g_clear_object (&self->session);
   g_clear_object (&self->store);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->devices);
   g_hash_table_unref (self->notified);
   g_free (self->base);
   g_free (self->listen);

@@ -59,6 +59,7 @@ struct _ChorusWindow
   GtkFilterListModel *contacts_filtered;
   GtkStringFilter *contacts_filter;
   guint status_timer;
+  guint calls_timer; /* while a call is up: its duration and quality move */
   GCancellable *cancellable;
 };
 
@@ -70,6 +71,7 @@ chorus_window_dispose (GObject *object)
   ChorusWindow *self = CHORUS_WINDOW (object);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->status_timer, g_source_remove);
+  g_clear_handle_id (&self->calls_timer, g_source_remove);
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);
@@ -209,13 +211,89 @@ call_subtitle (JsonObject *c)
   return g_strdup_printf (_ ("Ended%s%s"), reason ? ": " : "", reason ? reason : "");
 }
 
+static gboolean
+refresh_calls (gpointer user_data)
+{
+  ChorusWindow *self = user_data;
+  if (self->session != NULL)
+    chorus_app_session_refresh_calls (self->session);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The DTMF keypad of a call (RFC 4733 events, app.send-dtmf). */
+static GtkWidget *
+dtmf_button (guint id)
+{
+  GtkWidget *grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 6);
+  static const char keys[] = "123456789*0#";
+  for (guint i = 0; i < 12; i++)
+    {
+      char digit[2] = { keys[i], '\0' };
+      GtkWidget *b = gtk_button_new_with_label (digit);
+      gtk_widget_add_css_class (b, "circular");
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (b), "app.send-dtmf");
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (b),
+                                              g_variant_new ("(us)", id, digit));
+      gtk_grid_attach (GTK_GRID (grid), b, (int) (i % 3), (int) (i / 3), 1, 1);
+    }
+  GtkWidget *popover = gtk_popover_new ();
+  gtk_popover_set_child (GTK_POPOVER (popover), grid);
+  GtkWidget *menu = gtk_menu_button_new ();
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "input-dialpad-symbolic");
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (menu), popover);
+  gtk_widget_set_tooltip_text (menu, _ ("Keypad"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Keypad"), -1);
+  gtk_widget_set_valign (menu, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (menu, "circular");
+  return menu;
+}
+
+/* What a call's row looks like apart from its subtitle: when none of
+ * these changed, the rows stay (an open keypad stays open) and only the
+ * subtitles move. */
+static char *
+call_shape (JsonObject *c)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%d|%d",
+                          json_object_get_int_member_with_default (c, "id", 0),
+                          json_object_get_string_member_with_default (c, "state", ""),
+                          json_object_get_string_member_with_default (c, "direction", ""),
+                          json_object_get_boolean_member_with_default (c, "on_hold", FALSE),
+                          json_object_get_boolean_member_with_default (c, "muted", FALSE));
+}
+
+static gboolean
+update_subtitles (ChorusWindow *self, JsonArray *list)
+{
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->calls_list));
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonObject *c = json_array_get_object_element (list, i);
+      if (g_str_equal (json_object_get_string_member_with_default (c, "state", ""), "ended"))
+        continue;
+      g_autofree char *shape = call_shape (c);
+      if (child == NULL || g_strcmp0 (g_object_get_data (G_OBJECT (child), "shape"), shape) != 0)
+        return FALSE;
+      g_autofree char *subtitle = call_subtitle (c);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (child), subtitle);
+      child = gtk_widget_get_next_sibling (child);
+    }
+  return child == NULL;
+}
+
 static void
 session_calls_changed (ChorusAppSession *session, JsonNode *calls, ChorusWindow *self)
 {
+  guint active = 0;
+  JsonArray *list = json_object_get_array_member (json_node_get_object (calls), "calls");
+  if (update_subtitles (self, list))
+    return;
   GtkWidget *child;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->calls_list))) != NULL)
     gtk_list_box_remove (self->calls_list, child);
-  JsonArray *list = json_object_get_array_member (json_node_get_object (calls), "calls");
   guint shown = 0;
   for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
     {
@@ -229,6 +307,7 @@ session_calls_changed (ChorusAppSession *session, JsonNode *calls, ChorusWindow 
       g_autoptr (ChorusContact) contact =
           self->store ? chorus_app_store_find_contact (self->store, remote) : NULL;
       GtkWidget *row = adw_action_row_new ();
+      g_object_set_data_full (G_OBJECT (row), "shape", call_shape (c), g_free);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                      contact ? chorus_contact_get_name (contact) : remote);
       g_autofree char *subtitle = call_subtitle (c);
@@ -249,6 +328,15 @@ session_calls_changed (ChorusAppSession *session, JsonNode *calls, ChorusWindow 
         {
           if (g_str_equal (state, "active"))
             {
+              active++;
+              gboolean muted = json_object_get_boolean_member_with_default (c, "muted", FALSE);
+              adw_action_row_add_suffix (ADW_ACTION_ROW (row), dtmf_button (id));
+              adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                         action_button (muted ? "microphone-disabled-symbolic"
+                                                              : "audio-input-microphone-symbolic",
+                                                        muted ? _ ("Unmute") : _ ("Mute"),
+                                                        muted ? "app.unmute-call" : "app.mute-call",
+                                                        id, NULL));
               gboolean hold = json_object_get_boolean_member_with_default (c, "on_hold", FALSE);
               adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                          action_button (hold ? "media-playback-start-symbolic"
@@ -265,6 +353,10 @@ session_calls_changed (ChorusAppSession *session, JsonNode *calls, ChorusWindow 
       shown++;
     }
   gtk_widget_set_visible (GTK_WIDGET (self->calls_list), shown > 0);
+  if (active > 0 && self->calls_timer == 0)
+    self->calls_timer = g_timeout_add_seconds (1, refresh_calls, self);
+  else if (active == 0)
+    g_clear_handle_id (&self->calls_timer, g_source_remove);
   if (shown > 0)
     adw_view_stack_set_visible_child_name (self->views, "calls");
 }
@@ -498,6 +590,44 @@ chorus_window_show_invite (ChorusWindow *self, const char *link)
       gtk_widget_set_visible (GTK_WIDGET (self->invite_qr), TRUE);
     }
   adw_view_stack_set_visible_child_name (self->views, "overlay");
+}
+
+void
+chorus_window_show_page (ChorusWindow *self, const char *name)
+{
+  if (adw_view_stack_get_child_by_name (self->views, name) != NULL)
+    adw_view_stack_set_visible_child_name (self->views, name);
+}
+
+gboolean
+chorus_window_save_screenshot (ChorusWindow *self, const char *path, GError **error)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (self));
+  if (width <= 0 || height <= 0 || renderer == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "the window is not shown");
+      return FALSE;
+    }
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "nothing drawn yet");
+      return FALSE;
+    }
+  g_autoptr (GdkTexture) texture =
+      gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot write %s", path);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void

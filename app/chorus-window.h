@@ -25,6 +25,11 @@ void chorus_window_show_welcome_error (ChorusWindow *self, const char *message);
 void chorus_window_show_main (ChorusWindow *self, ChorusAppSession *session, ChorusAppStore *store);
 /* Shows the invitation @link (and its QR code) on the overlay page. */
 void chorus_window_show_invite (ChorusWindow *self, const char *link);
+/* Shows the page @name of the main view: "calls", "contacts",
+ * "history", "overlay". */
+void chorus_window_show_page (ChorusWindow *self, const char *name);
+/* Writes what the window shows now to @path (PNG). */
+gboolean chorus_window_save_screenshot (ChorusWindow *self, const char *path, GError **error);
 /* Puts @aor in the dial entry and shows the calls page. */
 void chorus_window_set_dial (ChorusWindow *self, const char *aor);
 

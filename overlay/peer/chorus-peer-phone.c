@@ -13,6 +13,8 @@ chorus_peer_phone_settings_clear (ChorusPeerPhoneSettings *settings)
   g_clear_pointer (&settings->aor, g_free);
   g_clear_pointer (&settings->play, g_free);
   g_clear_pointer (&settings->record, g_free);
+  g_clear_pointer (&settings->source, g_free);
+  g_clear_pointer (&settings->sink, g_free);
   g_clear_pointer (&settings->adapter_listen, g_free);
   g_clear_pointer (&settings->adapter_users, chorus_adapter_users_free);
   settings->enabled = FALSE;
@@ -47,6 +49,8 @@ chorus_peer_calls_start (ChorusPeerPhoneSettings *ps, ReloadPeerShell *shell,
       g_inet_address_get_is_loopback (where) ? g_inet_address_to_string (where) : NULL;
   pc.media_address = media_address;
   *phone = chorus_phone_new (shell, &pc, error);
+  if (*phone != NULL && (ps->source != NULL || ps->sink != NULL))
+    chorus_phone_set_audio (*phone, ps->source, ps->sink, ps->echo_cancel);
   return *phone != NULL;
 }
 
@@ -231,6 +235,8 @@ action_in_thread (ChorusPeer *peer, ReloadPeerShell *shell, ChorusPhone *phone,
     ok = chorus_phone_send_dtmf (phone, id, a->text, &error);
   else if (g_str_equal (action, "hold") || g_str_equal (action, "resume"))
     ok = chorus_phone_hold (phone, id, g_str_equal (action, "hold"), &error);
+  else if (g_str_equal (action, "mute") || g_str_equal (action, "unmute"))
+    ok = chorus_phone_mute (phone, id, g_str_equal (action, "mute"), &error);
   else
     {
       ok = FALSE;
@@ -357,4 +363,36 @@ chorus_peer_adapter_status_async (ChorusPeer *peer, GCancellable *cancellable,
   g_return_if_fail (CHORUS_IS_PEER (peer));
   submit (peer, chorus_peer_adapter_status_async, cancellable, callback, user_data,
           adapter_in_thread, NULL, NULL, 0);
+}
+
+static void
+set_audio_in_thread (ChorusPeer *self, ReloadPeerShell *shell, ChorusPhone *phone,
+                     ChorusSipAdapter *adapter, GTask *task)
+{
+  Args *a = g_task_get_task_data (task);
+  if (phone != NULL)
+    chorus_phone_set_audio (phone, a->target, a->text, a->number != 0);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+chorus_peer_set_audio (ChorusPeer *peer, const char *source, const char *sink, gboolean echo_cancel)
+{
+  g_return_if_fail (CHORUS_IS_PEER (peer));
+  /* for a phone made at start ... */
+  ChorusPeerPhoneSettings *s = chorus_peer_get_phone_settings (peer);
+  g_free (s->source);
+  s->source = g_strdup (source);
+  g_free (s->sink);
+  s->sink = g_strdup (sink);
+  s->echo_cancel = echo_cancel;
+  /* ... and for the running one (NOT_RUNNING before start: nothing to do) */
+  g_autoptr (GTask) task = g_task_new (peer, NULL, NULL, NULL);
+  g_task_set_source_tag (task, chorus_peer_set_audio);
+  Args *a = g_new0 (Args, 1);
+  a->target = g_strdup (source);
+  a->text = g_strdup (sink);
+  a->number = echo_cancel;
+  g_task_set_task_data (task, a, (GDestroyNotify) args_free);
+  chorus_peer_run_in_thread (peer, task, set_audio_in_thread);
 }

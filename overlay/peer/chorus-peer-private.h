@@ -31,6 +31,8 @@ typedef struct
   char *play;
   char *record;
   gboolean echo_cancel;
+  char *source; /* chorus_peer_set_audio() */
+  char *sink;
   /* the adapter for plain SIP phones instead (chorus-sip-adapter.h) */
   char *adapter_listen;
   ChorusAdapterUsers *adapter_users;

@@ -165,7 +165,8 @@ void chorus_peer_call_async (ChorusPeer *peer, const char *target, guint duratio
                              GCancellable *cancellable, GAsyncReadyCallback callback,
                              gpointer user_data);
 /* @action on call @id: "hangup" (@id 0: every call), "answer", "decline"
- * (603), "hold", "resume" (RFC 3264 §8.4).  Result: as calls. */
+ * (603), "hold", "resume" (RFC 3264 §8.4), "mute", "unmute" (the
+ * microphone).  Result: as calls. */
 void chorus_peer_call_action_async (ChorusPeer *peer, const char *action, guint id,
                                     GCancellable *cancellable, GAsyncReadyCallback callback,
                                     gpointer user_data);
@@ -177,7 +178,7 @@ void chorus_peer_send_dtmf_async (ChorusPeer *peer, guint id, const char *digits
                                   gpointer user_data);
 /* {"aor", "registered", "calls": [{"id", "direction", "remote", "state",
  * "codec", "setup_ms", "rtt_ms", "jitter_ms", "loss", "packets_received",
- * "duration_s", "status", "reason", "on_hold"}...]}. */
+ * "duration_s", "status", "reason", "on_hold", "muted"}...]}. */
 void chorus_peer_calls_async (ChorusPeer *peer, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
 /* Before start: this peer is the adapter for plain SIP phones (RFC 7890
@@ -191,6 +192,11 @@ gboolean chorus_peer_set_sip_adapter (ChorusPeer *peer, const char *listen, cons
  * "calls": [...]} (chorus_sip_adapter_status_json()). */
 void chorus_peer_adapter_status_async (ChorusPeer *peer, GCancellable *cancellable,
                                        GAsyncReadyCallback callback, gpointer user_data);
+/* The sound devices of the phone's next calls (gst-launch descriptions,
+ * media_devices_source_description(); NULL: the default devices) and
+ * echo cancellation; any time (before start: kept for the phone). */
+void chorus_peer_set_audio (ChorusPeer *peer, const char *source, const char *sink,
+                            gboolean echo_cancel);
 /* A short text message (RFC 3428 MESSAGE, text/plain) to every device of
  * @target; completes with {"message", "remote", "status", "reason"}:
  * "delivered" (a device took it), "not_registered" (404), "rejected", ... */

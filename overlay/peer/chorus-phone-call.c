@@ -151,6 +151,8 @@ phone_call_json (PhoneCall *call)
   json_builder_add_string_value (b, state_name (call->state));
   json_builder_set_member_name (b, "on_hold");
   json_builder_add_boolean_value (b, call->on_hold);
+  json_builder_set_member_name (b, "muted");
+  json_builder_add_boolean_value (b, call->muted);
   json_builder_set_member_name (b, "codec");
   if (call->codec != NULL)
     json_builder_add_string_value (b, call->codec);
@@ -433,7 +435,11 @@ media_dtmf (CallMedia *media, gchar digit, gpointer data)
   PhoneCall *call = data;
   /* at most a screenful: hostile senders get no more memory than that */
   if (call->dtmf_received->len < 256)
-    g_string_append_c (call->dtmf_received, digit);
+    {
+      g_string_append_c (call->dtmf_received, digit);
+      g_message ("call %u: DTMF %c received", call->id, digit);
+      phone_changed (call->phone);
+    }
 }
 
 static gboolean
@@ -519,12 +525,13 @@ make_media (PhoneCall *call, gboolean offerer)
       const char *local[] = { phone->media_address, NULL };
       g_object_set (call->media, "local-addresses", local, NULL);
     }
-  g_autofree char *source = source_description (phone->play);
+  g_autofree char *source =
+      phone->play ? source_description (phone->play) : g_strdup (phone->source);
   g_autofree char *quoted = phone->record ? g_strescape (phone->record, NULL) : NULL;
-  g_autofree char *sink =
-      quoted ? g_strdup_printf ("wavenc ! filesink location=\"%s\"", quoted) : NULL;
+  g_autofree char *sink = quoted ? g_strdup_printf ("wavenc ! filesink location=\"%s\"", quoted)
+                                 : g_strdup (phone->sink);
   g_object_set (call->media, "source", source, "sink", sink, "echo-cancel", phone->echo_cancel,
-                NULL);
+                "mute", call->muted, NULL);
   g_signal_connect (call->media, "gathered", G_CALLBACK (media_gathered), call);
   g_signal_connect (call->media, "connected", G_CALLBACK (media_connected), call);
   g_signal_connect (call->media, "failed", G_CALLBACK (media_failed), call);
@@ -559,7 +566,10 @@ configure_media (PhoneCall *call, const ChorusSdpSession *local, const ChorusSdp
     }
   /* on hold either way (RFC 3264 §8.4): this side holds (sendonly,
    * inactive) or is held (recvonly) */
-  call->on_hold = local->direction != CHORUS_SDP_SENDRECV;
+  gboolean on_hold = local->direction != CHORUS_SDP_SENDRECV;
+  if (on_hold != call->on_hold)
+    g_message ("call %u with %s: %s", call->id, call->remote, on_hold ? "on hold" : "resumed");
+  call->on_hold = on_hold;
   phone_changed (call->phone);
   return TRUE;
 }

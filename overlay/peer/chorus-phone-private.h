@@ -41,6 +41,10 @@ struct _ChorusPhone
   char *record;
   gboolean echo_cancel;
   char *media_address;
+  /* the sound devices of the next calls (gst-launch descriptions; NULL:
+   * autoaudiosrc / autoaudiosink), when play / record do not say */
+  char *source;
+  char *sink;
 
   GList *calls; /* PhoneCall, newest first */
   guint next_call_id;
@@ -78,6 +82,7 @@ struct _PhoneCall
   char *remote;
   PhoneCallState state;
   gboolean on_hold;
+  gboolean muted;           /* the microphone silenced (CallMedia's "mute") */
   gboolean reoffer_pending; /* a re-INVITE of ours (hold, resume) is out */
   CallMedia *media;
   gboolean media_gathered;

@@ -499,6 +499,8 @@ chorus_phone_free (ChorusPhone *phone)
   g_free (phone->domain);
   g_free (phone->play);
   g_free (phone->record);
+  g_free (phone->source);
+  g_free (phone->sink);
   g_free (phone->media_address);
   g_free (phone);
 }
@@ -695,6 +697,33 @@ chorus_phone_hold (ChorusPhone *phone, guint id, gboolean hold, GError **error)
   call->reoffer_pending = ok;
   phone_ua_poke (phone);
   return ok;
+}
+
+gboolean
+chorus_phone_mute (ChorusPhone *phone, guint id, gboolean mute, GError **error)
+{
+  PhoneCall *call = phone_call_find (phone, id);
+  if (call == NULL || call->state == CALL_ENDED || call->text != NULL)
+    {
+      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_NOT_FOUND, "no call %u", id);
+      return FALSE;
+    }
+  call->muted = mute;
+  if (call->media != NULL)
+    g_object_set (call->media, "mute", mute, NULL);
+  phone_changed (phone);
+  return TRUE;
+}
+
+void
+chorus_phone_set_audio (ChorusPhone *phone, const char *source, const char *sink,
+                        gboolean echo_cancel)
+{
+  g_free (phone->source);
+  phone->source = g_strdup (source && *source ? source : NULL);
+  g_free (phone->sink);
+  phone->sink = g_strdup (sink && *sink ? sink : NULL);
+  phone->echo_cancel = echo_cancel;
 }
 
 JsonNode *

@@ -129,6 +129,14 @@ gboolean chorus_phone_reject (ChorusPhone *phone, guint id, int status, GError *
 gboolean chorus_phone_send_dtmf (ChorusPhone *phone, guint id, const char *digits, GError **error);
 /* Hold or resume (RFC 3264 §8.4). */
 gboolean chorus_phone_hold (ChorusPhone *phone, guint id, gboolean hold, GError **error);
+/* Silences the microphone of call @id (or lets it speak again); the call
+ * goes on (RTP keeps flowing, as silence). */
+gboolean chorus_phone_mute (ChorusPhone *phone, guint id, gboolean mute, GError **error);
+/* The sound devices of the calls that start from now on: gst-launch
+ * descriptions (media-devices.h gives them for a device), NULL for the
+ * default ones; ignored where the configuration's play / record say. */
+void chorus_phone_set_audio (ChorusPhone *phone, const char *source, const char *sink,
+                             gboolean echo_cancel);
 
 /* {"aor", "registered", "calls": [{"id", "direction", "remote", "state",
  * "codec", "setup_ms", "rtt_ms", "jitter_ms", "loss", "status",

@@ -258,7 +258,8 @@ handle_request (Client *c, const char *text)
     chorus_peer_call_action_async (peer, command, n == 1 ? call_id (v[0]) : 0, NULL,
                                    request_answered, c);
   else if ((g_str_equal (command, "answer") || g_str_equal (command, "decline")
-            || g_str_equal (command, "hold") || g_str_equal (command, "resume"))
+            || g_str_equal (command, "hold") || g_str_equal (command, "resume")
+            || g_str_equal (command, "mute") || g_str_equal (command, "unmute"))
            && n == 1)
     chorus_peer_call_action_async (peer, command, call_id (v[0]), NULL, request_answered, c);
   else
@@ -267,7 +268,7 @@ handle_request (Client *c, const char *text)
           "unknown command or wrong arguments: %s with %u arguments (status; store KIND NAME "
           "VALUE; fetch KIND NAME; stat KIND NAME; find [KIND] NAME; ping NODE; path-track NODE; "
           "config-update FILE; turn-servers; call AOR [SECONDS]; calls; hangup [ID]; answer ID; "
-          "decline ID; hold ID; resume ID; dtmf ID DIGITS; message AOR TEXT; messages; adapter)",
+          "decline ID; hold ID; resume ID; mute ID; unmute ID; dtmf ID DIGITS; message AOR TEXT; messages; adapter)",
           command, n);
       reply_error (c, "invalid_argument", msg);
     }

@@ -28,10 +28,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "process"))
-from wav_tone import tone_fraction  # noqa: E402
+from wav_tone import SILENCE_RMS, WINDOW_S, read_mono, tone_fraction  # noqa: E402
 
 build_dir = sys.argv[1]
 chorus = os.path.join(build_dir, "app", "chorus")
+# the screenshots of each page: test artefacts beside meson's logs
+shots_dir = os.path.join(build_dir, "meson-logs", "app-ui")
 checks = []
 APP_ID = "io.github.chorusp2p.Chorus"
 
@@ -52,6 +54,19 @@ for tool in ("xvfb-run", "dbus-run-session", "gdbus"):
     if shutil.which(tool) is None:
         print(f"1..0 # SKIP {tool} is not installed (tools/install-deps.sh installs it)")
         sys.exit(0)
+
+
+def longest_silence_s(path):
+    """The longest run of silent 20 ms windows in a recording, in seconds."""
+    rate, samples = read_mono(path)
+    step = int(rate * WINDOW_S)
+    best = run = 0
+    for start in range(0, len(samples) - step + 1, step):
+        w = samples[start:start + step]
+        rms = (sum(x * x for x in w) / len(w)) ** 0.5
+        run = run + 1 if rms < SILENCE_RMS else 0
+        best = max(best, run)
+    return best * WINDOW_S
 
 
 class App:
@@ -104,6 +119,23 @@ class App:
         r = self.gdbus("--method", "org.gtk.Actions.Activate", name, param, "{}")
         if r.returncode != 0:
             raise RuntimeError(f"{self.name}: app.{name}: {r.stderr.strip()}")
+
+    def screenshot(self, page, name):
+        """app.show-page then app.screenshot: a PNG of that page."""
+        if page is not None:
+            self.action("show-page", f"'{page}'")
+        time.sleep(0.5)  # a frame drawn
+        path = os.path.join(shots_dir, f"{self.name}-{name}.png")
+        if os.path.exists(path):
+            os.unlink(path)
+        self.action("screenshot", f"'{path}'")
+        self.wait_log(re.escape(f"screenshot {path}"), 10)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return False
+        return data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 2000
 
     def text(self):
         with open(self.log_path, errors="replace") as f:
@@ -159,15 +191,17 @@ class App:
 work = tempfile.mkdtemp(prefix="chorus-app-ui-")
 apps = []
 try:
-    print("1..15", flush=True)
+    print("1..18", flush=True)
     a_wav = os.path.join(work, "alice.wav")
     b_wav = os.path.join(work, "bob.wav")
     alice = App("alice", work, ["--listen", f"127.0.0.1:{free_port()}",
                                 "--enroll-listen", f"127.0.0.1:{free_port()}",
                                 "--play", "tone:440", "--record", a_wav])
     apps.append(alice)
-    check(not os.path.exists(os.path.join(alice.profile, "peer", "cert.pem")),
-          "first run: the app runs with no profile (the welcome page)")
+    os.makedirs(shots_dir, exist_ok=True)
+    check(not os.path.exists(os.path.join(alice.profile, "peer", "cert.pem"))
+          and alice.screenshot(None, "welcome"),
+          "first run: the app runs with no profile and shows the welcome page")
     alice.action("create-overlay", "'Alice'")
     check(alice.wait_log(r"registered sip:alice@home\.chorus", 60),
           "Alice's app created the home overlay and registered sip:alice@home.chorus")
@@ -177,6 +211,10 @@ try:
     m = alice.wait_log(r"invitation for bob: (chorus-invite://\S+)", 20)
     check(m, "Alice's app made an invitation link for bob")
     link = m.group(1)
+    pages = [alice.screenshot(p, p) for p in ("overlay", "contacts", "history", "calls")]
+    alice.action("preferences")
+    check(all(pages), f"screenshots of the overlay page (invitation and QR code), contacts, "
+          f"history and calls in {shots_dir}")
 
     bob = App("bob", work, ["--play", "tone:880", "--record", b_wav])
     apps.append(bob)
@@ -188,11 +226,26 @@ try:
 
     bob.action("call", "'alice'")
     m = alice.wait_log(r"incoming call (\d+) from sip:bob@home\.chorus", 30)
-    check(m, "Alice's app announced the incoming call from Bob")
+    check(m and alice.screenshot("calls", "incoming"),
+          "Alice's app announced the incoming call from Bob")
     alice.action("answer")
-    check(bob.wait_log(r"call \d+ with sip:alice@home\.chorus: answered after", 30),
-          "Alice answered (app.answer, Ctrl+Y); Bob's call is up")
-    time.sleep(4)
+    m = bob.wait_log(r"call (\d+) with sip:alice@home\.chorus: answered after", 30)
+    check(m, "Alice answered (app.answer, Ctrl+Y); Bob's call is up")
+    bob_call = int(m.group(1)) if m else 0
+    time.sleep(2)
+    bob.screenshot("calls", "in-call")
+    # the keypad: RFC 4733 events to Alice; hold and resume (RFC 3264 §8.4)
+    bob.action("send-dtmf", f"(uint32 {bob_call}, '5')")
+    bob.action("hold-call", f"uint32 {bob_call}")
+    held = alice.wait_log(r"call \d+ with sip:bob@home\.chorus: on hold", 15)
+    bob.action("resume-call", f"uint32 {bob_call}")
+    resumed = alice.wait_log(r"call \d+ with sip:bob@home\.chorus: resumed", 15)
+    check(alice.wait_log(r"call \d+: DTMF 5 received", 15) and held and resumed,
+          "Bob's keypad reached Alice (DTMF 5), and Bob held and resumed the call")
+    bob.action("mute-call", f"uint32 {bob_call}")
+    time.sleep(3)
+    bob.action("unmute-call", f"uint32 {bob_call}")
+    time.sleep(3)
     bob.action("hangup")
     check(bob.wait_log(r"call \d+ to sip:alice@home\.chorus ended", 20),
           "Bob hung up")
@@ -209,6 +262,7 @@ try:
     ok, rows = history_ok(bob, "outgoing", "sip:alice@home.chorus")
     check(ok, f"Bob's history (app.db) holds the outgoing call: {rows}")
 
+    alice.screenshot("history", "history")
     codes = {}
     for app in (bob, alice):
         codes[app.name] = app.quit()
@@ -219,6 +273,11 @@ try:
     fb = tone_fraction(b_wav, 440) if os.path.exists(b_wav) else 0
     check(fa > 0.5 and fb > 0.5,
           f"each heard the other: Alice's recording {fa:.2f} at 880 Hz, Bob's {fb:.2f} at 440 Hz")
+    quiet_a = longest_silence_s(a_wav) if os.path.exists(a_wav) else 0
+    quiet_b = longest_silence_s(b_wav) if os.path.exists(b_wav) else 0
+    check(quiet_a >= 2.0 and quiet_b < 1.0,
+          f"Bob muted his microphone for 3 s: Alice's recording has {quiet_a:.2f} s of silence "
+          f"in a row, Bob's no gap like it ({quiet_b:.2f} s)")
 except Exception as e:  # a failure to drive the apps: say where
     check(False, f"driving the apps: {e}")
 finally:
@@ -232,4 +291,4 @@ finally:
             for line in app.text()[-4000:].splitlines():
                 print(f"# {line}")
     shutil.rmtree(work, ignore_errors=True)
-sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 15 else 1)
+sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 18 else 1)
