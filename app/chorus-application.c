@@ -24,6 +24,7 @@
 #include "chorus-enroll-client.h"
 #include "chorus-invite.h"
 #include "chorus-preferences.h"
+#include "chorus-qr-scan.h"
 #include "chorus-window.h"
 #include "media-devices.h"
 
@@ -194,7 +195,12 @@ show_first_run_error (ChorusApplication *self, const char *message)
 {
   self->busy = FALSE;
   g_message ("first run: %s", message);
-  chorus_window_show_welcome_error (main_window (self), message);
+  /* the libraries' messages are written for the command line too: a
+   * sentence here */
+  g_autofree char *sentence = g_strdup (message);
+  if (g_ascii_islower (sentence[0]))
+    sentence[0] = g_ascii_toupper (sentence[0]);
+  chorus_window_show_welcome_error (main_window (self), sentence);
 }
 
 static void
@@ -272,6 +278,35 @@ join_overlay (ChorusApplication *self, const char *link)
   chorus_window_show_busy (main_window (self), _ ("Joining the overlay"));
   g_autofree char *peer_dir = chorus_app_profile_peer_dir (self->base);
   chorus_enroll_join_async (trimmed, peer_dir, NULL, joined, g_object_ref (self));
+}
+
+static void
+scanned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (ChorusApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *link = chorus_qr_scan_file_finish (result, &error);
+  self->busy = FALSE;
+  if (link == NULL)
+    {
+      show_first_run_error (self, error->message);
+      return;
+    }
+  g_message ("QR code read: %s", link);
+  join_overlay (self, link);
+}
+
+/* an invitation from a picture of its QR code */
+static void
+join_from_image_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  if (self->session != NULL || self->busy)
+    return;
+  self->busy = TRUE;
+  chorus_window_show_busy (main_window (self), _ ("Reading the invitation"));
+  chorus_qr_scan_file_async (g_variant_get_string (parameter, NULL), NULL, scanned,
+                             g_object_ref (self));
 }
 
 static void
@@ -478,6 +513,7 @@ quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 static const GActionEntry app_actions[] = {
   { "create-overlay", create_overlay, "s" },
   { "join", join_action, "s" },
+  { "join-from-image", join_from_image_action, "s" },
   { "call", call_action, "s" },
   { "answer-call", call_id_action, "u" },
   { "decline-call", call_id_action, "u" },

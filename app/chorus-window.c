@@ -118,6 +118,34 @@ join_clicked (ChorusWindow *self)
 }
 
 static void
+scan_chosen (GtkNativeDialog *dialog, int response, ChorusWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path != NULL)
+        activate_app_action (self, "join-from-image", g_variant_new_string (path));
+    }
+  g_object_unref (dialog);
+}
+
+/* an invitation's QR code in a picture (a photo, a screenshot) */
+static void
+scan_clicked (ChorusWindow *self)
+{
+  GtkFileChooserNative *dialog =
+      gtk_file_chooser_native_new (_ ("Picture of an Invitation"), GTK_WINDOW (self),
+                                   GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Read"), _ ("_Cancel"));
+  g_autoptr (GtkFileFilter) images = gtk_file_filter_new ();
+  gtk_file_filter_set_name (images, _ ("Pictures"));
+  gtk_file_filter_add_pixbuf_formats (images);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), images);
+  g_signal_connect (dialog, "response", G_CALLBACK (scan_chosen), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
 dial_activated (ChorusWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->dial_entry));
@@ -678,6 +706,7 @@ chorus_window_class_init (ChorusWindowClass *klass)
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, create_clicked);
   gtk_widget_class_bind_template_callback (widget_class, join_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, scan_clicked);
   gtk_widget_class_bind_template_callback (widget_class, dial_activated);
   gtk_widget_class_bind_template_callback (widget_class, contacts_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, add_contact_clicked);

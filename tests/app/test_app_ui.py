@@ -191,7 +191,7 @@ class App:
 work = tempfile.mkdtemp(prefix="chorus-app-ui-")
 apps = []
 try:
-    print("1..18", flush=True)
+    print("1..20", flush=True)
     a_wav = os.path.join(work, "alice.wav")
     b_wav = os.path.join(work, "bob.wav")
     alice = App("alice", work, ["--listen", f"127.0.0.1:{free_port()}",
@@ -223,6 +223,27 @@ try:
           "Bob's app joined with the link (enrollment over HTTPS)")
     check(bob.wait_log(r"registered sip:bob@home\.chorus", 60),
           "Bob's app registered sip:bob@home.chorus")
+
+    # a picture of an invitation's QR code (chorus-enroll invite --qr, on
+    # the same overlay directory the app serves)
+    qr = os.path.join(work, "carol.png")
+    subprocess.run([os.path.join(build_dir, "overlay", "tools", "chorus-enroll"), "invite",
+                    "--dir", os.path.join(alice.profile, "ca"), "--user", "carol", "--qr", qr],
+                   check=True, capture_output=True, timeout=60)
+    carol = App("carol", work, ["--play", "tone:660"])
+    apps.append(carol)
+    carol.action("join-from-image", f"'{qr}'")
+    check(carol.wait_log(r"QR code read: chorus-invite:", 30)
+          and carol.wait_log(r"registered sip:carol@home\.chorus", 60),
+          "Carol's app read the invitation from a picture of its QR code, joined and registered")
+    # a link works once: Bob's again, on another device
+    mallory = App("mallory", work, [])
+    apps.append(mallory)
+    mallory.action("join", f"'{link}'")
+    check(mallory.wait_log(r"first run: this invitation was used already", 30)
+          and not os.path.exists(os.path.join(mallory.profile, "peer", "cert.pem"))
+          and mallory.screenshot(None, "used-invitation"),
+          "an invitation used already is refused, and the welcome page says why")
 
     bob.action("call", "'alice'")
     m = alice.wait_log(r"incoming call (\d+) from sip:bob@home\.chorus", 30)
@@ -264,9 +285,9 @@ try:
 
     alice.screenshot("history", "history")
     codes = {}
-    for app in (bob, alice):
+    for app in (mallory, carol, bob, alice):
         codes[app.name] = app.quit()
-    check(codes["bob"] == 0 and codes["alice"] == 0, f"both apps quit cleanly: {codes}")
+    check(all(c == 0 for c in codes.values()), f"every app quit cleanly: {codes}")
     check("signed out" in alice.text() and "signed out" in bob.text(),
           "quitting removed both registrations (RFC 7904 §3)")
     fa = tone_fraction(a_wav, 880) if os.path.exists(a_wav) else 0
@@ -291,4 +312,4 @@ finally:
             for line in app.text()[-4000:].splitlines():
                 print(f"# {line}")
     shutil.rmtree(work, ignore_errors=True)
-sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 18 else 1)
+sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 20 else 1)
