@@ -3,7 +3,7 @@
  * activation and the UI tests all use), the first run and the session.
  *
  *   chorus [--profile DIR] [--listen ADDR:PORT] [--enroll-listen ADDR:PORT]
- *          [--play tone:HZ|FILE] [--record FILE.wav] [URI...]
+ *          [--play tone:HZ|FILE] [--record FILE.wav] [--ring-to FILE.wav] [URI...]
  *
  * URIs: chorus-invite: links join an overlay (first run), sip:/sips:
  * addresses go to the dial entry.
@@ -25,6 +25,7 @@
 #include "chorus-invite.h"
 #include "chorus-preferences.h"
 #include "chorus-qr-scan.h"
+#include "chorus-ringer.h"
 #include "chorus-window.h"
 #include "media-devices.h"
 
@@ -45,9 +46,11 @@ struct _ChorusApplication
   ChorusAppSession *session;
   GSettings *settings;   /* NULL when the schema is nowhere (defaults then) */
   MediaDevices *devices; /* the sound devices, for the preferences and the calls */
-  gboolean held;         /* running in the background with no window */
-  GHashTable *notified;  /* incoming call ids already announced */
-  gboolean busy;         /* creating or joining */
+  ChorusRinger *ringer;
+  char *ring_to;        /* --ring-to FILE.wav: the ringtone recorded (headless) */
+  gboolean held;        /* running in the background with no window */
+  GHashTable *notified; /* incoming call ids already announced */
+  gboolean busy;        /* creating or joining */
   gboolean quitting;
 };
 
@@ -136,6 +139,7 @@ static void
 announce_incoming (ChorusApplication *self, JsonNode *calls)
 {
   JsonArray *list = json_object_get_array_member (json_node_get_object (calls), "calls");
+  gboolean ringing = FALSE;
   for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
     {
       JsonObject *c = json_array_get_object_element (list, i);
@@ -147,6 +151,7 @@ announce_incoming (ChorusApplication *self, JsonNode *calls)
           == 0;
       if (incoming && g_str_equal (state, "ringing"))
         {
+          ringing = TRUE;
           if (g_hash_table_contains (self->notified, GUINT_TO_POINTER (id)))
             continue;
           g_hash_table_add (self->notified, GUINT_TO_POINTER (id));
@@ -166,6 +171,19 @@ announce_incoming (ChorusApplication *self, JsonNode *calls)
       else if (g_hash_table_remove (self->notified, GUINT_TO_POINTER (id)))
         g_application_withdraw_notification (G_APPLICATION (self), nid);
     }
+  /* the ringtone while a call rings here, on the ring device */
+  if (ringing && !chorus_ringer_is_ringing (self->ringer))
+    {
+      g_autofree char *device =
+          self->settings ? g_settings_get_string (self->settings, "ring-device") : NULL;
+      g_autofree char *quoted = self->ring_to ? g_strescape (self->ring_to, NULL) : NULL;
+      g_autofree char *sink = quoted ? g_strdup_printf ("wavenc ! filesink location=\"%s\"", quoted)
+                                     : media_devices_sink_description (self->devices, device, NULL);
+      chorus_ringer_set_sink (self->ringer, sink);
+      chorus_ringer_start (self->ringer);
+    }
+  else if (!ringing)
+    chorus_ringer_stop (self->ringer);
 }
 
 static gboolean
@@ -555,6 +573,7 @@ chorus_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs);
   self->settings = load_settings ();
   self->devices = media_devices_new ();
+  self->ringer = chorus_ringer_new ();
   g_autoptr (GError) devices_error = NULL;
   if (!media_devices_start (self->devices, &devices_error))
     g_message ("sound devices: %s", devices_error->message);
@@ -601,6 +620,7 @@ chorus_application_handle_local_options (GApplication *app, GVariantDict *option
   g_variant_dict_lookup (options, "enroll-listen", "s", &self->enroll_listen);
   g_variant_dict_lookup (options, "play", "s", &self->play);
   g_variant_dict_lookup (options, "record", "^ay", &self->record);
+  g_variant_dict_lookup (options, "ring-to", "^ay", &self->ring_to);
   return -1;
 }
 
@@ -612,6 +632,8 @@ chorus_application_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
   g_clear_object (&self->devices);
+  g_clear_object (&self->ringer);
+  g_free (self->ring_to);
   g_hash_table_unref (self->notified);
   g_free (self->base);
   g_free (self->listen);
@@ -651,6 +673,8 @@ chorus_application_init (ChorusApplication *self)
       N_ ("What calls send instead of the microphone: tone:HZ or an audio file"), N_ ("SOURCE") },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       N_ ("Record what calls hear to this WAV file instead of the speakers"), N_ ("FILE") },
+    { "ring-to", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_ ("Write the ringtone to this WAV file instead of the ring device"), N_ ("FILE") },
     { NULL },
   };
   g_application_add_main_option_entries (G_APPLICATION (self), options);

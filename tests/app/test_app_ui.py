@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "process"))
-from wav_tone import SILENCE_RMS, WINDOW_S, read_mono, tone_fraction  # noqa: E402
+from wav_tone import SILENCE_RMS, WINDOW_S, read_mono, seconds, tone_fraction  # noqa: E402
 
 build_dir = sys.argv[1]
 chorus = os.path.join(build_dir, "app", "chorus")
@@ -191,12 +191,13 @@ class App:
 work = tempfile.mkdtemp(prefix="chorus-app-ui-")
 apps = []
 try:
-    print("1..20", flush=True)
+    print("1..21", flush=True)
     a_wav = os.path.join(work, "alice.wav")
     b_wav = os.path.join(work, "bob.wav")
+    a_ring = os.path.join(work, "alice-ring.wav")
     alice = App("alice", work, ["--listen", f"127.0.0.1:{free_port()}",
                                 "--enroll-listen", f"127.0.0.1:{free_port()}",
-                                "--play", "tone:440", "--record", a_wav])
+                                "--play", "tone:440", "--record", a_wav, "--ring-to", a_ring])
     apps.append(alice)
     os.makedirs(shots_dir, exist_ok=True)
     check(not os.path.exists(os.path.join(alice.profile, "peer", "cert.pem"))
@@ -249,6 +250,7 @@ try:
     m = alice.wait_log(r"incoming call (\d+) from sip:bob@home\.chorus", 30)
     check(m and alice.screenshot("calls", "incoming"),
           "Alice's app announced the incoming call from Bob")
+    time.sleep(1.5)  # a ring
     alice.action("answer")
     m = bob.wait_log(r"call (\d+) with sip:alice@home\.chorus: answered after", 30)
     check(m, "Alice answered (app.answer, Ctrl+Y); Bob's call is up")
@@ -294,6 +296,11 @@ try:
     fb = tone_fraction(b_wav, 440) if os.path.exists(b_wav) else 0
     check(fa > 0.5 and fb > 0.5,
           f"each heard the other: Alice's recording {fa:.2f} at 880 Hz, Bob's {fb:.2f} at 440 Hz")
+    # 440 + 480 Hz, 1 s on and 2 s off: at least the first second of ring
+    ring = (tone_fraction(a_ring, 480, share=0.3) * seconds(a_ring)
+            if os.path.exists(a_ring) else 0)
+    check("ringing stopped" in alice.text() and ring >= 0.8,
+          f"Alice's ringtone rang until she answered ({ring:.2f} s of ring tone)")
     quiet_a = longest_silence_s(a_wav) if os.path.exists(a_wav) else 0
     quiet_b = longest_silence_s(b_wav) if os.path.exists(b_wav) else 0
     check(quiet_a >= 2.0 and quiet_b < 1.0,
@@ -312,4 +319,4 @@ finally:
             for line in app.text()[-4000:].splitlines():
                 print(f"# {line}")
     shutil.rmtree(work, ignore_errors=True)
-sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 20 else 1)
+sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 21 else 1)
