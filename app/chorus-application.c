@@ -56,6 +56,34 @@ struct _ChorusApplication
 
 G_DEFINE_FINAL_TYPE (ChorusApplication, chorus_application, ADW_TYPE_APPLICATION)
 
+static gint64 started_us;
+
+double
+chorus_application_uptime_ms (void)
+{
+  return (g_get_monotonic_time () - started_us) / 1000.0;
+}
+
+static void
+window_mapped (GtkWidget *window)
+{
+  static gboolean once;
+  if (!once)
+    g_message ("window shown %.1f ms after the start", chorus_application_uptime_ms ());
+  once = TRUE;
+}
+
+static void
+session_state (ChorusAppSession *session, GParamSpec *pspec, gpointer user_data)
+{
+  static gboolean once;
+  if (!once && chorus_app_session_get_state (session) == CHORUS_APP_STATE_ONLINE)
+    {
+      once = TRUE;
+      g_message ("online %.1f ms after the start", chorus_application_uptime_ms ());
+    }
+}
+
 /* The app's settings: the installed schema, else the one an uninstalled
  * build compiled (data/meson.build), else none (the defaults). */
 static GSettings *
@@ -125,6 +153,7 @@ main_window (ChorusApplication *self)
     {
       w = GTK_WINDOW (chorus_window_new (GTK_APPLICATION (self)));
       g_signal_connect (w, "close-request", G_CALLBACK (window_close_request), self);
+      g_signal_connect (w, "map", G_CALLBACK (window_mapped), NULL);
       if (self->session != NULL)
         chorus_window_show_main (CHORUS_WINDOW (w), self->session, self->store);
       else
@@ -204,6 +233,7 @@ start_session (ChorusApplication *self, GError **error)
   self->session = g_steal_pointer (&session);
   apply_devices (self);
   g_signal_connect_swapped (self->session, "calls-changed", G_CALLBACK (announce_incoming), self);
+  g_signal_connect (self->session, "notify::state", G_CALLBACK (session_state), NULL);
   chorus_window_show_main (main_window (self), self->session, self->store);
   return TRUE;
 }
@@ -683,6 +713,8 @@ chorus_application_init (ChorusApplication *self)
 ChorusApplication *
 chorus_application_new (void)
 {
+  if (started_us == 0)
+    started_us = g_get_monotonic_time ();
   return g_object_new (CHORUS_TYPE_APPLICATION, "application-id", CHORUS_APP_ID, "flags",
                        G_APPLICATION_HANDLES_OPEN, "resource-base-path",
                        "/io/github/chorusp2p/Chorus", NULL);

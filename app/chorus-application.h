@@ -14,5 +14,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ChorusApplication, chorus_application, CHORUS, APPLICATION, AdwApplication)
 
 ChorusApplication *chorus_application_new (void);
+/* Milliseconds since the program started (main() noted the time): the
+ * log's "window shown" and "online" lines, which bench_app.py reads. */
+double chorus_application_uptime_ms (void);
 
 G_END_DECLS
