@@ -7,9 +7,13 @@
 # peer (chorus-peer) in the foreground until Ctrl+C, when it leaves the
 # overlay gracefully, and the overlay's enrollment server (chorus-enroll
 # serve, on ${CHORUS_ENROLL_LISTEN:-127.0.0.1:6085}) beside it: other
-# devices join with a link from `chorus-enroll invite`.
+# devices join with a link from `chorus-enroll invite`.  On a desktop (a
+# display, and the GTK app built), the softphone `chorus` runs that same
+# profile instead: the peer in its window, the enrollment server built in,
+# invitations from its Overlay page.
 #
-#   tools/run-chorus.sh            the home peer
+#   tools/run-chorus.sh            the softphone, or the home peer without a display
+#   tools/run-chorus.sh --headless the home peer (chorus-peer) even on a desktop
 #   tools/run-chorus.sh --demo     the wire codec against Wireshark, and a
 #                                  200-peer overlay in the simulator
 set -eu
@@ -42,6 +46,11 @@ if [ ! -f "$home/ca/ca-key.pem" ]; then
 fi
 if [ ! -f "$home/peer/cert.pem" ]; then
   "$tools/chorus-enroll" issue --dir "$home/ca" --user "$user" --out "$home/peer"
+fi
+if [ "${1:-}" != "--headless" ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] \
+   && [ -x build/app/chorus ]; then
+  echo "starting the softphone as sip:$user (the peer and the enrollment server run inside it)"
+  exec build/app/chorus --profile "$home" --listen "$listen" --enroll-listen "$enroll_listen"
 fi
 echo "starting the peer of $user on $listen, registered as sip:$user"
 echo "(Ctrl+C leaves the overlay); in another terminal:"
