@@ -17,6 +17,7 @@ their logs, their SQLite files and their recordings:
 Prints TAP.  Skips without xvfb-run or dbus-run-session.
 """
 
+import json
 import os
 import re
 import shutil
@@ -38,6 +39,32 @@ checks = []
 APP_ID = "io.github.chorusp2p.Chorus"
 
 
+def check_a11y(app, predicate, what, wait=10):
+    """A check on what AT-SPI shows of @app, retried while it settles;
+    skipped (TAP SKIP) without pyatspi."""
+    deadline = time.time() + wait
+    nodes = app.a11y()
+    if nodes is None:
+        checks.append((True, what))
+        print(f"ok {len(checks)} - {what} # SKIP python3-pyatspi is not installed", flush=True)
+        return True
+    ok, detail = predicate(nodes)
+    while not ok and time.time() < deadline:
+        time.sleep(0.5)
+        nodes = app.a11y()
+        ok, detail = predicate(nodes)
+    return check(ok, f"{what} {detail}")
+
+
+def online_and_labelled(nodes):
+    online = any(n["role"] == "label" and n["name"] == "Online" for n in nodes)
+    buttons = [n for n in nodes if n["role"] in ("push button", "toggle button")]
+    unnamed = [n for n in buttons if not n["name"].strip()]
+    return online and buttons and not unnamed, (
+        f"(AT-SPI: 'Online' label {'shown' if online else 'missing'}, "
+        f"{len(buttons)} buttons, unnamed: {len(unnamed)})")
+
+
 def check(ok, what):
     checks.append((bool(ok), what))
     print(f"{'ok' if ok else 'not ok'} {len(checks)} - {what}", flush=True)
@@ -54,6 +81,12 @@ for tool in ("xvfb-run", "dbus-run-session", "gdbus"):
     if shutil.which(tool) is None:
         print(f"1..0 # SKIP {tool} is not installed (tools/install-deps.sh installs it)")
         sys.exit(0)
+
+
+# Debian's python3 has pyatspi (python3-pyatspi); another python3 first in
+# PATH (a virtualenv) may not
+PROBE_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "atspi_probe.py")
 
 
 def longest_silence_s(path):
@@ -83,13 +116,16 @@ class App:
         env = dict(os.environ)
         env["GSETTINGS_BACKEND"] = "memory"
         env["G_DEBUG"] = "fatal-criticals"
-        # no accessibility bus of its own to start in the private session
-        env["GTK_A11Y"] = "none"
         # Xvfb has no GPU: the cairo renderer, not GL in software (llvmpipe
         # under AddressSanitizer takes minutes per frame)
         env["GSK_RENDERER"] = "cairo"
         env["XDG_DATA_HOME"] = os.path.join(self.dir, "data")
         env["XDG_CONFIG_HOME"] = os.path.join(self.dir, "config")
+        # each app its own runtime directory: the accessibility bus's socket
+        # lives there, and one per D-Bus session must not replace another's
+        self.runtime = os.path.join(self.dir, "run")
+        os.makedirs(self.runtime, mode=0o700)
+        env["XDG_RUNTIME_DIR"] = self.runtime
         script = ('echo "$DBUS_SESSION_BUS_ADDRESS" > "$0.tmp" && mv "$0.tmp" "$0" && '
                   'exec xvfb-run -a "$@"')
         self.proc = subprocess.Popen(
@@ -136,6 +172,22 @@ class App:
         except OSError:
             return False
         return data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 2000
+
+    def a11y(self):
+        """The app's accessibility tree (AT-SPI) as a list of nodes, or None
+        without pyatspi."""
+        r = subprocess.run([PROBE_PYTHON, PROBE], capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.bus,
+                                    XDG_RUNTIME_DIR=self.runtime))
+        if r.returncode == 2:
+            return None
+        try:
+            tree = json.loads(r.stdout)
+        except ValueError:
+            print(f"# atspi_probe: {r.returncode} {r.stdout[-300:]!r} {r.stderr[-300:]!r}")
+            return []
+        # (GTK 4.8 does not keep AT-SPI's SHOWING state: every node counts)
+        return tree["nodes"] if tree["found"] else []
 
     def text(self):
         with open(self.log_path, errors="replace") as f:
@@ -191,7 +243,7 @@ class App:
 work = tempfile.mkdtemp(prefix="chorus-app-ui-")
 apps = []
 try:
-    print("1..21", flush=True)
+    print("1..24", flush=True)
     a_wav = os.path.join(work, "alice.wav")
     b_wav = os.path.join(work, "bob.wav")
     a_ring = os.path.join(work, "alice-ring.wav")
@@ -208,6 +260,8 @@ try:
           "Alice's app created the home overlay and registered sip:alice@home.chorus")
     check(os.path.exists(os.path.join(alice.profile, "ca", "ca-key.pem")),
           "the overlay's CA is in Alice's app directory")
+    check_a11y(alice, online_and_labelled,
+               "the header bar says Online and every button has an accessible name")
     alice.action("invite", "'bob'")
     m = alice.wait_log(r"invitation for bob: (chorus-invite://\S+)", 20)
     check(m, "Alice's app made an invitation link for bob")
@@ -250,6 +304,11 @@ try:
     m = alice.wait_log(r"incoming call (\d+) from sip:bob@home\.chorus", 30)
     check(m and alice.screenshot("calls", "incoming"),
           "Alice's app announced the incoming call from Bob")
+
+    def answer_decline(nodes):
+        names = {n["name"] for n in nodes if n["role"] == "push button"}
+        return {"Answer", "Decline"} <= names, "(AT-SPI buttons Answer and Decline)"
+    check_a11y(alice, answer_decline, "the incoming call shows Answer and Decline")
     time.sleep(1.5)  # a ring
     alice.action("answer")
     m = bob.wait_log(r"call (\d+) with sip:alice@home\.chorus: answered after", 30)
@@ -286,6 +345,11 @@ try:
     check(ok, f"Bob's history (app.db) holds the outgoing call: {rows}")
 
     alice.screenshot("history", "history")
+
+    def bob_in_history(nodes):
+        return (any(n["name"] == "sip:bob@home.chorus" for n in nodes),
+                "(AT-SPI: a row named sip:bob@home.chorus on the History page)")
+    check_a11y(alice, bob_in_history, "Alice's History page lists the call with Bob")
     codes = {}
     for app in (mallory, carol, bob, alice):
         codes[app.name] = app.quit()
@@ -319,4 +383,4 @@ finally:
             for line in app.text()[-4000:].splitlines():
                 print(f"# {line}")
     shutil.rmtree(work, ignore_errors=True)
-sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 21 else 1)
+sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 24 else 1)
