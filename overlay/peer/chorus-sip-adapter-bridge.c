@@ -142,11 +142,79 @@ refusal (int status)
   return status >= 300 && status < 700 ? status : 480;
 }
 
+/* ---------------------------------------------------------------- re-INVITEs */
+
+/* A re-INVITE of one side waiting for the other side's answer gets 487
+ * when the call ends first (RFC 3261 §15.1.2). */
+static void
+drop_reinvite (Bridge *b)
+{
+  Leg *from = g_steal_pointer (&b->reinviting);
+  if (from != NULL && !from->ended)
+    chorus_sip_ua_reinvite_reject (from->ua, from->call, 487, now_ms (), NULL);
+}
+
+/* RFC 3264 §8 through the B2BUA: the new offer of one side (hold with
+ * sendonly or inactive, resume with sendrecv, §8.4) goes unchanged to the
+ * other side in a re-INVITE of ours; its answer comes back in our 200
+ * (relay_reinvite_result()). */
+static void
+relay_reinvite (Bridge *b, Leg *from, Leg *to, const ChorusSipEvent *e)
+{
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  if (b->ended || to->ua == NULL || to->ended || !b->in.answered)
+    status = 500; /* the call is coming or going */
+  else if (b->reinviting != NULL)
+    status = 491; /* §14.2: the other side's re-INVITE is out (glare) */
+  else if (e->remote_sdp == NULL
+           || !chorus_sip_ua_reinvite (to->ua, to->call, e->remote_sdp, now_ms (), &error))
+    {
+      /* §14.2: that leg has an INVITE transaction of its own open: ours
+       * would be glare */
+      if (error != NULL)
+        g_message ("call %u: the re-INVITE does not pass: %s", b->id, error->message);
+      status = 491;
+    }
+  if (status != 0)
+    {
+      chorus_sip_ua_reinvite_reject (from->ua, from->call, status, now_ms (), NULL);
+      return;
+    }
+  b->reinviting = from;
+  g_message ("call %u: %s re-INVITEs (%s)", b->id, from == &b->in ? b->caller : b->callee,
+             chorus_sdp_direction_to_string (e->remote_sdp->direction));
+}
+
+/* The other side answered our re-INVITE (MEDIA_UPDATED): its answer, or
+ * its failure status (488, 491, ...), to the side that re-INVITEd. */
+static void
+relay_reinvite_result (Bridge *b, const ChorusSipEvent *e)
+{
+  Leg *from = g_steal_pointer (&b->reinviting);
+  g_autoptr (GError) error = NULL;
+  if (from->ended)
+    return;
+  if (e->status >= 200 && e->status < 300 && e->remote_sdp != NULL)
+    {
+      if (!chorus_sip_ua_reinvite_answer (from->ua, from->call, e->remote_sdp, now_ms (), &error))
+        g_message ("call %u: the re-INVITE's answer does not pass: %s", b->id, error->message);
+      else
+        b->held = e->remote_sdp->direction != CHORUS_SDP_SENDRECV;
+      return;
+    }
+  /* §14.1: a failed re-INVITE leaves the session as it was */
+  int status = e->status >= 300 && e->status < 700 ? e->status : 500;
+  g_message ("call %u: the re-INVITE failed: %d", b->id, status);
+  chorus_sip_ua_reinvite_reject (from->ua, from->call, status, now_ms (), NULL);
+}
+
 /* Refuses or hangs up the caller's leg. */
 static void
 end_in (Bridge *b, int status, const char *reason)
 {
   ChorusSipAdapter *a = b->adapter;
+  drop_reinvite (b);
   if (!b->in.ended)
     {
       if (b->in.answered)
@@ -254,7 +322,9 @@ void
 bridge_overlay_conn_up (ChorusSipAdapter *a, guint id, guint64 conn)
 {
   Bridge *b = bridge_find (a, id);
-  if (b != NULL && b->dialer != NULL)
+  if (b == NULL)
+    messages_conn_up (a, id, conn); /* a MESSAGE's */
+  else if (b->dialer != NULL)
     chorus_dialer_conn_up (b->dialer, conn);
 }
 
@@ -263,7 +333,10 @@ bridge_overlay_conn_down (ChorusSipAdapter *a, guint id, guint64 conn)
 {
   Bridge *b = bridge_find (a, id);
   if (b == NULL)
-    return;
+    {
+      messages_conn_down (a, id, conn);
+      return;
+    }
   for (guint i = 0; i < b->overlay_conns->len; i++)
     if (g_array_index (b->overlay_conns, guint64, i) == conn)
       {
@@ -293,9 +366,8 @@ bridge_new (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e, char 
   return b;
 }
 
-/* The user part of an AOR of our domain that the adapter serves, or NULL. */
-static const ChorusAdapterUser *
-our_user (ChorusSipAdapter *a, const char *aor)
+const ChorusAdapterUser *
+adapter_our_user (ChorusSipAdapter *a, const char *aor)
 {
   g_autofree char *user = chorus_sip_aor_to_user_name (aor, NULL);
   g_autofree char *suffix = g_strconcat ("@", a->domain, NULL);
@@ -305,8 +377,8 @@ our_user (ChorusSipAdapter *a, const char *aor)
   return chorus_adapter_users_lookup (a->users, user);
 }
 
-static gboolean
-registered_from (ChorusSipAdapter *a, const char *aor, guint64 conn)
+gboolean
+adapter_registered_from (ChorusSipAdapter *a, const char *aor, guint64 conn)
 {
   g_autoptr (GPtrArray) bindings = chorus_sip_registrar_lookup (a->registrar, aor, now_ms ());
   for (guint i = 0; i < bindings->len; i++)
@@ -328,8 +400,15 @@ incoming (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e)
     }
   if (e->remote_sdp == NULL)
     {
-      /* an INVITE without an offer would need the callee's offer in our
-       * 200 and the caller's answer in the ACK relayed: not done here */
+      /* RFC 3264 §5, a delayed offer: the B2BUA would send an INVITE
+       * without an offer to the other side, pass that side's offer (in
+       * its 200) on in our 200, and hold the ACK of that 200 until the
+       * caller's ACK brings the answer.  ChorusSipUa cannot do that yet:
+       * chorus_sip_ua_call_as() needs a description to offer, and the UA
+       * ACKs a 2xx at once (chorus-sip-ua-call.c, RFC 3261 §13.2.2.4), so
+       * there is no answer to put in it.  Until it can (an offerless call
+       * and an ACK the app completes), such an INVITE gets 488 (RFC 3261
+       * §21.4.26); phones then offer in the INVITE, as most do. */
       chorus_sip_ua_reject (ua, e->call, 488, now, NULL);
       return;
     }
@@ -337,7 +416,7 @@ incoming (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e)
     {
       /* a phone calls: as the user it registered as, from where it
        * registered (the REGISTER was authenticated there) */
-      if (our_user (a, caller) == NULL || !registered_from (a, caller, e->conn))
+      if (adapter_our_user (a, caller) == NULL || !adapter_registered_from (a, caller, e->conn))
         {
           g_message ("INVITE from %s refused: not registered from that connection", caller);
           chorus_sip_ua_reject (ua, e->call, 403, now, NULL);
@@ -346,7 +425,7 @@ incoming (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e)
       Bridge *b = bridge_new (a, ua, e, g_steal_pointer (&caller), g_steal_pointer (&callee));
       b->from_phone = TRUE;
       g_message ("call %u from phone %s to %s", b->id, b->caller, b->callee);
-      if (our_user (a, b->callee) != NULL)
+      if (adapter_our_user (a, b->callee) != NULL)
         place_to_phones (b);
       else
         b->dialer = chorus_dialer_new (a->shell, b->callee, &a->node_id,
@@ -354,7 +433,7 @@ incoming (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e)
       return;
     }
   /* from the overlay, for one of our users */
-  if (our_user (a, callee) == NULL)
+  if (adapter_our_user (a, callee) == NULL)
     {
       chorus_sip_ua_reject (ua, e->call, 404, now, NULL);
       return;
@@ -391,11 +470,16 @@ bridge_event (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e)
       return;
     }
   if (e->call == 0)
-    return; /* MESSAGE, OPTIONS: not relayed (yet) */
+    return; /* MESSAGEs go through chorus-sip-adapter-message.c */
   gboolean in;
   Bridge *b = bridge_of_leg (a, ua, e->call, &in);
   if (b == NULL)
-    return;
+    {
+      /* §12.2.2: no call of ours any more */
+      if (e->type == CHORUS_SIP_EVENT_REINVITE)
+        chorus_sip_ua_reinvite_reject (ua, e->call, 481, now_ms (), NULL);
+      return;
+    }
   Leg *me = in ? &b->in : &b->out;
   Leg *other = in ? &b->out : &b->in;
   g_autoptr (GError) error = NULL;
@@ -425,8 +509,18 @@ bridge_event (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e)
       b->in.answered = TRUE;
       g_message ("call %u from %s to %s answered", b->id, b->caller, b->callee);
       break;
+    case CHORUS_SIP_EVENT_REINVITE:
+      relay_reinvite (b, me, other, e);
+      break;
+    case CHORUS_SIP_EVENT_MEDIA_UPDATED:
+      /* the answer to a re-INVITE we relayed to this leg; other updates
+       * (an offerless re-INVITE the UA answered itself) stay on their leg */
+      if (b->reinviting == other)
+        relay_reinvite_result (b, e);
+      break;
     case CHORUS_SIP_EVENT_ENDED:
       me->ended = TRUE;
+      drop_reinvite (b);
       if (in)
         {
           /* the caller hung up or cancelled: so does the callee's leg */
@@ -447,8 +541,6 @@ bridge_event (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e)
         end_in (b, end_status (e), b->in.answered ? "callee_hangup" : "refused");
       break;
     default:
-      /* re-INVITEs (hold) are answered by each UA for its own leg: not
-       * relayed to the other side yet */
       break;
     }
   adapter_poke (a);
@@ -463,6 +555,7 @@ bridge_hangup_all (ChorusSipAdapter *a)
       Bridge *b = l->data;
       if (b->ended)
         continue;
+      drop_reinvite (b);
       if (b->out.ua != NULL && !b->out.ended)
         {
           b->out.ended = TRUE;
@@ -487,6 +580,8 @@ bridge_json (Bridge *b)
   json_builder_add_string_value (j, b->from_phone ? "from_phone" : "to_phone");
   json_builder_set_member_name (j, "state");
   json_builder_add_string_value (j, b->ended ? "ended" : b->in.answered ? "active" : "ringing");
+  json_builder_set_member_name (j, "on_hold");
+  json_builder_add_boolean_value (j, b->held);
   json_builder_set_member_name (j, "status");
   if (b->ended)
     json_builder_add_int_value (j, b->status);

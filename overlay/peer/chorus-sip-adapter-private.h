@@ -39,7 +39,11 @@ typedef struct
   int status;
   char *reason;
   GSource *linger; /* the overlay connections stay a while after the end */
+  Leg *reinviting; /* the leg whose re-INVITE waits for the other's answer */
+  gboolean held;   /* the last relayed re-INVITE held the call (RFC 3264 §8.4) */
 } Bridge;
+
+typedef struct _AdapterMessages AdapterMessages;
 
 /* The registration in the overlay of one of the adapter's users. */
 typedef struct
@@ -73,6 +77,7 @@ struct _ChorusSipAdapter
   GList *bridges;     /* Bridge, newest first */
   guint next_bridge_id;
   GList *requests; /* struct AdapterRequest: Stores in flight */
+  AdapterMessages *messages;
 
   gboolean stopping;
   guint removals; /* registrations being removed at stop */
@@ -93,5 +98,27 @@ void bridge_overlay_conn_down (ChorusSipAdapter *a, guint bridge, guint64 conn);
 void bridge_free (Bridge *b);
 void bridge_hangup_all (ChorusSipAdapter *a);
 JsonNode *bridge_json (Bridge *b);
+/* The user the adapter serves whose AOR (of our domain) is @aor, or NULL. */
+const ChorusAdapterUser *adapter_our_user (ChorusSipAdapter *a, const char *aor);
+/* Whether a phone of @aor registered from @conn. */
+gboolean adapter_registered_from (ChorusSipAdapter *a, const char *aor, guint64 conn);
+
+/* chorus-sip-adapter-message.c: MESSAGE (RFC 3428) relayed between the
+ * phones and the overlay, with a transaction layer of its own on each
+ * side. */
+AdapterMessages *messages_new (ChorusSipAdapter *a);
+void messages_free (AdapterMessages *m);
+/* A SIP message from a phone connection (@overlay FALSE) or an AppAttach
+ * connection: TRUE when it was a MESSAGE request or the response to one of
+ * the relay's; FALSE: for the UA. */
+gboolean messages_receive (ChorusSipAdapter *a, gboolean overlay, guint64 conn, const guint8 *data,
+                           gsize len);
+/* An AppAttach connection of relay @id came up or went down. */
+void messages_conn_up (ChorusSipAdapter *a, guint id, guint64 conn);
+void messages_conn_down (ChorusSipAdapter *a, guint id, guint64 conn);
+/* A connection is gone: its MESSAGE transactions end. */
+void messages_conn_closed (ChorusSipAdapter *a, gboolean overlay, guint64 conn);
+/* {"relayed", "delivered"} */
+void messages_json (ChorusSipAdapter *a, JsonBuilder *b);
 
 G_END_DECLS

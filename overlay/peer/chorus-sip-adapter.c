@@ -38,7 +38,8 @@ phone_event (const ChorusSipEvent *event, gpointer user_data)
   bridge_event (a, a->phone_ua, event);
 }
 
-static const ChorusSipUaCallbacks phone_callbacks = { phone_send, phone_event };
+/* the B2BUA answers re-INVITEs with what the other side answers */
+static const ChorusSipUaCallbacks phone_callbacks = { phone_send, phone_event, TRUE };
 
 static void
 overlay_send (ChorusSipConnId conn, const guint8 *data, gsize len, gpointer user_data)
@@ -56,7 +57,7 @@ overlay_event (const ChorusSipEvent *event, gpointer user_data)
   bridge_event (a, a->overlay_ua, event);
 }
 
-static const ChorusSipUaCallbacks overlay_callbacks = { overlay_send, overlay_event };
+static const ChorusSipUaCallbacks overlay_callbacks = { overlay_send, overlay_event, TRUE };
 
 /* ---------------------------------------------------------------- registrations */
 
@@ -345,6 +346,8 @@ transport_message (ChorusSipTransport *t, guint64 conn, gboolean reliable, const
       registrar_poke (a);
       return;
     }
+  if (messages_receive (a, FALSE, conn, data, len))
+    return;
   g_autoptr (GError) error = NULL;
   if (!chorus_sip_ua_receive (a->phone_ua, conn, data, len, now, &error))
     g_debug ("SIP from phone connection %" G_GUINT64_FORMAT " refused: %s", conn, error->message);
@@ -358,6 +361,7 @@ transport_closed (ChorusSipTransport *t, guint64 conn, gpointer user_data)
   gint64 now = g_get_monotonic_time () / 1000;
   if (g_hash_table_remove (a->phone_conns, &conn))
     chorus_sip_ua_connection_closed (a->phone_ua, conn, now);
+  messages_conn_closed (a, FALSE, conn);
   chorus_sip_registrar_connection_closed (a->registrar, conn, now);
   registrar_poke (a);
   adapter_poke (a);
@@ -402,6 +406,8 @@ static void
 app_message (gpointer user_data, guint64 conn, const guint8 *data, gsize len)
 {
   ChorusSipAdapter *a = user_data;
+  if (messages_receive (a, TRUE, conn, data, len))
+    return;
   g_autoptr (GError) error = NULL;
   if (!chorus_sip_ua_receive (a->overlay_ua, conn, data, len, g_get_monotonic_time () / 1000,
                               &error))
@@ -418,6 +424,7 @@ app_down (gpointer user_data, guint64 conn, const GError *error)
     return;
   g_hash_table_remove (a->overlay_conns, &conn);
   chorus_sip_ua_connection_closed (a->overlay_ua, conn, g_get_monotonic_time () / 1000);
+  messages_conn_closed (a, TRUE, conn);
   if (GPOINTER_TO_UINT (bridge) != 0)
     bridge_overlay_conn_down (a, GPOINTER_TO_UINT (bridge), conn);
   adapter_poke (a);
@@ -439,6 +446,7 @@ chorus_sip_adapter_new (ReloadPeerShell *shell, const char *listen, ChorusAdapte
   a->overlay_conns = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   a->states = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   a->next_bridge_id = 1;
+  a->messages = messages_new (a);
   for (guint i = 0; i < chorus_adapter_users_count (users); i++)
     {
       UserState *st = g_new0 (UserState, 1);
@@ -519,6 +527,7 @@ chorus_sip_adapter_free (ChorusSipAdapter *a)
     ((struct AdapterRequest *) l->data)->adapter = NULL;
   g_list_free (a->requests);
   g_list_free_full (a->bridges, (GDestroyNotify) bridge_free);
+  g_clear_pointer (&a->messages, messages_free);
   if (a->overlay_conns != NULL)
     {
       GHashTableIter it;
@@ -669,6 +678,8 @@ chorus_sip_adapter_status_json (ChorusSipAdapter *a)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "messages");
+  messages_json (a, b);
   json_builder_set_member_name (b, "calls");
   json_builder_begin_array (b);
   for (GList *l = a->bridges; l; l = l->next)

@@ -25,6 +25,13 @@
  * A phone's INVITE is taken only on a connection that user registered
  * from (the REGISTER was authenticated there): 403 otherwise.
  *
+ * Within a call, a re-INVITE of either side (hold and resume, RFC 3264
+ * §8.4) goes to the other side with its offer unchanged, and the answer
+ * (or the failure) comes back; one while another is out gets 491 (RFC
+ * 3261 §14.2).  MESSAGE (RFC 3428) goes the same ways as calls, with the
+ * final status relayed back (chorus-sip-adapter-message.c).  An INVITE
+ * without an offer gets 488 (chorus-sip-adapter-bridge.c says why).
+ *
  * Everything runs in the peer's thread.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -62,8 +69,9 @@ void chorus_sip_adapter_joined (ChorusSipAdapter *adapter);
 void chorus_sip_adapter_stop (ChorusSipAdapter *adapter, guint timeout_ms, GSourceFunc done,
                               gpointer user_data);
 /* {"listen", "users": [{"user", "aor", "registered", "bindings":
- * [{"contact", "expires_s", "transport"}]}], "calls": [{"id", "caller",
- * "callee", "direction", "state", "status", "reason"}]} */
+ * [{"contact", "expires_s", "transport"}]}], "messages": {"relayed",
+ * "delivered"}, "calls": [{"id", "caller", "callee", "direction", "state",
+ * "on_hold", "status", "reason"}]} */
 JsonNode *chorus_sip_adapter_status_json (ChorusSipAdapter *adapter);
 
 G_END_DECLS

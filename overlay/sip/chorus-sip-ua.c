@@ -281,6 +281,9 @@ txn_terminated (ChorusSipTxn *txn, gpointer user_data)
   ChorusSipUa *ua = user_data;
   TxnOwner *o = txn->owner;
   txn->owner = NULL;
+  /* a re-INVITE the app was to answer went with its connection */
+  if (o->call != NULL && o->call->reinvite_in == txn)
+    o->call->reinvite_in = NULL;
   if (o->kind != OWNER_REQUEST)
     call_txn_terminated (ua, o, txn);
   owner_free (o);
@@ -524,6 +527,85 @@ handle_message (ChorusSipUa *ua, ChorusSipConnId conn, osip_message_t *req)
   ua_reply (ua, conn, req, 200, NULL, NULL);
 }
 
+/* ---------------------------------------------------------------- re-INVITEs for the app */
+
+/* A re-INVITE for a back-to-back user agent (app_answers_reinvites): the
+ * checks of §12.2.2 and §14.2, then the app hears of the offer and
+ * answers it with its other side's answer. */
+static void
+app_reinvite (ChorusSipUa *ua, ChorusSipConnId conn, osip_message_t *req)
+{
+  Call *c = call_find_dialog (ua, req);
+  gboolean bad = FALSE;
+  g_autoptr (ChorusSdpSession) offer = call_body_sdp (req, &bad);
+  if (c == NULL || c->state == CALL_ENDED || (offer == NULL && !bad))
+    {
+      /* 481, or no offer: the UA offers its description (RFC 3264 §5) */
+      call_handle_reinvite (ua, conn, req);
+      return;
+    }
+  guint32 cseq = chorus_sip_message_cseq (req);
+  if (c->remote_cseq_set && cseq <= c->remote_cseq)
+    {
+      ua_reply (ua, conn, req, 500, NULL, NULL); /* §12.2.2: out of order */
+      return;
+    }
+  if (c->reinvite != NULL)
+    {
+      ua_reply (ua, conn, req, 491, NULL, NULL); /* §14.2: glare */
+      return;
+    }
+  if (c->reinvite_in != NULL || c->state != CALL_CONFIRMED || c->ok_bytes != NULL)
+    {
+      /* §14.2: an INVITE of theirs not answered yet (or not ACKed): 500
+       * with Retry-After */
+      g_autofree char *after = g_strdup_printf ("%d", g_rand_int_range (ua->rand, 0, 11));
+      ua_reply (ua, conn, req, 500, "Retry-After", after);
+      return;
+    }
+  c->remote_cseq = cseq;
+  c->remote_cseq_set = TRUE;
+  if (bad)
+    {
+      ua_reply (ua, conn, req, 400, NULL, NULL);
+      return;
+    }
+  /* §12.2.2: a target refresh */
+  g_autofree char *target = chorus_sip_message_contact_uri (req);
+  if (target != NULL)
+    {
+      g_free (c->remote_target);
+      c->remote_target = g_steal_pointer (&target);
+    }
+  c->reinvite_in = chorus_sip_txn_server_new (ua->txns, conn, ua_reliable (ua, conn), req, ua->now,
+                                              ua_owner_new (OWNER_CALL, c, NULL, NULL));
+  if (c->reinvite_in == NULL)
+    return;
+  /* §17.2.1: the answer waits for the other side: 100 now, so that the
+   * INVITE is not sent again */
+  ua_respond (ua, c->reinvite_in, ua_response (ua, req, 100, NULL));
+  ChorusSipEvent ev = {
+    .type = CHORUS_SIP_EVENT_REINVITE,
+    .call = c->id,
+    .conn = conn,
+    .remote_sdp = offer,
+  };
+  ua_emit (ua, &ev);
+}
+
+/* §15.1.2: "the UAS MUST still respond to any pending requests received
+ * for that dialog.  It is RECOMMENDED that a 487 (Request Terminated)
+ * response be generated to those pending requests." */
+static void
+bye_ends_reinvite (ChorusSipUa *ua, osip_message_t *bye)
+{
+  Call *c = call_find_dialog (ua, bye);
+  if (c == NULL || c->reinvite_in == NULL)
+    return;
+  ChorusSipTxn *txn = g_steal_pointer (&c->reinvite_in);
+  ua_respond (ua, txn, ua_response (ua, txn->request, 487, c->local_tag));
+}
+
 static void
 handle_request (ChorusSipUa *ua, ChorusSipConnId conn, osip_message_t *req)
 {
@@ -600,10 +682,15 @@ handle_request (ChorusSipUa *ua, ChorusSipConnId conn, osip_message_t *req)
       ua_reply (ua, conn, req, 481, NULL, NULL);
       return;
     }
-  if (strcmp (method, "INVITE") == 0)
+  if (strcmp (method, "INVITE") == 0 && in_dialog && ua->cb.app_answers_reinvites)
+    app_reinvite (ua, conn, req);
+  else if (strcmp (method, "INVITE") == 0)
     call_handle_invite (ua, conn, req);
   else if (strcmp (method, "BYE") == 0)
-    call_handle_bye (ua, conn, req);
+    {
+      bye_ends_reinvite (ua, req);
+      call_handle_bye (ua, conn, req);
+    }
   else if (strcmp (method, "OPTIONS") == 0)
     handle_options (ua, conn, req);
   else
@@ -717,4 +804,144 @@ chorus_sip_ua_send_options (ChorusSipUa *ua, ChorusSipConnId conn, const char *t
                             GError **error)
 {
   return send_request (ua, conn, TRUE, target, NULL, NULL, 0, now, error);
+}
+
+/* ---------------------------------------------------------------- re-INVITEs of the app */
+
+gboolean
+chorus_sip_ua_reinvite (ChorusSipUa *ua, guint id, const ChorusSdpSession *offer, gint64 now,
+                        GError **error)
+{
+  Call *c = call_get_open (ua, id, error);
+  if (c == NULL)
+    return FALSE;
+  /* §14.1: not while another INVITE transaction of the dialog is open */
+  if (c->state != CALL_CONFIRMED || c->reinvite != NULL || c->reinvite_in != NULL
+      || c->ok_bytes != NULL)
+    {
+      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_STATE,
+                   "call %u cannot be re-INVITEd now", id);
+      return FALSE;
+    }
+  ua_enter (ua, now);
+  g_clear_pointer (&c->offer, chorus_sdp_session_free);
+  c->offer = chorus_sdp_session_copy (offer);
+  osip_message_t *inv = call_dialog_request (ua, c, c->conn, c->remote_tag, c->remote_target,
+                                             c->route_set, "INVITE", ++c->local_cseq);
+  if (inv != NULL)
+    {
+      call_add_contact (ua, inv);
+      call_set_sdp_body (inv, offer);
+      /* RFC 3264 §8.4: sendonly or inactive holds */
+      c->hold_pending =
+          offer->direction == CHORUS_SDP_SENDONLY || offer->direction == CHORUS_SDP_INACTIVE;
+      c->reinvite =
+          chorus_sip_txn_client_new (ua->txns, c->conn, ua_reliable (ua, c->conn), inv, ua->now,
+                                     ua_owner_new (OWNER_REINVITE, c, NULL, NULL));
+    }
+  else
+    {
+      g_clear_pointer (&c->offer, chorus_sdp_session_free);
+      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_INVALID, "call %u: no re-INVITE", id);
+    }
+  ua_leave (ua);
+  return inv != NULL;
+}
+
+static Call *
+call_with_reinvite (ChorusSipUa *ua, guint id, GError **error)
+{
+  Call *c = call_lookup (ua, id);
+  if (c == NULL || c->reinvite_in == NULL)
+    {
+      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_STATE,
+                   "call %u has no re-INVITE to answer", id);
+      return NULL;
+    }
+  return c;
+}
+
+gboolean
+chorus_sip_ua_reinvite_answer (ChorusSipUa *ua, guint id, const ChorusSdpSession *answer,
+                               gint64 now, GError **error)
+{
+  Call *c = call_with_reinvite (ua, id, error);
+  if (c == NULL)
+    return FALSE;
+  ua_enter (ua, now);
+  ChorusSipTxn *txn = g_steal_pointer (&c->reinvite_in);
+  osip_message_t *req = txn->request;
+  gboolean bad = FALSE;
+  g_autoptr (ChorusSdpSession) offer = call_body_sdp (req, &bad);
+  gboolean ok = FALSE;
+  if (c->state != CALL_CONFIRMED)
+    {
+      /* §15.1.2: the dialog ended meanwhile */
+      ua_respond (ua, txn, ua_response (ua, req, 487, c->local_tag));
+      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_STATE, "call %u is over", id);
+    }
+  else if (offer == NULL || !chorus_sdp_check_answer (offer, answer, error))
+    {
+      /* RFC 3264 §6 and §14.2: nothing that answers: the session stays */
+      osip_message_t *r = ua_response (ua, req, 488, c->local_tag);
+      chorus_sip_message_add_header (r, "Warning",
+                                     "305 chorus.invalid \"Incompatible media format\"");
+      ua_respond (ua, txn, r);
+      if (offer == NULL && error != NULL && *error == NULL)
+        g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_STATE, "call %u: no offer", id);
+    }
+  else
+    {
+      osip_message_t *r = ua_response (ua, req, 200, c->local_tag);
+      call_add_contact (ua, r);
+      chorus_sip_message_add_header (r, "Allow", CHORUS_SIP_ALLOW);
+      call_set_sdp_body (r, answer);
+      g_autoptr (GBytes) bytes = chorus_sip_message_to_bytes (r);
+      guint32 cseq = chorus_sip_message_cseq (req);
+      ua_respond (ua, txn, r);
+      /* §13.3.1.4: the 2xx again until the ACK */
+      call_start_ok_retransmission (ua, c, bytes, cseq, FALSE);
+      g_clear_pointer (&c->local, chorus_sdp_session_free);
+      c->local = chorus_sdp_session_copy (answer);
+      g_clear_pointer (&c->remote, chorus_sdp_session_free);
+      c->remote = g_steal_pointer (&offer);
+      if (c->local->setup != CHORUS_SDP_SETUP_NONE)
+        c->dtls_role = c->local->setup;
+      ok = TRUE;
+    }
+  ua_leave (ua);
+  return ok;
+}
+
+gboolean
+chorus_sip_ua_reinvite_reject (ChorusSipUa *ua, guint id, int status, gint64 now, GError **error)
+{
+  if (status < 300 || status > 699)
+    {
+      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_INVALID,
+                   "%d is not a final failure status", status);
+      return FALSE;
+    }
+  Call *c = call_with_reinvite (ua, id, error);
+  if (c == NULL)
+    return FALSE;
+  ua_enter (ua, now);
+  ChorusSipTxn *txn = g_steal_pointer (&c->reinvite_in);
+  osip_message_t *r = ua_response (ua, txn->request, status, c->local_tag);
+  if (status == 500)
+    {
+      /* §14.2: when to try again */
+      g_autofree char *after = g_strdup_printf ("%d", g_rand_int_range (ua->rand, 0, 11));
+      chorus_sip_message_add_header (r, "Retry-After", after);
+    }
+  ua_respond (ua, txn, r);
+  ua_leave (ua);
+  return TRUE;
+}
+
+gboolean
+chorus_sip_ua_reinvite_pending (ChorusSipUa *ua, guint id)
+{
+  Call *c = call_lookup (ua, id);
+  return c != NULL && c->reinvite_in != NULL;
 }

@@ -65,6 +65,7 @@ typedef enum
   CHORUS_SIP_EVENT_MESSAGE,        /* conn, from, to, content_type, body */
   CHORUS_SIP_EVENT_MESSAGE_STATUS, /* request, status of a MESSAGE we sent */
   CHORUS_SIP_EVENT_OPTIONS_STATUS, /* request, status; allow = the Allow header */
+  CHORUS_SIP_EVENT_REINVITE,       /* call, conn, remote_sdp: an offer (app_answers_reinvites) */
 } ChorusSipEventType;
 
 typedef enum
@@ -103,6 +104,14 @@ typedef struct
 {
   void (*send) (ChorusSipConnId conn, const guint8 *data, gsize len, gpointer user_data);
   void (*event) (const ChorusSipEvent *event, gpointer user_data);
+  /* A back-to-back user agent (the adapter peer for plain SIP phones)
+   * answers re-INVITEs itself, with what its other side answers: TRUE, and
+   * a re-INVITE with an offer comes as CHORUS_SIP_EVENT_REINVITE (after a
+   * 100 Trying), to be answered with chorus_sip_ua_reinvite_answer() or
+   * chorus_sip_ua_reinvite_reject().  A re-INVITE without an offer is
+   * still answered by the UA (its description as the offer, RFC 3264 §5).
+   * FALSE: the UA answers every re-INVITE (hold and resume). */
+  gboolean app_answers_reinvites;
 } ChorusSipUaCallbacks;
 
 typedef struct
@@ -187,6 +196,24 @@ gboolean chorus_sip_ua_hangup (ChorusSipUa *ua, guint call, gint64 now, GError *
 /* Hold or resume (RFC 3264 §8.4) by re-INVITE. */
 gboolean chorus_sip_ua_hold (ChorusSipUa *ua, guint call, gboolean hold, gint64 now,
                              GError **error);
+
+/* A back-to-back user agent's re-INVITEs (app_answers_reinvites): */
+/* Sends a re-INVITE with @offer itself as the offer (RFC 3264 §8: the
+ * other side's new description, passed through); the result comes as
+ * CHORUS_SIP_EVENT_MEDIA_UPDATED (status 200 and the answer as remote_sdp,
+ * or the failure).  FALSE while another INVITE of the dialog is open
+ * (RFC 3261 §14.1). */
+gboolean chorus_sip_ua_reinvite (ChorusSipUa *ua, guint call, const ChorusSdpSession *offer,
+                                 gint64 now, GError **error);
+/* The re-INVITE reported by CHORUS_SIP_EVENT_REINVITE: 200 with @answer
+ * itself (checked to answer the offer, RFC 3264 §6; 488 when it does not),
+ * or a final status 300..699 (the session stays as it was, §14.2). */
+gboolean chorus_sip_ua_reinvite_answer (ChorusSipUa *ua, guint call, const ChorusSdpSession *answer,
+                                        gint64 now, GError **error);
+gboolean chorus_sip_ua_reinvite_reject (ChorusSipUa *ua, guint call, int status, gint64 now,
+                                        GError **error);
+/* Whether @call has a re-INVITE of the other side waiting for the app. */
+gboolean chorus_sip_ua_reinvite_pending (ChorusSipUa *ua, guint call);
 
 /* The call's current descriptions, or NULL. */
 const ChorusSdpSession *chorus_sip_ua_call_local_sdp (ChorusSipUa *ua, guint call);

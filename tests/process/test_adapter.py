@@ -15,6 +15,15 @@ not) and an adapter serving bob and dan (their certificates issued with
     Chorus user calls the phone (`ctl call` exits 0);
   - the phone cancels while the Chorus user's phone rings (487 to the
     phone, "cancelled" at Carol);
+  - re-INVITE relayed both ways (RFC 3264 §8.4): the phone holds and
+    resumes a call with Alice (Alice's call on hold, then not), Alice
+    holds and resumes a call with the phone (`ctl hold`/`resume`: SIPp
+    checks a=sendonly, answers recvonly, then sendrecv), and the phone's
+    re-INVITE while the adapter's is pending gets 491 (RFC 3261 §14.2);
+  - MESSAGE relayed both ways (RFC 3428): the phone's to Alice lands in
+    `ctl messages` with 200 back, Alice's `ctl message sip:bob` reaches
+    the phone (delivered), one to an AOR nobody registered gets 404, one
+    too long 413, one from where bob did not register 403;
   - a call to an AOR nobody registered: 404; an INVITE from where no phone
     registered: 403;
   - hostile input: RFC 4475's torture messages and garbage on UDP and TCP;
@@ -66,22 +75,72 @@ def free_udp_tcp_port():
                 continue
 
 
-def sipp(workdir, scenario, fields, *extra, port=None, timeout=40):
-    """Runs one SIPp scenario against the adapter: its exit status and the
-    messages it traced."""
-    csv = os.path.join(workdir, f"fields-{time.monotonic_ns()}.csv")
-    with open(csv, "w") as f:
-        f.write("SEQUENTIAL\n" + ";".join(fields) + "\n")
+def sipp_start(workdir, scenario, fields, *extra, port=None, timeout=40):
+    """Starts one SIPp scenario against the adapter (a UAS scenario when
+    @fields is None) in @workdir, tracing its messages there."""
+    os.makedirs(workdir, exist_ok=True)
     for old in glob.glob(os.path.join(workdir, "*_messages.log")):
         os.unlink(old)
-    args = ["sipp", adapter_sip, "-sf", scenario, "-inf", csv, "-m", "1", "-i", "127.0.0.1",
-            "-p", str(port or phone_port), "-nostdin", "-trace_msg", "-trace_err",
-            "-timeout", str(timeout - 5)] + list(extra)
-    p = subprocess.run(args, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    args = ["sipp", "-sf", scenario, "-m", "1", "-i", "127.0.0.1", "-p", str(port or phone_port),
+            "-nostdin", "-trace_msg", "-trace_err", "-timeout", str(timeout - 5)]
+    if fields is not None:
+        csv = os.path.join(workdir, f"fields-{time.monotonic_ns()}.csv")
+        with open(csv, "w") as f:
+            f.write("SEQUENTIAL\n" + ";".join(fields) + "\n")
+        args = [args[0], adapter_sip] + args[1:] + ["-inf", csv]
+    return subprocess.Popen(args + list(extra), cwd=workdir, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def sipp_finish(proc, workdir, timeout=40):
+    """The exit status of a SIPp started by sipp_start() and the messages it
+    traced."""
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        code = proc.wait()
     text = ""
     for log in glob.glob(os.path.join(workdir, "*_messages.log")):
         text += open(log, errors="replace").read()
-    return p.returncode, text
+    return code, text
+
+
+def sipp(workdir, scenario, fields, *extra, port=None, timeout=40):
+    """Runs one SIPp scenario against the adapter: its exit status and the
+    messages it traced."""
+    proc = sipp_start(workdir, scenario, fields, *extra, port=port, timeout=timeout)
+    return sipp_finish(proc, workdir, timeout=timeout)
+
+
+def poll(predicate, timeout, interval=0.1):
+    """Whether predicate() came true within @timeout seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if predicate():
+                return True
+        except Exception:
+            pass
+        time.sleep(interval)
+    return False
+
+
+def current_call(peer):
+    for c in peer.call("calls")["calls"]:
+        if c["state"] != "ended" and "message" not in c:
+            return c
+    return None
+
+
+def expecting(workdir, scenario, code):
+    """A copy of @scenario that expects the final response @code instead of
+    200."""
+    text = open(os.path.join(sipp_dir, scenario)).read()
+    path = os.path.join(workdir, f"{code}_{scenario}")
+    with open(path, "w") as f:
+        f.write(text.replace('<recv response="200"/>', f'<recv response="{code}"/>'))
+    return path
 
 
 def start_lines(text):
@@ -199,6 +258,9 @@ with Harness(build_dir) as h:
           "form leading to the adapter (RFC 7904 §3.1)")
 
     # -- a phone calls a Chorus user --
+    # (their phones' registrations may still be settling with the ring)
+    h.wait_for("Alice and Carol in the overlay", lambda: registration_of(adapter, alice_aor)
+               and registration_of(adapter, carol_aor), timeout=30)
     code, text = sipp(work, os.path.join(sipp_dir, "uac.xml"), ["bob", f"peer{alice.index}", domain])
     lines = start_lines(text)
     check(code == 0 and "SIP/2.0 180 Ringing" in lines and "SIP/2.0 200 OK" in lines
@@ -221,6 +283,90 @@ with Harness(build_dir) as h:
     check(rc == 0 and result.get("answered"),
           f"Alice calls sip:bob: the phone rings, answers, and Alice hangs up ({rc}, {err.strip()})")
     check(uas.wait(timeout=30) == 0, "the phone saw INVITE, ACK and the BYE (SIPp's uas.xml passed)")
+
+    # -- hold and resume from the phone (RFC 3264 §8.4), relayed to Alice --
+    hold_dir = os.path.join(work, "hold")
+    proc = sipp_start(hold_dir, os.path.join(sipp_dir, "uac_hold.xml"),
+                      ["bob", f"peer{alice.index}", domain])
+    held = poll(lambda: (current_call(alice) or {}).get("on_hold"), timeout=15)
+    check(held, "bob's phone holds its call with Alice (re-INVITE with a=sendonly through the "
+          "adapter): Alice's call is on hold")
+    adapter_held = [c for c in adapter.call("adapter")["calls"] if c["state"] == "active"]
+    check(adapter_held and adapter_held[0]["on_hold"],
+          f"the adapter's call shows on_hold: {adapter_held}")
+    resumed = held and poll(lambda: current_call(alice) is not None
+                            and not current_call(alice)["on_hold"], timeout=10)
+    check(resumed, "the phone resumes (a=sendrecv): Alice's call is off hold")
+    code, text = sipp_finish(proc, hold_dir)
+    lines = start_lines(text)
+    check(code == 0 and sum(l.startswith("INVITE ") for l in lines) == 3
+          and lines.count("SIP/2.0 200 OK") >= 4,
+          f"the phone got the answers: recvonly to its hold, sendrecv to its resume, each 200 "
+          f"ACKed, then BYE ({code})")
+
+    # -- Alice holds and resumes her call with the phone; glare gets 491 --
+    hold_dir = os.path.join(work, "held")
+    uas = sipp_start(hold_dir, os.path.join(sipp_dir, "uas_hold.xml"), None)
+    time.sleep(0.5)
+    caller = subprocess.Popen([h.peer_bin, "ctl", "--profile", alice.profile, "call",
+                               f"sip:bob@{domain}", "--duration", "5"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    active = poll(lambda: (current_call(alice) or {}).get("state") == "active", timeout=20)
+    call_id = str(current_call(alice)["id"]) if active else "0"
+    try:
+        alice.call("hold", call_id)
+        held = poll(lambda: (current_call(alice) or {}).get("on_hold"), timeout=10)
+    except Exception as e:
+        print(f"# hold: {e}")
+        held = False
+    check(active and held, "Alice holds her call with bob's phone (`ctl hold`): the phone got "
+          "a=sendonly and answered recvonly, Alice's call is on hold")
+    try:
+        alice.call("resume", call_id)
+        resumed = poll(lambda: current_call(alice) is not None
+                       and not current_call(alice)["on_hold"], timeout=10)
+    except Exception as e:
+        print(f"# resume: {e}")
+        resumed = False
+    check(resumed, "Alice resumes (`ctl resume`): a=sendrecv to the phone, off hold")
+    out, err = caller.communicate(timeout=40)
+    code, text = sipp_finish(uas, hold_dir)
+    check(code == 0 and caller.returncode == 0,
+          f"the phone's scenario passed (hold offered sendonly, resume sendrecv, Alice's BYE; "
+          f"{code}) and so did Alice's call ({caller.returncode}, {err.strip()})")
+    check("SIP/2.0 491" in text,
+          "the phone's own re-INVITE while the adapter's was pending got 491 Request Pending "
+          "(RFC 3261 §14.2)")
+
+    # -- MESSAGE (RFC 3428) --
+    msg_dir = os.path.join(work, "message")
+    code, text = sipp(msg_dir, os.path.join(sipp_dir, "message.xml"),
+                      ["bob", f"peer{alice.index}", domain, "hello Alice from bob's phone"])
+    check(code == 0 and "SIP/2.0 200" in text,
+          f"bob's phone sends a MESSAGE to Alice through the adapter: 200 ({code})")
+    got = alice.call("messages")["messages"]
+    check(any(m["from"] == f"sip:bob@{domain}" and "hello Alice from bob's phone" in m["text"]
+              for m in got), f"it is in Alice's messages, from sip:bob: {got[-1:] if got else got}")
+    uas = sipp_start(msg_dir, os.path.join(sipp_dir, "uas_message.xml"), None)
+    time.sleep(0.5)
+    rc, out, err = alice.ctl("message", f"sip:bob@{domain}", "hello from Alice")
+    result = json.loads(out) if out.strip() else {}
+    check(rc == 0 and result.get("reason") == "delivered" and result.get("status") == 200,
+          f"Alice's `ctl message sip:bob` reaches the phone: delivered ({rc}, {result})")
+    code, text = sipp_finish(uas, msg_dir)
+    check(code == 0, f"the phone received the MESSAGE with Alice's text and answered 200 ({code})")
+    code, text = sipp(msg_dir, expecting(msg_dir, "message.xml", 404),
+                      ["bob", "nobody", domain, "anyone there?"])
+    check(code == 0, f"a MESSAGE to an AOR nobody registered: 404 ({code})")
+    code, text = sipp(msg_dir, expecting(msg_dir, "message.xml", 413),
+                      ["bob", f"peer{alice.index}", domain, "x" * 1100])
+    check(code == 0, f"a MESSAGE longer than a Chorus phone keeps (1000 bytes): 413 ({code})")
+    code, text = sipp(msg_dir, expecting(msg_dir, "message.xml", 403),
+                      ["bob", f"peer{alice.index}", domain, "not from here"],
+                      port=free_udp_tcp_port())
+    check(code == 0, f"a MESSAGE from where bob's phone did not register: 403 ({code})")
+    st = adapter.call("adapter")["messages"]
+    check(st["delivered"] >= 2, f"the adapter counts the MESSAGEs it relayed: {st}")
 
     # -- the phone cancels while Carol's phone rings --
     code, text = sipp(work, os.path.join(sipp_dir, "uac_cancel.xml"),
