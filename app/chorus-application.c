@@ -3,7 +3,8 @@
  * activation and the UI tests all use), the first run and the session.
  *
  *   chorus [--profile DIR] [--listen ADDR:PORT] [--enroll-listen ADDR:PORT]
- *          [--play tone:HZ|FILE] [--record FILE.wav] [--ring-to FILE.wav] [URI...]
+ *          [--play tone:HZ|FILE] [--record FILE.wav] [--ring-to FILE.wav]
+ *          [--background] [URI...]
  *
  * URIs: chorus-invite: links join an overlay (first run), sip:/sips:
  * addresses go to the dial entry.
@@ -20,6 +21,7 @@
 #include "chorus-app-session.h"
 #include "chorus-aor.h"
 #include "chorus-app-store.h"
+#include "chorus-autostart.h"
 #include "chorus-contact.h"
 #include "chorus-enroll-client.h"
 #include "chorus-invite.h"
@@ -49,6 +51,7 @@ struct _ChorusApplication
   ChorusRinger *ringer;
   char *ring_to;        /* --ring-to FILE.wav: the ringtone recorded (headless) */
   gboolean held;        /* running in the background with no window */
+  gboolean background;  /* --background: no window at the start (login) */
   GHashTable *notified; /* incoming call ids already announced */
   gboolean busy;        /* creating or joining */
   gboolean quitting;
@@ -198,7 +201,26 @@ announce_incoming (ChorusApplication *self, JsonNode *calls)
           g_message ("incoming call %u from %s", id, remote);
         }
       else if (g_hash_table_remove (self->notified, GUINT_TO_POINTER (id)))
-        g_application_withdraw_notification (G_APPLICATION (self), nid);
+        {
+          g_application_withdraw_notification (G_APPLICATION (self), nid);
+          gboolean answered = json_object_has_member (c, "setup_ms")
+                              && !json_object_get_null_member (c, "setup_ms");
+          if (g_str_equal (state, "ended") && !answered)
+            {
+              /* a missed call: it stays until seen, with a way to call back */
+              const char *remote = json_object_get_string_member_with_default (c, "remote", "");
+              g_autoptr (ChorusContact) contact =
+                  self->store ? chorus_app_store_find_contact (self->store, remote) : NULL;
+              g_autoptr (GNotification) n = g_notification_new (_ ("Missed call"));
+              g_notification_set_body (n, contact ? chorus_contact_get_name (contact) : remote);
+              g_notification_set_category (n, "call.unanswered");
+              g_notification_add_button_with_target (n, _ ("Call Back"), "app.call", "s", remote);
+              g_notification_set_default_action_and_target (n, "app.show-page", "s", "history");
+              g_autofree char *mid = g_strdup_printf ("missed-%u", id);
+              g_application_send_notification (G_APPLICATION (self), mid, n);
+              g_message ("missed call %u from %s", id, remote);
+            }
+        }
     }
   /* the ringtone while a call rings here, on the ring device */
   if (ringing && !chorus_ringer_is_ringing (self->ringer))
@@ -587,6 +609,17 @@ static const GActionEntry app_actions[] = {
 /* ---------------------------------------------------------------- GApplication */
 
 static void
+start_on_login_changed (GSettings *settings, const char *key, ChorusApplication *self)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean enabled = g_settings_get_boolean (settings, key);
+  if (!chorus_autostart_set (enabled, NULL, &error))
+    g_message ("start on login: %s", error->message);
+  else
+    g_message ("start on login: %s", enabled ? "on" : "off");
+}
+
+static void
 chorus_application_startup (GApplication *app)
 {
   ChorusApplication *self = CHORUS_APPLICATION (app);
@@ -608,7 +641,11 @@ chorus_application_startup (GApplication *app)
   if (!media_devices_start (self->devices, &devices_error))
     g_message ("sound devices: %s", devices_error->message);
   if (self->settings != NULL)
-    g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (apply_devices), self);
+    {
+      g_signal_connect_swapped (self->settings, "changed", G_CALLBACK (apply_devices), self);
+      g_signal_connect (self->settings, "changed::start-on-login",
+                        G_CALLBACK (start_on_login_changed), self);
+    }
   if (self->base == NULL)
     self->base = chorus_app_profile_default_dir ();
   if (chorus_app_profile_is_ready (self->base))
@@ -622,7 +659,21 @@ chorus_application_startup (GApplication *app)
 static void
 chorus_application_activate (GApplication *app)
 {
-  gtk_window_present (GTK_WINDOW (main_window (CHORUS_APPLICATION (app))));
+  ChorusApplication *self = CHORUS_APPLICATION (app);
+  if (self->background && self->session != NULL)
+    {
+      /* started at login: reachable for calls, no window until asked */
+      self->background = FALSE;
+      if (!self->held)
+        {
+          self->held = TRUE;
+          g_application_hold (app);
+        }
+      g_message ("running in the background");
+      return;
+    }
+  self->background = FALSE;
+  gtk_window_present (GTK_WINDOW (main_window (self)));
 }
 
 static void
@@ -651,6 +702,7 @@ chorus_application_handle_local_options (GApplication *app, GVariantDict *option
   g_variant_dict_lookup (options, "play", "s", &self->play);
   g_variant_dict_lookup (options, "record", "^ay", &self->record);
   g_variant_dict_lookup (options, "ring-to", "^ay", &self->ring_to);
+  g_variant_dict_lookup (options, "background", "b", &self->background);
   return -1;
 }
 
@@ -703,6 +755,8 @@ chorus_application_init (ChorusApplication *self)
       N_ ("What calls send instead of the microphone: tone:HZ or an audio file"), N_ ("SOURCE") },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       N_ ("Record what calls hear to this WAV file instead of the speakers"), N_ ("FILE") },
+    { "background", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_ ("Start without a window, reachable for calls (start on login)"), NULL },
     { "ring-to", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       N_ ("Write the ringtone to this WAV file instead of the ring device"), N_ ("FILE") },
     { NULL },

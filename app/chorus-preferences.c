@@ -17,6 +17,7 @@ struct _ChorusPreferences
   AdwComboRow *ring_row;
   GtkSwitch *echo_switch;
   GtkSwitch *background_switch;
+  GtkSwitch *login_switch;
 
   GSettings *settings;
   MediaDevices *devices;
@@ -120,6 +121,7 @@ chorus_preferences_class_init (ChorusPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChorusPreferences, ring_row);
   gtk_widget_class_bind_template_child (widget_class, ChorusPreferences, echo_switch);
   gtk_widget_class_bind_template_child (widget_class, ChorusPreferences, background_switch);
+  gtk_widget_class_bind_template_child (widget_class, ChorusPreferences, login_switch);
 }
 
 static void
@@ -138,6 +140,8 @@ chorus_preferences_new (GtkWindow *parent, GSettings *settings, MediaDevices *de
   g_settings_bind (settings, "echo-cancellation", self->echo_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "run-in-background", self->background_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "start-on-login", self->login_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   fill (self);
   g_signal_connect (self->input_row, "notify::selected", G_CALLBACK (row_selected), self);

@@ -105,11 +105,11 @@ def longest_silence_s(path):
 class App:
     """One instance of `chorus` in its own D-Bus session and X server."""
 
-    def __init__(self, name, workdir, args):
+    def __init__(self, name, workdir, args, profile=None):
         self.name = name
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir)
-        self.profile = os.path.join(self.dir, "app")
+        self.profile = profile or os.path.join(self.dir, "app")
         self.bus_file = os.path.join(self.dir, "bus")
         self.log_path = os.path.join(self.dir, "log")
         self.log = open(self.log_path, "w")
@@ -243,7 +243,7 @@ class App:
 work = tempfile.mkdtemp(prefix="chorus-app-ui-")
 apps = []
 try:
-    print("1..24", flush=True)
+    print("1..25", flush=True)
     a_wav = os.path.join(work, "alice.wav")
     b_wav = os.path.join(work, "bob.wav")
     a_ring = os.path.join(work, "alice-ring.wav")
@@ -350,8 +350,19 @@ try:
         return (any(n["name"] == "sip:bob@home.chorus" for n in nodes),
                 "(AT-SPI: a row named sip:bob@home.chorus on the History page)")
     check_a11y(alice, bob_in_history, "Alice's History page lists the call with Bob")
-    codes = {}
-    for app in (mallory, carol, bob, alice):
+    codes = {"bob": bob.quit()}
+    # start on login: --background, reachable with no window until asked
+    bob2 = App("bob-login", work, ["--background"], profile=bob.profile)
+    apps.append(bob2)
+    registered = bob2.wait_log(r"registered sip:bob@home\.chorus", 60)
+    hidden = not bob2.screenshot(None, "background")
+    bob2.action("activate")
+    shown = bob2.screenshot(None, "activated")
+    code = bob2.quit()
+    check(registered and "running in the background" in bob2.text() and hidden and shown
+          and code == 0,
+          "--background (start on login): registered with no window; app.activate shows it")
+    for app in (mallory, carol, alice):
         codes[app.name] = app.quit()
     check(all(c == 0 for c in codes.values()), f"every app quit cleanly: {codes}")
     check("signed out" in alice.text() and "signed out" in bob.text(),
@@ -383,4 +394,4 @@ finally:
             for line in app.text()[-4000:].splitlines():
                 print(f"# {line}")
     shutil.rmtree(work, ignore_errors=True)
-sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 24 else 1)
+sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 25 else 1)
