@@ -479,6 +479,19 @@ invite_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 }
 
 static void
+add_contact_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  const char *name = NULL, *aor = NULL;
+  g_variant_get (parameter, "(&s&s)", &name, &aor);
+  g_autoptr (GError) error = NULL;
+  if (self->store != NULL && chorus_app_store_add_contact (self->store, name, aor, &error) <= 0)
+    g_message ("contact: %s", error->message);
+  else if (self->store != NULL)
+    g_message ("contact added: %s", aor);
+}
+
+static void
 delete_contact_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   ChorusApplication *self = user_data;
@@ -597,6 +610,7 @@ static const GActionEntry app_actions[] = {
   { "decline", ringing_action },
   { "hangup", hangup_action },
   { "invite", invite_action, "s" },
+  { "add-contact", add_contact_action, "(ss)" },
   { "delete-contact", delete_contact_action, "x" },
   { "activate", activate_action },
   { "about", about_action },

@@ -12,6 +12,8 @@
 #include "chorus-window.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
 
 #include "chorus-aor.h"
 #include "chorus-contact.h"
@@ -41,6 +43,9 @@ struct _ChorusWindow
   AdwEntryRow *contact_name_row;
   AdwEntryRow *contact_aor_row;
   GtkLabel *contact_error;
+  GtkButton *contact_save_button;
+  AdwPreferencesGroup *contact_edit_group;
+  gint64 editing_contact; /* the contact the edit rows hold, 0: a new one */
   GtkListBox *history_list;
   AdwViewStackPage *history_page;
   AdwActionRow *status_state_row;
@@ -49,6 +54,8 @@ struct _ChorusWindow
   AdwActionRow *status_neighbours_row;
   AdwActionRow *status_links_row;
   AdwActionRow *status_stored_row;
+  AdwActionRow *status_peers_row;
+  AdwActionRow *status_turn_row;
   AdwPreferencesGroup *invite_group;
   AdwEntryRow *invite_user_row;
   GtkPicture *invite_qr;
@@ -169,6 +176,20 @@ contacts_search_changed (ChorusWindow *self)
 }
 
 static void
+edit_contact_mode (ChorusWindow *self, ChorusContact *contact)
+{
+  self->editing_contact = contact ? chorus_contact_get_id (contact) : 0;
+  gtk_editable_set_text (GTK_EDITABLE (self->contact_name_row),
+                         contact ? chorus_contact_get_name (contact) : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->contact_aor_row),
+                         contact ? chorus_contact_get_aor (contact) : "");
+  adw_preferences_group_set_title (self->contact_edit_group,
+                                   contact ? _ ("Edit contact") : _ ("New contact"));
+  gtk_button_set_label (self->contact_save_button,
+                        contact ? _ ("_Save Contact") : _ ("_Add Contact"));
+}
+
+static void
 add_contact_clicked (ChorusWindow *self)
 {
   if (self->store == NULL)
@@ -176,14 +197,25 @@ add_contact_clicked (ChorusWindow *self)
   g_autoptr (GError) error = NULL;
   const char *name = gtk_editable_get_text (GTK_EDITABLE (self->contact_name_row));
   const char *aor = gtk_editable_get_text (GTK_EDITABLE (self->contact_aor_row));
-  if (chorus_app_store_add_contact (self->store, name, aor, &error) < 0)
+  gboolean ok =
+      self->editing_contact != 0
+          ? chorus_app_store_update_contact (self->store, self->editing_contact, name, aor, &error)
+          : chorus_app_store_add_contact (self->store, name, aor, &error) > 0;
+  if (!ok)
     {
       show_error (self->contact_error, error->message);
       return;
     }
   show_error (self->contact_error, NULL);
-  gtk_editable_set_text (GTK_EDITABLE (self->contact_name_row), "");
-  gtk_editable_set_text (GTK_EDITABLE (self->contact_aor_row), "");
+  edit_contact_mode (self, NULL);
+}
+
+static void
+contact_activated (AdwActionRow *row, ChorusWindow *self)
+{
+  ChorusContact *contact = g_object_get_data (G_OBJECT (row), "contact");
+  if (contact != NULL)
+    edit_contact_mode (self, contact);
 }
 
 static void
@@ -404,6 +436,10 @@ contact_row (gpointer item, gpointer user_data)
 {
   ChorusContact *c = item;
   GtkWidget *row = adw_action_row_new ();
+  /* activating the row edits the contact */
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  g_object_set_data_full (G_OBJECT (row), "contact", g_object_ref (c), g_object_unref);
+  g_signal_connect (row, "activated", G_CALLBACK (contact_activated), user_data);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), chorus_contact_get_name (c));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), chorus_contact_get_aor (c));
   GtkWidget *call = gtk_button_new_from_icon_name ("call-start-symbolic");
@@ -428,6 +464,23 @@ contact_row (gpointer item, gpointer user_data)
                                           g_variant_new_int64 (chorus_contact_get_id (c)));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), del);
   return row;
+}
+
+/* a contact added, renamed or deleted: the history's rows follow */
+static void
+history_name_changed (ChorusHistoryEntry *e, GParamSpec *pspec, GtkWidget *row)
+{
+  const char *name = chorus_history_entry_get_name (e);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 name ? name : chorus_history_entry_get_remote (e));
+  GtkWidget *add = g_object_get_data (G_OBJECT (row), "add-button");
+  if (add != NULL)
+    gtk_widget_set_visible (add, name == NULL);
+  GtkWidget *call = g_object_get_data (G_OBJECT (row), "call-button");
+  g_autofree char *label =
+      g_strdup_printf (_ ("Call %s back"), name ? name : chorus_history_entry_get_remote (e));
+  gtk_widget_set_tooltip_text (call, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (call), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
 static GtkWidget *
@@ -473,10 +526,77 @@ history_row (gpointer item, gpointer user_data)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (call), "app.call");
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (call), g_variant_new_string (remote));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), call);
+  g_object_set_data (G_OBJECT (row), "call-button", call);
+  if (name == NULL)
+    {
+      /* add from history: the address's user part as the name, to edit */
+      GtkWidget *add = gtk_button_new_from_icon_name ("contact-new-symbolic");
+      g_autofree char *add_label = g_strdup_printf (_ ("Add %s to contacts"), remote);
+      gtk_widget_set_tooltip_text (add, add_label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (add), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      add_label, -1);
+      gtk_widget_set_valign (add, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (add, "flat");
+      g_autofree char *user = chorus_aor_user (remote);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (add), "app.add-contact");
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (add),
+                                              g_variant_new ("(ss)", user ? user : remote, remote));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), add);
+      g_object_set_data (G_OBJECT (row), "add-button", add);
+    }
+  g_signal_connect_object (e, "notify::name", G_CALLBACK (history_name_changed), row, 0);
   return row;
 }
 
 /* ---------------------------------------------------------------- status */
+
+/* A Node-ID's place on the ring, as a fraction of it (128-bit ids in hex,
+ * RFC 6940 §10.2). */
+static gboolean
+ring_position (const char *hex, long double *out)
+{
+  if (hex == NULL || strlen (hex) != 32)
+    return FALSE;
+  long double v = 0;
+  for (guint i = 0; i < 32; i++)
+    {
+      int d = g_ascii_xdigit_value (hex[i]);
+      if (d < 0)
+        return FALSE;
+      v = v * 16 + d;
+    }
+  *out = v / powl (2, 128);
+  return TRUE;
+}
+
+/* How many peers the overlay has, from how densely the neighbours sit
+ * around this one (the usual Chord estimate: k neighbours over a span s of
+ * the ring, k / s peers); never fewer than the peers known. */
+static guint
+estimate_peers (JsonObject *status)
+{
+  JsonArray *pred = json_object_get_array_member (status, "predecessors");
+  JsonArray *succ = json_object_get_array_member (status, "successors");
+  guint np = pred ? json_array_get_length (pred) : 0;
+  guint ns = succ ? json_array_get_length (succ) : 0;
+  if (np == 0 || ns == 0)
+    return 1 + np + ns;
+  long double first, last;
+  if (!ring_position (json_array_get_string_element (pred, np - 1), &first)
+      || !ring_position (json_array_get_string_element (succ, ns - 1), &last))
+    return 1 + MAX (np, ns);
+  long double span = last - first;
+  if (span <= 0)
+    span += 1;
+  g_autoptr (GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < np; i++)
+    g_hash_table_add (known, (gpointer) json_array_get_string_element (pred, i));
+  for (guint i = 0; i < ns; i++)
+    g_hash_table_add (known, (gpointer) json_array_get_string_element (succ, i));
+  guint distinct = g_hash_table_size (known) + 1;
+  long double estimate = (np + ns) / span;
+  return MAX (distinct, (guint) (estimate + 0.5L));
+}
 
 static void
 status_done (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -503,6 +623,10 @@ status_done (GObject *source, GAsyncResult *result, gpointer user_data)
   adw_action_row_set_subtitle (self->status_neighbours_row, neighbours);
   g_autofree char *nlinks = g_strdup_printf ("%u", links ? json_array_get_length (links) : 0);
   adw_action_row_set_subtitle (self->status_links_row, nlinks);
+  g_autofree char *peers = g_strdup_printf ("%u", estimate_peers (o));
+  adw_action_row_set_subtitle (self->status_peers_row, peers);
+  const char *turn = json_object_get_string_member_with_default (o, "turn_in_use", NULL);
+  adw_action_row_set_subtitle (self->status_turn_row, turn ? turn : _ ("None"));
   g_autofree char *stored = g_strdup_printf (
       "%" G_GINT64_FORMAT, json_object_get_int_member_with_default (o, "stored_items", 0));
   adw_action_row_set_subtitle (self->status_stored_row, stored);
@@ -691,6 +815,8 @@ chorus_window_class_init (ChorusWindowClass *klass)
   BIND (contact_name_row);
   BIND (contact_aor_row);
   BIND (contact_error);
+  BIND (contact_save_button);
+  BIND (contact_edit_group);
   BIND (history_list);
   BIND (history_page);
   BIND (status_state_row);
@@ -699,6 +825,8 @@ chorus_window_class_init (ChorusWindowClass *klass)
   BIND (status_neighbours_row);
   BIND (status_links_row);
   BIND (status_stored_row);
+  BIND (status_peers_row);
+  BIND (status_turn_row);
   BIND (invite_group);
   BIND (invite_user_row);
   BIND (invite_qr);

@@ -243,7 +243,7 @@ class App:
 work = tempfile.mkdtemp(prefix="chorus-app-ui-")
 apps = []
 try:
-    print("1..25", flush=True)
+    print("1..26", flush=True)
     a_wav = os.path.join(work, "alice.wav")
     b_wav = os.path.join(work, "bob.wav")
     a_ring = os.path.join(work, "alice-ring.wav")
@@ -350,6 +350,20 @@ try:
         return (any(n["name"] == "sip:bob@home.chorus" for n in nodes),
                 "(AT-SPI: a row named sip:bob@home.chorus on the History page)")
     check_a11y(alice, bob_in_history, "Alice's History page lists the call with Bob")
+
+    # add from history: the row takes the contact's name (AT-SPI), the
+    # contact is in app.db
+    alice.action("add-contact", "('Bob Builder', 'sip:bob@home.chorus')")
+
+    def bob_named(nodes):
+        names = [n["name"] for n in nodes]
+        # the history's row follows: its call-back button is named after him
+        return ("Call Bob Builder back" in names and "Call sip:bob@home.chorus back" not in names,
+                "(AT-SPI: the History row's button says 'Call Bob Builder back')")
+    db = sqlite3.connect(os.path.join(alice.profile, "app.db"))
+    contacts = db.execute("SELECT name, aor FROM contacts").fetchall()
+    db.close()
+    check_a11y(alice, bob_named, f"a contact added from the history: {contacts}")
     codes = {"bob": bob.quit()}
     # start on login: --background, reachable with no window until asked
     bob2 = App("bob-login", work, ["--background"], profile=bob.profile)
@@ -394,4 +408,4 @@ finally:
             for line in app.text()[-4000:].splitlines():
                 print(f"# {line}")
     shutil.rmtree(work, ignore_errors=True)
-sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 25 else 1)
+sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 26 else 1)
