@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "chorus-media"
 
 #include "call-media.h"
+#include "media-jitter-adapt.h"
 
 #include <string.h>
 
@@ -55,6 +56,8 @@ enum
   PROP_SETUP_TIME,
   PROP_SELECTED_PAIR,
   PROP_RECEIVE_LATENCY,
+  PROP_ADAPTIVE_LATENCY,
+  PROP_JITTER_BUFFER_LATENCY,
   N_PROPS
 };
 
@@ -98,6 +101,8 @@ struct _CallMedia
   char *sink;
   gboolean echo_cancel;
   guint latency;
+  gboolean adaptive_latency;
+  MediaJitterAdapt jitter; /* with adaptive_latency, from ::connected on */
   guint bitrate;
   guint packet_loss_percentage;
   gboolean mute;
@@ -214,19 +219,45 @@ receives (CallMediaDirection d)
   return d == CALL_MEDIA_DIRECTION_SENDRECV || d == CALL_MEDIA_DIRECTION_RECVONLY;
 }
 
+/* The jitter buffer follows the path (media-jitter-adapt.h): once per
+ * statistics interval, from the received stream's jitter and the late
+ * packets dropped. */
+static void
+adapt_latency (CallMedia *self, const CallMediaStats *stats)
+{
+  if (!self->adaptive_latency || self->pipeline == NULL || !receives (self->direction))
+    return;
+  guint before = self->jitter.current_ms;
+  guint after = media_jitter_adapt_tick (&self->jitter, stats->jitter_ms,
+                                         media_pipeline_get_late (self->pipeline));
+  if (after != before)
+    {
+      g_debug ("jitter buffer %u -> %u ms (jitter %.1f ms)", before, after, stats->jitter_ms);
+      media_pipeline_set_latency (self->pipeline, after);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_JITTER_BUFFER_LATENCY]);
+    }
+}
+
 static gboolean
 on_stats_timer (gpointer data)
 {
   CallMedia *self = data;
   CallMediaStats stats;
   if (call_media_get_stats (self, &stats))
-    g_signal_emit (self, signals[SIGNAL_STATS], 0, &stats);
+    {
+      adapt_latency (self, &stats);
+      g_signal_emit (self, signals[SIGNAL_STATS], 0, &stats);
+    }
   return G_SOURCE_CONTINUE;
 }
 
 static void
 start_media (CallMedia *self, const MediaSrtpKeys *keys)
 {
+  /* adaptive: from the lowest latency up, as far as the path asks (the
+   * fixed "latency" is the ceiling when it is higher) */
+  media_jitter_adapt_init (&self->jitter, MEDIA_JITTER_MIN_MS,
+                           MAX (MEDIA_JITTER_MAX_MS, self->latency), MEDIA_JITTER_MIN_MS);
   MediaPipelineConfig config = {
     .codec = self->codec,
     .opus_pt = self->payload_type,
@@ -234,7 +265,7 @@ start_media (CallMedia *self, const MediaSrtpKeys *keys)
     .source = self->source,
     .sink = self->sink,
     .echo_cancel = self->echo_cancel,
-    .latency_ms = self->latency,
+    .latency_ms = self->adaptive_latency ? self->jitter.current_ms : self->latency,
     .opus_bitrate = self->bitrate,
     .packet_loss_percent = self->packet_loss_percentage,
     .mute = self->mute,
@@ -505,6 +536,12 @@ call_media_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
     case PROP_SELECTED_PAIR:
       g_value_take_string (value, self->ice ? media_ice_describe_selected_pair (self->ice) : NULL);
       break;
+    case PROP_ADAPTIVE_LATENCY:
+      g_value_set_boolean (value, self->adaptive_latency);
+      break;
+    case PROP_JITTER_BUFFER_LATENCY:
+      g_value_set_uint (value, self->adaptive_latency ? self->jitter.current_ms : self->latency);
+      break;
     case PROP_RECEIVE_LATENCY:
       {
         GstClockTime latency = self->pipeline != NULL
@@ -589,6 +626,9 @@ call_media_set_property (GObject *object, guint prop_id, const GValue *value, GP
       break;
     case PROP_LATENCY:
       self->latency = g_value_get_uint (value);
+      break;
+    case PROP_ADAPTIVE_LATENCY:
+      self->adaptive_latency = g_value_get_boolean (value);
       break;
     case PROP_BITRATE:
       self->bitrate = g_value_get_uint (value);
@@ -702,6 +742,10 @@ call_media_class_init (CallMediaClass *klass)
   props[PROP_SRTP_PROFILE] = g_param_spec_string ("srtp-profile", NULL, NULL, NULL, ro);
   props[PROP_SETUP_TIME] = g_param_spec_int64 ("setup-time", NULL, NULL, -1, G_MAXINT64, -1, ro);
   props[PROP_SELECTED_PAIR] = g_param_spec_string ("selected-pair", NULL, NULL, NULL, ro);
+  props[PROP_ADAPTIVE_LATENCY] =
+      g_param_spec_boolean ("adaptive-latency", NULL, NULL, TRUE, rw | G_PARAM_CONSTRUCT);
+  props[PROP_JITTER_BUFFER_LATENCY] =
+      g_param_spec_uint ("jitter-buffer-latency", NULL, NULL, 0, 2000, 0, ro);
   props[PROP_RECEIVE_LATENCY] =
       g_param_spec_int64 ("receive-latency", NULL, NULL, -1, G_MAXINT64, -1, ro);
   g_object_class_install_properties (object_class, N_PROPS, props);
@@ -730,6 +774,8 @@ call_media_init (CallMedia *self)
   g_mutex_init (&self->io_lock);
   g_queue_init (&self->early_dtls);
   self->setup_time_ms = -1;
+  media_jitter_adapt_init (&self->jitter, MEDIA_JITTER_MIN_MS, MEDIA_JITTER_MAX_MS,
+                           MEDIA_JITTER_MIN_MS);
 }
 
 /* ---- API ---- */

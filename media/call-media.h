@@ -69,7 +69,13 @@ G_DECLARE_FINAL_TYPE (CallMedia, call_media, CALL, MEDIA, GObject)
  *   "telephone-event-payload-type" (101; 0 disables DTMF)
  *   "source", "sink" (gst-launch descriptions; NULL: autoaudiosrc, autoaudiosink)
  *   "echo-cancel" (bool, TRUE: webrtcdsp/webrtcechoprobe when installed)
- *   "latency" (jitter buffer, ms, 60), "bitrate" (Opus, bit/s, 32000),
+ *   "adaptive-latency" (bool, TRUE: the jitter buffer follows the path,
+ *                              media-jitter-adapt.h: from 20 ms up to
+ *                              MAX (200, "latency") as jitter and late
+ *                              packets ask, down again slowly)
+ *   "latency" (jitter buffer, ms, 60: the fixed latency without
+ *             adaptation, the ceiling with it when above 200),
+ *   "bitrate" (Opus, bit/s, 32000),
  *   "packet-loss-percentage" (Opus FEC planning, 10)
  *   "connect-timeout" (ms, 30000)
  *   "mute" (bool)              the source sends silence
@@ -77,6 +83,7 @@ G_DECLARE_FINAL_TYPE (CallMedia, call_media, CALL, MEDIA, GObject)
  * Read-only: "state", "local-fingerprint", "srtp-profile" ("SRTP_AES128_CM_HMAC_SHA1_80"),
  *   "setup-time" (ms from the remote credentials to ::connected, -1 before),
  *   "selected-pair" (text),
+ *   "jitter-buffer-latency" (ms: the jitter buffer's latency now),
  *   "receive-latency" (ms: how long after a packet's arrival its audio plays,
  *   the latency the playback runs at: "latency" + the decoder's (one
  *   packet, 20 ms, for Opus with its in-band FEC; none for G.711) + the

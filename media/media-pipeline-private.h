@@ -36,7 +36,8 @@ struct _MediaPipeline
   GSource *bus_watch;
   char *probe_name; /* the echo probe's name; NULL without echo cancellation */
 
-  GMutex lock; /* guards tap, tap_data, the stream count, the DTMF dedup */
+  GMutex lock; /* guards tap, tap_data, the stream count, the DTMF dedup, jitterbuffers */
+  GPtrArray *jitterbuffers; /* rtpbin's, one per received stream (refs) */
   CallMediaPacketTap tap;
   gpointer tap_data;
   guint n_streams;

@@ -460,6 +460,46 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer data)
 
 /* ---- API ---- */
 
+/* in a streaming thread: kept for their statistics (num-late) */
+static void
+on_new_jitterbuffer (GstElement *rtpbin, GstElement *jitterbuffer, guint session, guint ssrc,
+                     gpointer data)
+{
+  MediaPipeline *p = data;
+  g_mutex_lock (&p->lock);
+  if (p->jitterbuffers->len < MEDIA_PIPELINE_MAX_STREAMS)
+    g_ptr_array_add (p->jitterbuffers, gst_object_ref (jitterbuffer));
+  g_mutex_unlock (&p->lock);
+}
+
+guint64
+media_pipeline_get_late (MediaPipeline *p)
+{
+  g_return_val_if_fail (p != NULL, 0);
+  guint64 late = 0;
+  g_mutex_lock (&p->lock);
+  for (guint i = 0; i < p->jitterbuffers->len; i++)
+    {
+      GstStructure *s = NULL;
+      g_object_get (p->jitterbuffers->pdata[i], "stats", &s, NULL);
+      guint64 n = 0;
+      if (s != NULL && gst_structure_get_uint64 (s, "num-late", &n))
+        late += n;
+      if (s != NULL)
+        gst_structure_free (s);
+    }
+  g_mutex_unlock (&p->lock);
+  return late;
+}
+
+void
+media_pipeline_set_latency (MediaPipeline *p, guint latency_ms)
+{
+  g_return_if_fail (p != NULL);
+  p->config.latency_ms = latency_ms;
+  g_object_set (p->rtpbin, "latency", latency_ms, NULL);
+}
+
 static void
 configure_rtpbin (MediaPipeline *p, const MediaPipelineConfig *config)
 {
@@ -473,6 +513,7 @@ configure_rtpbin (MediaPipeline *p, const MediaPipelineConfig *config)
   gst_util_set_object_arg (G_OBJECT (p->rtpbin), "rtp-profile", "savp");
   g_signal_connect (p->rtpbin, "request-pt-map", G_CALLBACK (media_pipeline_on_request_pt_map), p);
   g_signal_connect (p->rtpbin, "pad-added", G_CALLBACK (media_pipeline_on_pad_added), p);
+  g_signal_connect (p->rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), p);
 }
 
 MediaPipeline *
@@ -490,6 +531,7 @@ media_pipeline_new (const MediaPipelineConfig *config, const MediaSrtpKeys *keys
   p->user_data = user_data;
   p->context = g_main_context_ref_thread_default ();
   g_mutex_init (&p->lock);
+  p->jitterbuffers = g_ptr_array_new_with_free_func (gst_object_unref);
   g_cond_init (&p->eos_cond);
   /* webrtcdsp cancels what webrtcechoprobe saw go to the speaker (it finds
    * the probe by name, hence a name per call) */
@@ -563,6 +605,7 @@ media_pipeline_free (MediaPipeline *p)
       g_source_unref (p->bus_watch);
     }
   g_main_context_unref (p->context);
+  g_ptr_array_unref (p->jitterbuffers);
   g_mutex_clear (&p->lock);
   g_cond_clear (&p->eos_cond);
   g_free (p->probe_name);

@@ -71,9 +71,10 @@
  *
  * Usage: bench-latency [--clicks N] [--runs LIST]
  *   N clicks per run (default 24, after one second of warm-up); LIST of
- *   runs, each a jitter buffer latency in ms (10..200), "+aec" for echo
- *   cancellation (webrtcdsp) on both ends as in a real call (default
- *   "20,40,60,60+aec"; 60 is CallMedia's default latency).
+ *   runs, each "adaptive" (CallMedia's default: the jitter buffer follows
+ *   the path, media-jitter-adapt.h) or a fixed jitter buffer latency in ms
+ *   (10..200), "+aec" for echo cancellation (webrtcdsp) on both ends as in
+ *   a real call (default "adaptive,20,40,60,60+aec").
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -86,6 +87,7 @@
 #include <string.h>
 
 #include "call-media-fixture.h"
+#include "media-pipeline.h"
 
 #define RATE 48000
 #define SOURCE_BUFFER_SAMPLES 480 /* 10 ms */
@@ -103,7 +105,7 @@
 #define MAX_MATCH_NS (450 * GST_MSECOND)
 #define MAX_LATENCY_MS 200
 #define DEFAULT_CLICKS 24
-#define DEFAULT_RUNS "20,40,60,60+aec"
+#define DEFAULT_RUNS "adaptive,20,40,60,60+aec"
 #define WARMUP_MS 1000
 /* more than any pipeline latency here (an audio sink's ring buffer) */
 #define SINK_QUEUE_MS 1000
@@ -528,6 +530,7 @@ typedef struct
 {
   guint latency_ms;
   gboolean aec;
+  gboolean adaptive; /* CallMedia's default: the jitter buffer follows the path */
 } RunConfig;
 
 static guint
@@ -574,9 +577,9 @@ run_one (const RunConfig *config, guint clicks, gboolean last)
                        "max-size-time=%" G_GUINT64_FORMAT " ! chorusclickear",
                        (guint64) SINK_QUEUE_MS * GST_MSECOND);
   g_object_set (call.a.media, "source", source_a, "sink", "fakesink", "latency", config->latency_ms,
-                "echo-cancel", config->aec, NULL);
+                "echo-cancel", config->aec, "adaptive-latency", config->adaptive, NULL);
   g_object_set (call.b.media, "source", source_b, "sink", sink_b, "latency", config->latency_ms,
-                "echo-cancel", config->aec, NULL);
+                "echo-cancel", config->aec, "adaptive-latency", config->adaptive, NULL);
 
   g_mutex_lock (&bench.lock);
   g_array_set_size (bench.sent, 0);
@@ -672,7 +675,10 @@ run_one (const RunConfig *config, guint clicks, gboolean last)
       pipeline_latency = f->latency;
     }
   printf ("    {\n");
-  printf ("      \"latency_ms\": %u,\n", config->latency_ms);
+  guint jitter_buffer_ms = 0;
+  g_object_get (call.b.media, "jitter-buffer-latency", &jitter_buffer_ms, NULL);
+  printf ("      \"adaptive\": %s,\n", config->adaptive ? "true" : "false");
+  printf ("      \"latency_ms\": %u,\n", config->adaptive ? jitter_buffer_ms : config->latency_ms);
   /* CallMedia goes without when webrtcdsp is not installed */
   g_autoptr (GstElementFactory) dsp = gst_element_factory_find ("webrtcdsp");
   printf ("      \"echo_cancel\": %s,\n", config->aec && dsp != NULL ? "true" : "false");
@@ -714,6 +720,13 @@ parse_runs (const char *text, GArray *runs)
   for (guint i = 0; items[i] != NULL; i++)
     {
       RunConfig r = { 0 };
+      if (g_str_equal (items[i], "adaptive"))
+        {
+          r.adaptive = TRUE;
+          r.latency_ms = MEDIA_PIPELINE_DEFAULT_LATENCY_MS;
+          g_array_append_val (runs, r);
+          continue;
+        }
       char *end = NULL;
       guint64 ms = g_ascii_strtoull (items[i], &end, 10);
       if (end == items[i] || ms < 10 || ms > MAX_LATENCY_MS)

@@ -69,7 +69,7 @@ peer_init (Peer *peer, const char *name, const char *dir, gboolean offerer, doub
   /* AddressSanitizer slows the pipelines down several times, and packets
    * leave in bursts that a 60 ms jitter buffer partly drops as late: the
    * recordings would have holes that say nothing about the code */
-  g_object_set (peer->media, "latency", 300, NULL);
+  g_object_set (peer->media, "latency", 300, "adaptive-latency", FALSE, NULL);
 #endif
   g_signal_connect (peer->media, "gathered", G_CALLBACK (on_gathered), peer);
   g_signal_connect (peer->media, "connected", G_CALLBACK (on_connected), peer);

@@ -15,6 +15,7 @@
 #include <gst/gst.h>
 
 #include "call-media-fixture.h"
+#include "media-jitter-adapt.h"
 
 #define FREQ_A 440.0
 #define FREQ_B 1000.0
@@ -251,8 +252,9 @@ check_receive_latency (CallMediaCodec codec, guint decoder_ms)
   g_autofree char *sink =
       g_strdup_printf ("fakesink sync=true processing-deadline=%" G_GUINT64_FORMAT,
                        (guint64) SINK_DEADLINE_MS * G_TIME_SPAN_MILLISECOND * 1000);
-  g_object_set (call.a.media, "codec", codec, "sink", sink, NULL);
-  g_object_set (call.b.media, "codec", codec, "sink", sink, NULL);
+  /* the accounting, at a fixed latency (the adaptation has its own test) */
+  g_object_set (call.a.media, "codec", codec, "sink", sink, "adaptive-latency", FALSE, NULL);
+  g_object_set (call.b.media, "codec", codec, "sink", sink, "adaptive-latency", FALSE, NULL);
   g_assert_cmpint (receive_latency (&call.b), ==, -1);
   call_start (&call, TRUE);
   g_assert_true (call_wait_connected (&call, 10000));
@@ -294,6 +296,54 @@ test_receive_latency_g711 (void)
 {
   /* mulawdec holds nothing */
   check_receive_latency (CALL_MEDIA_CODEC_PCMU, 0);
+}
+
+/* The adaptive jitter buffer (media-jitter-adapt.h, the default): it
+ * starts at its lowest latency, and the playback follows what it is now
+ * (the pipeline's latency is recalculated when it changes). */
+static void
+test_adaptive_latency (void)
+{
+  Call call;
+  call_init (&call, FREQ_A, FREQ_B);
+  g_autofree char *sink =
+      g_strdup_printf ("fakesink sync=true processing-deadline=%" G_GUINT64_FORMAT,
+                       (guint64) SINK_DEADLINE_MS * G_TIME_SPAN_MILLISECOND * 1000);
+  g_object_set (call.a.media, "sink", sink, "adaptive-latency", TRUE, NULL);
+  g_object_set (call.b.media, "sink", sink, "adaptive-latency", TRUE, NULL);
+  gboolean adaptive = FALSE;
+  g_object_get (call.b.media, "adaptive-latency", &adaptive, NULL);
+  g_assert_true (adaptive);
+  call_start (&call, TRUE);
+  g_assert_true (call_wait_connected (&call, 10000));
+  guint start_ms = 0;
+  g_object_get (call.b.media, "jitter-buffer-latency", &start_ms, NULL);
+  g_assert_cmpuint (start_ms, ==, MEDIA_JITTER_MIN_MS);
+  g_assert_cmpuint (call_wait_received (&call.b, 10, 20000), >=, 10);
+  /* a few statistics intervals: it may move (a loaded machine drops late
+   * packets), and the playback must follow */
+  gint64 until = g_get_monotonic_time () + 3 * G_TIME_SPAN_SECOND;
+  while (g_get_monotonic_time () < until)
+    call_run (50);
+  gboolean matched = FALSE;
+  for (guint attempt = 0; attempt < 20 && !matched; attempt++)
+    {
+      guint before = 0, after = 0;
+      g_object_get (call.b.media, "jitter-buffer-latency", &before, NULL);
+      gint64 playing = receive_latency (&call.b);
+      g_object_get (call.b.media, "jitter-buffer-latency", &after, NULL);
+      g_assert_cmpuint (before, >=, MEDIA_JITTER_MIN_MS);
+      g_assert_cmpuint (before, <=, MEDIA_JITTER_MAX_MS);
+      printf ("# jitter buffer %u ms, receive latency %" G_GINT64_FORMAT " ms\n", before, playing);
+      /* Opus holds one 20 ms packet (test_receive_latency_opus) */
+      matched = before == after && playing == (gint64) before + 20 + SINK_DEADLINE_MS;
+      if (!matched)
+        call_run (100);
+    }
+  g_assert_true (matched);
+  g_assert_null (call.b.failed);
+  call_stop (&call);
+  call_clear (&call);
 }
 
 static void
@@ -544,6 +594,7 @@ main (int argc, char **argv)
   g_test_add_func ("/call-media/g711-call", test_pcmu_call);
   g_test_add_func ("/call-media/receive-latency/opus", test_receive_latency_opus);
   g_test_add_func ("/call-media/receive-latency/g711", test_receive_latency_g711);
+  g_test_add_func ("/call-media/adaptive-latency", test_adaptive_latency);
   g_test_add_func ("/call-media/wrong-fingerprint", test_wrong_fingerprint);
   g_test_add_func ("/call-media/late-fingerprint", test_late_fingerprint);
   g_test_add_func ("/call-media/mute", test_mute);
