@@ -6,6 +6,8 @@
 
 #include "chorus-aor.h"
 
+#include "chorus-sip-aor.h"
+
 /* libosip2 5.3 uses time_t and struct timeval in its headers without
  * including theirs */
 #include <sys/time.h>
@@ -29,44 +31,6 @@ osip_init_once (void)
       parser_init ();
       g_once_init_leave (&once, 1);
     }
-}
-
-/* RFC 3261 §25.1: user = 1*( unreserved / escaped / user-unreserved ). */
-static gboolean
-user_char_unescaped (guchar c)
-{
-  return g_ascii_isalnum (c) || (c != '\0' && strchr ("-_.!~*'()&=+$,;?/", c) != NULL);
-}
-
-/* A host name (labels of letters, digits and '-') or an IPv4 or IPv6
- * address (osip has taken the brackets off an IPv6 reference). */
-static gboolean
-host_valid (const char *host)
-{
-  if (host == NULL || host[0] == '\0')
-    return FALSE;
-  if (strchr (host, ':') != NULL)
-    {
-      for (const char *p = host; *p; p++)
-        if (!g_ascii_isxdigit (*p) && *p != ':' && *p != '.')
-          return FALSE;
-      return TRUE;
-    }
-  gboolean label_start = TRUE;
-  for (const char *p = host; *p; p++)
-    {
-      if (*p == '.')
-        {
-          if (label_start)
-            return FALSE; /* an empty label: ".x", "x..y" */
-          label_start = TRUE;
-          continue;
-        }
-      if (!g_ascii_isalnum (*p) && *p != '-')
-        return FALSE;
-      label_start = FALSE;
-    }
-  return !label_start; /* no trailing dot */
 }
 
 static gboolean
@@ -134,7 +98,7 @@ from_parsed (const osip_uri_t *uri, const char *input, GError **error)
     return invalid (error, "“%s” has no name before the “@”.", input);
   if (uri->password != NULL)
     return invalid (error, "“%s” contains a password: leave it out.", input);
-  if (!host_valid (uri->host))
+  if (!chorus_sip_host_valid (uri->host))
     return invalid (error, "“%s” has no valid domain after the “@”.", input);
   if (!port_valid (uri->port))
     return invalid (error, "“%s” has no valid port.", input);
@@ -147,7 +111,7 @@ from_parsed (const osip_uri_t *uri, const char *input, GError **error)
    * exactly what may not appear unescaped (§25.1) */
   for (const guchar *p = (const guchar *) uri->username; *p; p++)
     {
-      if (user_char_unescaped (*p))
+      if (chorus_sip_user_char_unescaped (*p))
         g_string_append_c (s, (char) *p);
       else
         g_string_append_printf (s, "%%%02X", *p);

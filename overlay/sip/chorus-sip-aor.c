@@ -11,30 +11,42 @@
 
 G_DEFINE_QUARK (chorus - sip - error - quark, chorus_sip_error)
 
-/* RFC 3261 §25.1: unreserved = alphanum / mark; user-unreserved. */
-static gboolean
-user_char_unescaped (guchar c)
+/* RFC 3261 §25.1: user = 1*( unreserved / escaped / user-unreserved ). */
+gboolean
+chorus_sip_user_char_unescaped (guchar c)
 {
-  return g_ascii_isalnum (c) || strchr ("-_.!~*'()&=+$,;?/", c) != NULL;
+  return g_ascii_isalnum (c) || (c != '\0' && strchr ("-_.!~*'()&=+$,;?/", c) != NULL);
 }
 
-static gboolean
-host_valid (const char *host)
+/* A host name (labels of letters, digits and '-', none empty) or an IPv4
+ * or IPv6 address (osip has taken the brackets off an IPv6 reference). */
+gboolean
+chorus_sip_host_valid (const char *host)
 {
   if (host == NULL || host[0] == '\0')
     return FALSE;
   if (strchr (host, ':') != NULL)
     {
-      /* an IPv6 reference (osip has taken its brackets off) */
       for (const char *p = host; *p; p++)
         if (!g_ascii_isxdigit (*p) && *p != ':' && *p != '.')
           return FALSE;
       return TRUE;
     }
+  gboolean label_start = TRUE;
   for (const char *p = host; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.')
-      return FALSE;
-  return TRUE;
+    {
+      if (*p == '.')
+        {
+          if (label_start)
+            return FALSE; /* an empty label: ".x", "x..y" */
+          label_start = TRUE;
+          continue;
+        }
+      if (!g_ascii_isalnum (*p) && *p != '-')
+        return FALSE;
+      label_start = FALSE;
+    }
+  return !label_start; /* no trailing dot */
 }
 
 static gboolean
@@ -123,7 +135,7 @@ chorus_sip_aor_normalize (const char *text, const char *default_domain, gboolean
   else if (uri->port != NULL)
     g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_INVALID,
                  "\"%s\" names a port: an AOR names a user, not a transport endpoint", text);
-  else if (!host_valid (uri->host))
+  else if (!chorus_sip_host_valid (uri->host))
     g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_INVALID, "\"%s\" has no valid host",
                  text);
   else
@@ -135,7 +147,7 @@ chorus_sip_aor_normalize (const char *text, const char *default_domain, gboolean
       GString *s = g_string_new ("sip:");
       for (const guchar *p = (const guchar *) uri->username; *p; p++)
         {
-          if (user_char_unescaped (*p))
+          if (chorus_sip_user_char_unescaped (*p))
             g_string_append_c (s, *p);
           else
             g_string_append_printf (s, "%%%02X", *p);

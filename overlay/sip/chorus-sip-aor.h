@@ -61,6 +61,12 @@ typedef enum
 char *chorus_sip_aor_normalize (const char *text, const char *default_domain, gboolean *secure,
                                 GError **error);
 
+/* A URI's host as RFC 3261 §25.1 allows it: a host name of non-empty
+ * labels, an IPv4 address or an IPv6 reference without its brackets. */
+gboolean chorus_sip_host_valid (const char *host);
+/* A character that stands unescaped in a URI's user part (§25.1). */
+gboolean chorus_sip_user_char_unescaped (guchar c);
+
 /* "sip:" || @user_name, refused unless that is already in normal form. */
 char *chorus_sip_aor_from_user_name (const char *user_name, GError **error);
 
