@@ -235,17 +235,12 @@ static void
 place_to_phones (Bridge *b)
 {
   ChorusSipAdapter *a = b->adapter;
-  g_autoptr (GPtrArray) bindings = chorus_sip_registrar_lookup (a->registrar, b->callee, now_ms ());
+  g_autoptr (GPtrArray) bindings = adapter_phone_bindings (a, b->callee);
   g_autoptr (GArray) conns = g_array_new (FALSE, FALSE, sizeof (guint64));
   const char *target = NULL;
   for (guint i = 0; i < bindings->len; i++)
     {
       const ChorusSipRegistrarBinding *bd = g_ptr_array_index (bindings, i);
-      gboolean dup = FALSE;
-      for (guint k = 0; k < conns->len && !dup; k++)
-        dup = g_array_index (conns, guint64, k) == bd->conn;
-      if (dup)
-        continue;
       adapter_phone_conn_declare (a, bd->conn);
       g_array_append_val (conns, bd->conn);
       if (target == NULL)

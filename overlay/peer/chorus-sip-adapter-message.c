@@ -311,17 +311,10 @@ static void
 to_phones (Relay *r)
 {
   ChorusSipAdapter *a = r->m->adapter;
-  g_autoptr (GPtrArray) bindings = chorus_sip_registrar_lookup (a->registrar, r->to, now_ms ());
-  g_autoptr (GArray) conns = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr (GPtrArray) bindings = adapter_phone_bindings (a, r->to);
   for (guint i = 0; i < bindings->len; i++)
     {
       const ChorusSipRegistrarBinding *bd = g_ptr_array_index (bindings, i);
-      gboolean dup = FALSE;
-      for (guint k = 0; k < conns->len && !dup; k++)
-        dup = g_array_index (conns, guint64, k) == bd->conn;
-      if (dup)
-        continue;
-      g_array_append_val (conns, bd->conn);
       send_branch (r, &r->m->sides[0], bd->conn, bd->contact);
     }
   if (r->pending == 0)

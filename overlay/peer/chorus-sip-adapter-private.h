@@ -90,6 +90,10 @@ struct _ChorusSipAdapter
 void adapter_poke (ChorusSipAdapter *a);
 /* The phone-side connection is known to the phone UA (declared once). */
 void adapter_phone_conn_declare (ChorusSipAdapter *a, guint64 conn);
+/* The registered phones of @aor, one binding per connection (a phone that
+ * registered two contacts on one connection is reached once), most recent
+ * first: chorus_sip_registrar_lookup()'s array, to g_ptr_array_unref(). */
+GPtrArray *adapter_phone_bindings (ChorusSipAdapter *a, const char *aor);
 
 /* chorus-sip-adapter-bridge.c */
 void bridge_event (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *event);

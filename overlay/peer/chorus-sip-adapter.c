@@ -688,3 +688,24 @@ chorus_sip_adapter_status_json (ChorusSipAdapter *a)
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
+
+GPtrArray *
+adapter_phone_bindings (ChorusSipAdapter *a, const char *aor)
+{
+  GPtrArray *bindings =
+      chorus_sip_registrar_lookup (a->registrar, aor, g_get_monotonic_time () / 1000);
+  /* most recent first: the first binding of each connection stays */
+  for (guint i = 0; i < bindings->len;)
+    {
+      const ChorusSipRegistrarBinding *bd = g_ptr_array_index (bindings, i);
+      gboolean dup = FALSE;
+      for (guint k = 0; k < i && !dup; k++)
+        dup =
+            ((const ChorusSipRegistrarBinding *) g_ptr_array_index (bindings, k))->conn == bd->conn;
+      if (dup)
+        g_ptr_array_remove_index (bindings, i);
+      else
+        i++;
+    }
+  return bindings;
+}
