@@ -210,11 +210,14 @@ log_ended_calls (ChorusAppSession *self, JsonArray *calls)
           json_object_has_member (c, "setup_ms") && !json_object_get_null_member (c, "setup_ms");
       double duration =
           answered ? json_object_get_double_member_with_default (c, "duration_s", 0) : 0;
-      ChorusCallDirection dir = outgoing   ? CHORUS_CALL_OUTGOING
-                                : answered ? CHORUS_CALL_INCOMING
-                                           : CHORUS_CALL_MISSED;
       const char *remote = json_object_get_string_member_with_default (c, "remote", "");
       const char *reason = json_object_get_string_member_with_default (c, "reason", NULL);
+      /* a call this user turned down was not missed: it was seen */
+      gboolean turned_down =
+          g_strcmp0 (reason, "declined") == 0 || g_strcmp0 (reason, "local_hangup") == 0;
+      ChorusCallDirection dir = outgoing                  ? CHORUS_CALL_OUTGOING
+                                : answered || turned_down ? CHORUS_CALL_INCOMING
+                                                          : CHORUS_CALL_MISSED;
       g_autoptr (GDateTime) now = g_date_time_new_now_local ();
       g_autoptr (GDateTime) started = g_date_time_add_seconds (now, -duration);
       g_autoptr (GError) error = NULL;

@@ -205,7 +205,10 @@ announce_incoming (ChorusApplication *self, JsonNode *calls)
           g_application_withdraw_notification (G_APPLICATION (self), nid);
           gboolean answered = json_object_has_member (c, "setup_ms")
                               && !json_object_get_null_member (c, "setup_ms");
-          if (g_str_equal (state, "ended") && !answered)
+          const char *reason = json_object_get_string_member_with_default (c, "reason", "");
+          gboolean turned_down =
+              g_str_equal (reason, "declined") || g_str_equal (reason, "local_hangup");
+          if (g_str_equal (state, "ended") && !answered && !turned_down)
             {
               /* a missed call: it stays until seen, with a way to call back */
               const char *remote = json_object_get_string_member_with_default (c, "remote", "");

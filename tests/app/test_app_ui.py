@@ -243,7 +243,7 @@ class App:
 work = tempfile.mkdtemp(prefix="chorus-app-ui-")
 apps = []
 try:
-    print("1..26", flush=True)
+    print("1..27", flush=True)
     a_wav = os.path.join(work, "alice.wav")
     b_wav = os.path.join(work, "bob.wav")
     a_ring = os.path.join(work, "alice-ring.wav")
@@ -364,6 +364,28 @@ try:
     contacts = db.execute("SELECT name, aor FROM contacts").fetchall()
     db.close()
     check_a11y(alice, bob_named, f"a contact added from the history: {contacts}")
+    # 440 + 480 Hz, 1 s on and 2 s off: at least the first second of ring
+    ring = (tone_fraction(a_ring, 480, share=0.3) * seconds(a_ring)
+            if os.path.exists(a_ring) else 0)
+    check("ringing stopped" in alice.text() and ring >= 0.8,
+          f"Alice's ringtone rang until she answered ({ring:.2f} s of ring tone)")
+    # a call turned down is seen, one that stopped ringing is missed
+    carol.action("call", "'alice'")
+    alice.wait_log(r"incoming call \d+ from sip:carol@home\.chorus", 30)
+    alice.action("decline")
+    carol.wait_log(r"call \d+ to sip:alice@home\.chorus ended", 20)
+    time.sleep(1)
+    carol.action("call", "'alice'")
+    deadline = time.time() + 30
+    while time.time() < deadline and alice.text().count("incoming call") < 3:
+        time.sleep(0.2)
+    carol.action("hangup")
+    missed = alice.wait_log(r"missed call \d+ from sip:carol@home\.chorus", 20)
+    time.sleep(1)
+    carol_rows = [(d, s_) for d, r, s_ in alice.history() if r == "sip:carol@home.chorus"]
+    check(missed and sorted(carol_rows) == [("incoming", 0), ("missed", 0)],
+          f"Alice declined one call from Carol (history: incoming) and missed another "
+          f"(history: missed, a notification): {carol_rows}")
     codes = {"bob": bob.quit()}
     # start on login: --background, reachable with no window until asked
     bob2 = App("bob-login", work, ["--background"], profile=bob.profile)
@@ -385,11 +407,6 @@ try:
     fb = tone_fraction(b_wav, 440) if os.path.exists(b_wav) else 0
     check(fa > 0.5 and fb > 0.5,
           f"each heard the other: Alice's recording {fa:.2f} at 880 Hz, Bob's {fb:.2f} at 440 Hz")
-    # 440 + 480 Hz, 1 s on and 2 s off: at least the first second of ring
-    ring = (tone_fraction(a_ring, 480, share=0.3) * seconds(a_ring)
-            if os.path.exists(a_ring) else 0)
-    check("ringing stopped" in alice.text() and ring >= 0.8,
-          f"Alice's ringtone rang until she answered ({ring:.2f} s of ring tone)")
     quiet_a = longest_silence_s(a_wav) if os.path.exists(a_wav) else 0
     quiet_b = longest_silence_s(b_wav) if os.path.exists(b_wav) else 0
     check(quiet_a >= 2.0 and quiet_b < 1.0,
@@ -408,4 +425,4 @@ finally:
             for line in app.text()[-4000:].splitlines():
                 print(f"# {line}")
     shutil.rmtree(work, ignore_errors=True)
-sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 26 else 1)
+sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 27 else 1)
