@@ -565,6 +565,20 @@ set_string (char **field, const GValue *value)
   *field = g_value_dup_string (value);
 }
 
+/* "source" or "sink" set while the media runs: the device changes now
+ * (a headset plugged in during the call). */
+static void
+switch_device (CallMedia *self, gboolean source)
+{
+  if (self->pipeline == NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  gboolean ok = source ? media_pipeline_set_source (self->pipeline, self->source, &error)
+                       : media_pipeline_set_sink (self->pipeline, self->sink, &error);
+  if (!ok)
+    g_message ("call media: the new %s: %s", source ? "source" : "sink", error->message);
+}
+
 static void
 call_media_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
@@ -617,9 +631,11 @@ call_media_set_property (GObject *object, guint prop_id, const GValue *value, GP
       break;
     case PROP_SOURCE:
       set_string (&self->source, value);
+      switch_device (self, TRUE);
       break;
     case PROP_SINK:
       set_string (&self->sink, value);
+      switch_device (self, FALSE);
       break;
     case PROP_ECHO_CANCEL:
       self->echo_cancel = g_value_get_boolean (value);

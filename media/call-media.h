@@ -67,7 +67,8 @@ G_DECLARE_FINAL_TYPE (CallMedia, call_media, CALL, MEDIA, GObject)
  *   "upnp" (bool, FALSE)
  *   "codec" (CallMediaCodec, opus), "payload-type" (Opus PT, 111),
  *   "telephone-event-payload-type" (101; 0 disables DTMF)
- *   "source", "sink" (gst-launch descriptions; NULL: autoaudiosrc, autoaudiosink)
+ *   "source", "sink" (gst-launch descriptions; NULL: autoaudiosrc, autoaudiosink;
+ *                    set during the call, the device changes at once)
  *   "echo-cancel" (bool, TRUE: webrtcdsp/webrtcechoprobe when installed)
  *   "adaptive-latency" (bool, TRUE: the jitter buffer follows the path,
  *                              media-jitter-adapt.h: from 20 ms up to

@@ -31,8 +31,11 @@ struct _MediaPipeline
   GstElement *recv_valve;
   GstElement *selector;
   GstElement *sink_bin;
-  GstElement *dtmf_src; /* NULL without telephone-event */
-  GObject *session;     /* rtpbin's internal RTPSession of session 0 */
+  GstElement *sink_upstream; /* what feeds sink_bin (audioresample) */
+  GstElement *source_bin;
+  GstElement *source_downstream; /* what source_bin feeds (audioconvert) */
+  GstElement *dtmf_src;          /* NULL without telephone-event */
+  GObject *session;              /* rtpbin's internal RTPSession of session 0 */
   GSource *bus_watch;
   char *probe_name; /* the echo probe's name; NULL without echo cancellation */
 

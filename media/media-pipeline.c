@@ -249,6 +249,7 @@ build_send (MediaPipeline *p, const MediaPipelineConfig *config, GError **error)
   GstElement *src = add_description (p, config->source ? config->source : "autoaudiosrc", error);
   if (src == NULL)
     return FALSE;
+  p->source_bin = src;
   GstElement *conv, *res, *filter, *dsp = NULL, *enc = NULL, *pay = NULL, *mux;
   if ((conv = media_pipeline_add (bin, "audioconvert", NULL, error)) == NULL
       || (res = media_pipeline_add (bin, "audioresample", NULL, error)) == NULL
@@ -273,6 +274,7 @@ build_send (MediaPipeline *p, const MediaPipelineConfig *config, GError **error)
    * contiguous and only the timestamps jump (RFC 3550 §5.1) */
   gst_util_set_object_arg (G_OBJECT (p->send_valve), "drop-mode", "forward-sticky-events");
   g_object_set (p->send_valve, "drop", !config->send, NULL);
+  p->source_downstream = conv;
   GstElement *chain[] = { src, conv, res, filter, dsp, p->volume, p->send_valve, enc, pay };
   GstElement *chain_nodsp[] = { src, conv, res, filter, p->volume, p->send_valve, enc, pay };
   if (dsp != NULL ? !link_chain (error, chain, G_N_ELEMENTS (chain))
@@ -399,6 +401,7 @@ build_receive (MediaPipeline *p, const MediaPipelineConfig *config, GError **err
       || (sink = add_description (p, config->sink ? config->sink : "autoaudiosink", error)) == NULL)
     return FALSE;
   p->sink_bin = sink;
+  p->sink_upstream = res;
   GstElement *chain[] = { p->selector, probe, conv, res, sink };
   GstElement *chain_noprobe[] = { p->selector, conv, res, sink };
   if (probe != NULL ? !link_chain (error, chain, G_N_ELEMENTS (chain))
@@ -727,4 +730,142 @@ media_pipeline_stop_dtmf (MediaPipeline *p)
     return;
   send_dtmf_event (p, 0, FALSE);
   p->dtmf_active = FALSE;
+}
+
+/* ---- switching devices during the call ---- */
+
+typedef struct
+{
+  MediaPipeline *p;
+  GstElement *old_bin;
+  GstElement *new_bin;
+  gboolean is_source;
+} Swap;
+
+/* In the main context: the old device leaves the pipeline. */
+static gboolean
+swap_finish (gpointer data)
+{
+  Swap *w = data;
+  if (!w->is_source)
+    {
+      /* an end of stream first: a file sink (wavenc) finishes its header */
+      g_autoptr (GstPad) pad = gst_element_get_static_pad (w->old_bin, "sink");
+      if (pad != NULL && gst_pad_has_current_caps (pad))
+        gst_pad_send_event (pad, gst_event_new_eos ());
+    }
+  gst_element_set_state (w->old_bin, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (w->p->pipeline), w->old_bin);
+  /* a new sink answers the latency query differently */
+  gst_bin_recalculate_latency (GST_BIN (w->p->pipeline));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+swap_free (gpointer data)
+{
+  Swap *w = data;
+  gst_object_unref (w->old_bin);
+  gst_object_unref (w->new_bin);
+  g_free (w);
+}
+
+/* An IDLE probe on the link to change: it runs at once when no buffer
+ * is on its way, else right after the one that is (the usual way to
+ * relink a running pipeline); the new element then takes the running
+ * pipeline's state. */
+static GstPadProbeReturn
+swap_idle (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Swap *w = data;
+  MediaPipeline *p = w->p;
+  if (w->is_source)
+    {
+      g_autoptr (GstPad) old_src = gst_element_get_static_pad (w->old_bin, "src");
+      g_autoptr (GstPad) next = gst_element_get_static_pad (p->source_downstream, "sink");
+      g_autoptr (GstPad) new_src = gst_element_get_static_pad (w->new_bin, "src");
+      gst_pad_unlink (old_src, next);
+      if (gst_pad_link (new_src, next) != GST_PAD_LINK_OK)
+        g_warning ("media: the new source does not link");
+      gst_element_sync_state_with_parent (w->new_bin);
+    }
+  else
+    {
+      g_autoptr (GstPad) old_sink = gst_element_get_static_pad (w->old_bin, "sink");
+      g_autoptr (GstPad) new_sink = gst_element_get_static_pad (w->new_bin, "sink");
+      gst_pad_unlink (pad, old_sink);
+      gst_element_sync_state_with_parent (w->new_bin);
+      if (gst_pad_link (pad, new_sink) != GST_PAD_LINK_OK)
+        g_warning ("media: the new sink does not link");
+    }
+  Swap *finish = g_new0 (Swap, 1);
+  finish->p = p;
+  finish->is_source = w->is_source;
+  finish->old_bin = gst_object_ref (w->old_bin);
+  finish->new_bin = gst_object_ref (w->new_bin);
+  g_main_context_invoke_full (p->context, G_PRIORITY_DEFAULT, swap_finish, finish, swap_free);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static gboolean
+swap_device (MediaPipeline *p, const char *description, gboolean is_source, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  GstElement *bin = gst_parse_bin_from_description (description, TRUE, &local);
+  if (bin == NULL || local != NULL)
+    {
+      if (bin != NULL)
+        gst_object_unref (gst_object_ref_sink (bin));
+      g_set_error (error, CALL_MEDIA_ERROR, CALL_MEDIA_ERROR_INVALID, "“%s”: %s", description,
+                   local != NULL ? local->message : "not a GStreamer bin");
+      return FALSE;
+    }
+  g_autoptr (GstPad) bin_pad = gst_element_get_static_pad (bin, is_source ? "src" : "sink");
+  if (bin_pad == NULL)
+    {
+      gst_object_unref (gst_object_ref_sink (bin));
+      g_set_error (error, CALL_MEDIA_ERROR, CALL_MEDIA_ERROR_INVALID,
+                   "“%s” has no %s pad to connect", description, is_source ? "source" : "sink");
+      return FALSE;
+    }
+  gst_bin_add (GST_BIN (p->pipeline), bin);
+  Swap *w = g_new0 (Swap, 1);
+  w->p = p;
+  w->is_source = is_source;
+  w->new_bin = gst_object_ref (bin);
+  if (is_source)
+    {
+      w->old_bin = gst_object_ref (p->source_bin);
+      p->source_bin = bin;
+      g_autoptr (GstPad) old_src = gst_element_get_static_pad (w->old_bin, "src");
+      gst_pad_add_probe (old_src, GST_PAD_PROBE_TYPE_IDLE, swap_idle, w, swap_free);
+    }
+  else
+    {
+      w->old_bin = gst_object_ref (p->sink_bin);
+      p->sink_bin = bin;
+      g_autoptr (GstPad) feed = gst_element_get_static_pad (p->sink_upstream, "src");
+      gst_pad_add_probe (feed, GST_PAD_PROBE_TYPE_IDLE, swap_idle, w, swap_free);
+      /* the EOS accounting of recordings (media_pipeline_finish_recording)
+       * follows the new sink */
+      g_mutex_lock (&p->lock);
+      p->sinks_total = p->sinks_eos = 0;
+      g_mutex_unlock (&p->lock);
+      media_pipeline_watch_sinks (p);
+    }
+  return TRUE;
+}
+
+gboolean
+media_pipeline_set_source (MediaPipeline *p, const char *description, GError **error)
+{
+  g_return_val_if_fail (p != NULL && p->source_bin != NULL, FALSE);
+  return swap_device (p, description ? description : "autoaudiosrc", TRUE, error);
+}
+
+gboolean
+media_pipeline_set_sink (MediaPipeline *p, const char *description, GError **error)
+{
+  g_return_val_if_fail (p != NULL && p->sink_bin != NULL, FALSE);
+  return swap_device (p, description ? description : "autoaudiosink", FALSE, error);
 }

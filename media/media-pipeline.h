@@ -110,6 +110,12 @@ void media_pipeline_get_stats (MediaPipeline *pipeline, CallMediaStats *stats);
  * sink has had its first audio, and for a sink that does not play on the
  * clock (a file: sync=false). */
 GstClockTime media_pipeline_get_receive_latency (MediaPipeline *pipeline);
+/* During the call: another microphone or speaker (a gst-launch
+ * description; NULL: the default one), relinked at an idle moment of the
+ * link (no buffer cut in two), the old one removed. */
+gboolean media_pipeline_set_source (MediaPipeline *pipeline, const char *description,
+                                    GError **error);
+gboolean media_pipeline_set_sink (MediaPipeline *pipeline, const char *description, GError **error);
 /* The late packets the jitter buffers dropped so far (their num-late). */
 guint64 media_pipeline_get_late (MediaPipeline *pipeline);
 /* The jitter buffers' latency from now on (rtpbin passes it on; the

@@ -192,9 +192,10 @@ gboolean chorus_peer_set_sip_adapter (ChorusPeer *peer, const char *listen, cons
  * "calls": [...]} (chorus_sip_adapter_status_json()). */
 void chorus_peer_adapter_status_async (ChorusPeer *peer, GCancellable *cancellable,
                                        GAsyncReadyCallback callback, gpointer user_data);
-/* The sound devices of the phone's next calls (gst-launch descriptions,
- * media_devices_source_description(); NULL: the default devices) and
- * echo cancellation; any time (before start: kept for the phone). */
+/* The sound devices of the phone's calls, the ones going on included
+ * (gst-launch descriptions, media_devices_source_description(); NULL: the
+ * default devices) and echo cancellation (from the next call); any time
+ * (before start: kept for the phone). */
 void chorus_peer_set_audio (ChorusPeer *peer, const char *source, const char *sink,
                             gboolean echo_cancel);
 /* A short text message (RFC 3428 MESSAGE, text/plain) to every device of

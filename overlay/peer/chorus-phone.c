@@ -719,11 +719,25 @@ void
 chorus_phone_set_audio (ChorusPhone *phone, const char *source, const char *sink,
                         gboolean echo_cancel)
 {
+  gboolean new_source = g_strcmp0 (phone->source, source && *source ? source : NULL) != 0;
+  gboolean new_sink = g_strcmp0 (phone->sink, sink && *sink ? sink : NULL) != 0;
   g_free (phone->source);
   phone->source = g_strdup (source && *source ? source : NULL);
   g_free (phone->sink);
   phone->sink = g_strdup (sink && *sink ? sink : NULL);
   phone->echo_cancel = echo_cancel;
+  /* the calls going on change devices too (CallMedia relinks at once);
+   * a tone or file to play, a file to record, stay */
+  for (GList *l = phone->calls; l != NULL; l = l->next)
+    {
+      PhoneCall *call = l->data;
+      if (call->media == NULL || call->state == CALL_ENDED)
+        continue;
+      if (new_source && phone->play == NULL)
+        g_object_set (call->media, "source", phone->source, NULL);
+      if (new_sink && phone->record == NULL)
+        g_object_set (call->media, "sink", phone->sink, NULL);
+    }
 }
 
 JsonNode *

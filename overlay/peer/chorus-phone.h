@@ -132,9 +132,10 @@ gboolean chorus_phone_hold (ChorusPhone *phone, guint id, gboolean hold, GError 
 /* Silences the microphone of call @id (or lets it speak again); the call
  * goes on (RTP keeps flowing, as silence). */
 gboolean chorus_phone_mute (ChorusPhone *phone, guint id, gboolean mute, GError **error);
-/* The sound devices of the calls that start from now on: gst-launch
- * descriptions (media-devices.h gives them for a device), NULL for the
- * default ones; ignored where the configuration's play / record say. */
+/* The sound devices of the calls from now on, the ones going on included
+ * (they switch at once): gst-launch descriptions (media-devices.h gives
+ * them for a device), NULL for the default ones; ignored where the
+ * configuration's play / record say. */
 void chorus_phone_set_audio (ChorusPhone *phone, const char *source, const char *sink,
                              gboolean echo_cancel);
 

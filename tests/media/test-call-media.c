@@ -14,6 +14,8 @@
 
 #include <gst/gst.h>
 
+#include <glib/gstdio.h>
+
 #include "call-media-fixture.h"
 #include "media-jitter-adapt.h"
 
@@ -420,6 +422,43 @@ test_mute (void)
   call_clear (&call);
 }
 
+/* Devices switched during the call (a headset plugged in): A's microphone
+ * becomes another source (a 700 Hz tone), B's speaker another sink (a
+ * second recording); B's first recording has A's first tone, the second
+ * one A's new tone; the call goes on. */
+static void
+test_switch_devices (void)
+{
+  Call call;
+  call_init (&call, FREQ_A, FREQ_B);
+  call_start (&call, TRUE);
+  g_assert_true (call_wait_connected (&call, 10000));
+  g_assert_cmpuint (call_wait_received (&call.b, 100, 20000), >=, 100);
+  g_autofree char *second = g_strdup_printf ("%s-second.wav", call.b.wav);
+  g_autofree char *sink = g_strdup_printf ("wavenc ! filesink location=\"%s\"", second);
+  g_object_set (call.a.media, "source",
+                "audiotestsrc wave=sine freq=700 volume=0.5 is-live=true samplesperbuffer=960 ! "
+                "capsfilter caps=audio/x-raw,rate=48000",
+                NULL);
+  g_object_set (call.b.media, "sink", sink, NULL);
+  guint64 before = 0;
+  CallMediaStats s;
+  g_assert_true (call_media_get_stats (call.b.media, &s));
+  before = s.packets_received;
+  g_assert_cmpuint (call_wait_received (&call.b, before + 100, 20000), >=, before + 100);
+  gchar *sink_now = NULL;
+  g_object_get (call.b.media, "sink", &sink_now, NULL);
+  g_assert_cmpstr (sink_now, ==, sink);
+  g_free (sink_now);
+  call_stop (&call);
+  g_assert_null (call.a.failed);
+  g_assert_null (call.b.failed);
+  assert_hears (call.b.wav, FREQ_A, 0.3);
+  assert_hears (second, 700.0, 0.3);
+  g_unlink (second);
+  call_clear (&call);
+}
+
 static void
 test_hold_resume (void)
 {
@@ -598,6 +637,7 @@ main (int argc, char **argv)
   g_test_add_func ("/call-media/wrong-fingerprint", test_wrong_fingerprint);
   g_test_add_func ("/call-media/late-fingerprint", test_late_fingerprint);
   g_test_add_func ("/call-media/mute", test_mute);
+  g_test_add_func ("/call-media/switch-devices", test_switch_devices);
   g_test_add_func ("/call-media/hold-resume", test_hold_resume);
   g_test_add_func ("/call-media/dtmf", test_dtmf);
   g_test_add_func ("/call-media/peer-closes", test_peer_closes);
