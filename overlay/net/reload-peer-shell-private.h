@@ -58,6 +58,7 @@ typedef struct
    * (reload_node_attach_ready()) */
   gboolean attach_pending;
   gint64 attach_pending_since_us;
+  gint64 up_since_us; /* monotonic: when it came up */
 } Link;
 
 typedef struct
@@ -112,7 +113,17 @@ struct _ReloadPeerShell
 
   GSocket *listener;
   GSource *accept_source;
+  /* the address peers reach this one at: the listener's (the candidate of
+   * its Attaches, §6.5.1.11), or with a wildcard listener the local
+   * address the kernel would use toward the overlay
+   * (reload-peer-shell-netwatch.c) */
   GInetSocketAddress *listen_address;
+  gboolean listen_any;             /* listening on 0.0.0.0 or [::] */
+  GInetAddress *listen_configured; /* the specific address asked for */
+  guint16 listen_port;             /* the port bound */
+  /* the network watch (reload-peer-shell-netwatch.c) */
+  struct RpsNetwatch *netwatch;
+  gint64 netchange_ms; /* when a network change started a join again; 0: none */
   GSocketClient *client;
   GCancellable *cancellable;
 
@@ -187,6 +198,23 @@ void rps_link_destroy (ReloadPeerShell *s, Link *l, gboolean tell_node);
 /* An ICE link for an Attach (§6.5.1): @controlling when this end sends the
  * request; with @spare, gathered ahead and claimed later. */
 Link *rps_new_ice_link (ReloadPeerShell *s, gboolean controlling, gboolean spare, GError **error);
+
+/* Listens on @want (the old listener goes, its links stay); the port
+ * bound goes to listen_port. */
+gboolean rps_listen_on (ReloadPeerShell *s, GInetSocketAddress *want, GError **error);
+/* The address peers reach this one at: listen_address, ice_address and
+ * the candidate of the nodes made from now on (§6.5.1.11). */
+void rps_set_advertised (ReloadPeerShell *s, GInetAddress *address);
+
+/* reload-peer-shell-netwatch.c */
+/* The local address to advertise: toward the bootstrap nodes or the
+ * neighbours (a connected UDP socket's local address), else the first
+ * address of the listener's family; NULL when there is none. */
+GInetAddress *rps_netwatch_pick_address (ReloadPeerShell *s);
+/* Whether @address is an address of this host now. */
+gboolean rps_netwatch_is_local (GInetAddress *address);
+void rps_netwatch_start (ReloadPeerShell *s);
+void rps_netwatch_clear (ReloadPeerShell *s);
 
 /* reload-peer-shell-app.c */
 gboolean rps_node_app_attach (gpointer shell, const ReloadNodeId *peer, const char *user,

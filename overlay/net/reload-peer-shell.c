@@ -356,6 +356,16 @@ node_joined (gpointer shell)
   char hex[33];
   g_message ("joined the overlay %s as %s with %u links", s->identity->overlay_name,
              chord_id_to_hex (reload_node_get_id (s->node), hex), reload_node_n_links (s->node));
+  if (s->netchange_ms != 0)
+    {
+      Link *through = g_hash_table_lookup (s->links, &s->bootstrap_link);
+      g_autofree char *addr = reload_peer_shell_format_address (s->listen_address);
+      g_message ("re-joined through %s %" G_GINT64_FORMAT " ms after the network change, "
+                 "reachable at %s",
+                 through != NULL ? through->address : "a bootstrap peer",
+                 reload_peer_shell_now () - s->netchange_ms, addr);
+      s->netchange_ms = 0;
+    }
   rps_joined (s); /* reload-peer-shell-join.c: partitions, cache, multicast */
   if (s->joined_cb)
     s->joined_cb (s->user_data);
@@ -444,6 +454,29 @@ link_is_preferred (ReloadPeerShell *s, const Link *l)
   return outbound == (chord_id_cmp (self, peer) < 0);
 }
 
+/* Two links to one peer: a glare (both ends opened one at about the same
+ * time, §6.5.1.2) when the first has been up for less than this; beyond,
+ * the peer lost the first (tls_up).  A glare's second link comes within
+ * the glare wait plus a connect and a handshake. */
+#define STALE_LINK_AGE_MS \
+  (RELOAD_PEER_SHELL_GLARE_WAIT_MS + RELOAD_PEER_SHELL_CONNECT_TIMEOUT_S * 1000)
+
+/* Whether two TLS links reach the same address of the other end (a glare
+ * does: both connections are between the same two hosts).  ICE links
+ * are not compared (their address is their pair's). */
+static gboolean
+same_host (const Link *a, const Link *b)
+{
+  if (a->tls == NULL || b->tls == NULL || a->address == NULL || b->address == NULL)
+    return TRUE;
+  const char *ca = strrchr (a->address, ':');
+  const char *cb = strrchr (b->address, ':');
+  if (ca == NULL || cb == NULL)
+    return TRUE;
+  return ca - a->address == cb - b->address
+         && strncmp (a->address, b->address, (gsize) (ca - a->address)) == 0;
+}
+
 static void
 tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_data)
 {
@@ -453,6 +486,7 @@ tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_da
   if (l->kind == LINK_INBOUND && s->n_handshaking > 0)
     s->n_handshaking--;
   l->up = TRUE;
+  l->up_since_us = g_get_monotonic_time ();
   l->peer = identity->node_ids[0];
   if (l->have_expected)
     {
@@ -499,6 +533,23 @@ tls_up (ReloadTlsLink *tls, const ReloadCertIdentity *identity, gpointer user_da
       reload_node_check_partition (s->node, use, other ? &other->peer : &l->peer, now);
       reload_peer_shell_poke (s);
       return;
+    }
+  if (other != NULL && other->kind != LINK_PARTITION
+      && (g_get_monotonic_time () - other->up_since_us > STALE_LINK_AGE_MS * 1000
+          || !same_host (other, l)))
+    {
+      /* The peer opened a link to us although one of ours has been up for
+       * long, or from another address than that one: it has lost its end
+       * of the old link (its address changed, or it started again:
+       * reload-peer-shell-netwatch.c), which the TCP connection may take
+       * minutes to tell us.  The new link is the peer's now; keeping the
+       * old one by the glare rule would refuse the peer every link (and
+       * its join through us) until then. */
+      g_message ("link to %s (%s): %s opened a new link from %s; the old one is stale: closed", h,
+                 other->address, h, l->address);
+      /* nothing to flush on it: the node hears it is down */
+      rps_link_destroy (s, other, TRUE);
+      other = NULL;
     }
   if (other != NULL)
     {
@@ -827,49 +878,21 @@ chord_id_equal_func (gconstpointer a, gconstpointer b)
   return chord_id_equal (*(const ChordId *) a, *(const ChordId *) b);
 }
 
-static gboolean
-bind_listener (ReloadPeerShell *s, const char *listen, GError **error)
+void
+rps_set_advertised (ReloadPeerShell *s, GInetAddress *a)
 {
-  g_autoptr (GInetSocketAddress) want =
-      reload_peer_shell_parse_address (listen ? listen : "127.0.0.1:0", error);
-  if (want == NULL)
-    return FALSE;
-  GSocketFamily family = g_socket_address_get_family (G_SOCKET_ADDRESS (want));
-  s->listener = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-  if (s->listener == NULL)
-    return FALSE;
-  g_socket_set_blocking (s->listener, FALSE);
-  if (!g_socket_bind (s->listener, G_SOCKET_ADDRESS (want), TRUE, error)
-      || !g_socket_listen (s->listener, error))
-    {
-      g_prefix_error (error, "listening on %s: ", listen);
-      if (error != NULL && *error != NULL)
-        {
-          (*error)->domain = RELOAD_PEER_SHELL_ERROR;
-          (*error)->code = RELOAD_PEER_SHELL_ERROR_LISTEN;
-        }
-      return FALSE;
-    }
-  GSocketAddress *bound = g_socket_get_local_address (s->listener, error);
-  if (bound == NULL)
-    return FALSE;
-  s->listen_address = G_INET_SOCKET_ADDRESS (bound);
-  GInetAddress *a = g_inet_socket_address_get_address (s->listen_address);
+  g_clear_object (&s->listen_address);
+  s->listen_address = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (a, s->listen_port));
+  g_free (s->ice_address);
   s->ice_address = g_inet_address_to_string (a);
-  if (g_inet_address_get_is_any (a))
-    {
-      g_set_error (error, RELOAD_PEER_SHELL_ERROR, RELOAD_PEER_SHELL_ERROR_INVALID,
-                   "listen on a specific address, not %s: it is the candidate peers connect to",
-                   listen);
-      return FALSE;
-    }
   /* §6.5.1.1, §6.6.5: our one candidate, a passive TLS-TCP-FH-NO-ICE
    * host candidate */
   ReloadIceCandidate *c = &s->candidate;
   gsize n = g_inet_address_get_native_size (a);
+  memset (&c->addr_port, 0, sizeof c->addr_port);
   c->addr_port.type = n == 4 ? RELOAD_ADDRESS_IPV4 : RELOAD_ADDRESS_IPV6;
   memcpy (c->addr_port.addr, g_inet_address_to_bytes (a), n);
-  c->addr_port.port = g_inet_socket_address_get_port (s->listen_address);
+  c->addr_port.port = s->listen_port;
   c->overlay_link = RELOAD_OVERLAY_LINK_TLS_TCP_FH_NO_ICE;
   s->foundation[0] = '1';
   c->foundation = (RwBytes){ s->foundation, 1 };
@@ -879,6 +902,66 @@ bind_listener (ReloadPeerShell *s, const char *listen, GError **error)
   s->tcptype.value = (RwBytes){ (const guint8 *) "passive", 7 };
   c->extensions = &s->tcptype;
   c->n_extensions = 1;
+}
+
+gboolean
+rps_listen_on (ReloadPeerShell *s, GInetSocketAddress *want, GError **error)
+{
+  GSocketFamily family = g_socket_address_get_family (G_SOCKET_ADDRESS (want));
+  g_autoptr (GSocket) sock =
+      g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (sock == NULL)
+    return FALSE;
+  g_socket_set_blocking (sock, FALSE);
+  if (!g_socket_bind (sock, G_SOCKET_ADDRESS (want), TRUE, error) || !g_socket_listen (sock, error))
+    {
+      g_autofree char *text = reload_peer_shell_format_address (want);
+      g_prefix_error (error, "listening on %s: ", text);
+      if (error != NULL && *error != NULL)
+        {
+          (*error)->domain = RELOAD_PEER_SHELL_ERROR;
+          (*error)->code = RELOAD_PEER_SHELL_ERROR_LISTEN;
+        }
+      return FALSE;
+    }
+  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (sock, error);
+  if (bound == NULL)
+    return FALSE;
+  s->listen_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  rps_clear_source (&s->accept_source);
+  if (s->listener != NULL)
+    g_socket_close (s->listener, NULL);
+  g_clear_object (&s->listener);
+  s->listener = g_steal_pointer (&sock);
+  if (s->started)
+    {
+      s->accept_source = g_socket_create_source (s->listener, G_IO_IN, s->cancellable);
+      g_source_set_callback (s->accept_source, G_SOURCE_FUNC (accept_ready), s, NULL);
+      g_source_attach (s->accept_source, s->context);
+    }
+  return TRUE;
+}
+
+/* A specific address is listened on and advertised as it is; a wildcard
+ * (0.0.0.0:PORT, [::]:PORT) accepts on every address, and what is
+ * advertised is chosen once the bootstrap nodes are known
+ * (rps_netwatch_pick_address) and again when the network changes. */
+static gboolean
+bind_listener (ReloadPeerShell *s, const char *listen, GError **error)
+{
+  g_autoptr (GInetSocketAddress) want =
+      reload_peer_shell_parse_address (listen ? listen : "127.0.0.1:0", error);
+  if (want == NULL)
+    return FALSE;
+  if (!rps_listen_on (s, want, error))
+    return FALSE;
+  GInetAddress *a = g_inet_socket_address_get_address (want);
+  s->listen_any = g_inet_address_get_is_any (a);
+  if (!s->listen_any)
+    {
+      s->listen_configured = g_object_ref (a);
+      rps_set_advertised (s, a);
+    }
   return TRUE;
 }
 
@@ -928,13 +1011,25 @@ reload_peer_shell_new (const ReloadCredentials *creds, const ReloadPeerShellConf
       GInetSocketAddress *a = reload_peer_shell_parse_address (config->bootstrap[i], error);
       if (a == NULL)
         return NULL;
-      if (same_address (a, s->listen_address))
+      gboolean self = s->listen_any
+                          ? g_inet_socket_address_get_port (a) == s->listen_port
+                                && rps_netwatch_is_local (g_inet_socket_address_get_address (a))
+                          : same_address (a, s->listen_address);
+      if (self)
         {
           s->is_bootstrap_node = TRUE;
           g_object_unref (a);
           continue;
         }
       g_ptr_array_add (s->bootstrap, a);
+    }
+  if (s->listen_any)
+    {
+      /* the address the kernel would use toward the overlay */
+      g_autoptr (GInetAddress) a = rps_netwatch_pick_address (s);
+      if (a == NULL)
+        a = g_inet_address_new_loopback (g_socket_get_family (s->listener));
+      rps_set_advertised (s, a);
     }
   if (!rps_multicast_init (s, config->multicast_bootstrap, error))
     return NULL;
@@ -962,11 +1057,12 @@ reload_peer_shell_start (ReloadPeerShell *s)
   s->watchdog_timer = rps_timeout_source (s, 1000, rps_watchdog, s);
   rps_turn_start (s);
   rps_multicast_start (s);
+  rps_netwatch_start (s); /* reload-peer-shell-netwatch.c */
   g_autofree char *addr = reload_peer_shell_format_address (s->listen_address);
   char hex[33];
-  g_message ("peer %s (%s) of overlay %s listening on %s (TLS-TCP-FH-NO-ICE)",
+  g_message ("peer %s (%s) of overlay %s listening on %s%s (TLS-TCP-FH-NO-ICE)",
              chord_id_to_hex (reload_node_get_id (s->node), hex), s->identity->user_name,
-             s->identity->overlay_name, addr);
+             s->identity->overlay_name, s->listen_any ? "every address, advertising " : "", addr);
   rps_schedule_bootstrap (s, 0);
 }
 
@@ -1037,6 +1133,7 @@ reload_peer_shell_free (ReloadPeerShell *s)
   rps_clear_source (&s->timer);
   rps_turn_clear (s);
   rps_multicast_clear (s);
+  rps_netwatch_clear (s);
   g_clear_pointer (&s->glare, g_hash_table_unref);
   /* links first: their callbacks must not reach a freed node (the
    * node's requests for application connections find none after this) */
@@ -1049,6 +1146,7 @@ reload_peer_shell_free (ReloadPeerShell *s)
     g_socket_close (s->listener, NULL);
   g_clear_object (&s->listener);
   g_clear_object (&s->listen_address);
+  g_clear_object (&s->listen_configured);
   g_clear_object (&s->cancellable);
   g_clear_pointer (&s->bootstrap, g_ptr_array_unref);
   rps_cache_clear (s);

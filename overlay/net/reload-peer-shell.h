@@ -15,7 +15,10 @@
  *     the peers it is connected to, for the cache;
  *   - the periodic partition check of §10.7.4.4 through a bootstrap node,
  *     or a cached or multicast-heard peer when none answers;
- *   - the node's timer, as one GSource.
+ *   - the node's timer, as one GSource;
+ *   - a watch of the host's addresses: when the one peers reach this peer
+ *     at goes, the listener moves and the node joins again at once
+ *     (reload-peer-shell-netwatch.c).
  *
  * Everything runs from the thread-default GMainContext of the thread that
  * calls reload_peer_shell_new(): the shell is not thread-safe (ChorusPeer
@@ -107,7 +110,11 @@ typedef struct
    * credentials and the listening socket. */
   ReloadNodeConfig node;
   /* Where to listen: "ADDR:PORT" ("[ADDR]:PORT" for IPv6); port 0 picks
-   * one.  NULL: 127.0.0.1:0. */
+   * one.  NULL: 127.0.0.1:0.  A wildcard ("0.0.0.0:PORT", "[::]:PORT")
+   * accepts on every address and advertises the one the kernel uses
+   * toward the bootstrap nodes.  When the address advertised goes, the
+   * shell re-binds (a specific address) or advertises another (a
+   * wildcard) and joins again (reload-peer-shell-netwatch.c). */
   const char *listen;
   /* Bootstrap nodes, "ADDR:PORT", NULL-terminated (§11.4).  An address
    * this shell listens on is itself and skipped. */

@@ -701,15 +701,25 @@ rn_handle_join_req (ReloadNode *n, const ReloadMessage *m, RequestCtx *ctx, gint
 {
   const ReloadJoinReq *req = m->body;
   ChordId jn = chord_id_from_node_id (&req->joining_peer_id);
-  if (!chord_id_equal (jn, ctx->origin) || !chord_table_is_responsible (&n->table, jn)
-      || n->state != NODE_JOINED)
+  /* A Join from our first predecessor itself: that peer joins again with
+   * its Node-ID (it started over: its address changed, or it restarted)
+   * before we noticed it had gone.  We are its successor, so we are the
+   * admitting peer (§10.5), although our table still makes it
+   * responsible for its own Node-ID. */
+  gboolean rejoining = n->table.n_pred > 0 && chord_id_equal (n->table.pred[0], jn);
+  if (!chord_id_equal (jn, ctx->origin)
+      || (!chord_table_is_responsible (&n->table, jn) && !rejoining) || n->state != NODE_JOINED)
     {
       rn_send_error (n, ctx->from_link, m, RELOAD_ERROR_FORBIDDEN, "not the admitting peer", now);
       return;
     }
   ReloadJoinAns ans = { 0 };
   rn_send_answer (n, ctx->from_link, m, RELOAD_JOIN_ANS, &ans, now);
-  ChordId old_start = chord_table_range_start (&n->table);
+  /* a peer that joins again is responsible for what it was: from its own
+   * predecessor (our second, or ourselves in a ring of two) */
+  ChordId old_start = !rejoining            ? chord_table_range_start (&n->table)
+                      : n->table.n_pred > 1 ? n->table.pred[1]
+                                            : n->self;
   /* §10.5 step 6: the data the joining node is now responsible for */
   CollectCtx cc = { n, g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref) };
   reload_storage_foreach (n->storage, collect_resource, &cc);

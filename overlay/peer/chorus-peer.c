@@ -564,8 +564,12 @@ build_status (ChorusPeer *self)
   json_builder_add_string_value (b, id->user_name);
   json_builder_set_member_name (b, "overlay");
   json_builder_add_string_value (b, id->overlay_name);
+  /* where peers reach it now: the shell re-binds when the network
+   * changes (reload-peer-shell-netwatch.c) */
+  g_autofree char *listen =
+      reload_peer_shell_format_address (reload_peer_shell_get_listen_address (s));
   json_builder_set_member_name (b, "listen");
-  json_builder_add_string_value (b, self->listen_address);
+  json_builder_add_string_value (b, listen);
   json_builder_set_member_name (b, "joined");
   json_builder_add_boolean_value (b, reload_node_is_joined (node));
   json_builder_set_member_name (b, "configuration_sequence");

@@ -134,7 +134,9 @@ cmd_run (int argc, char **argv)
   GOptionEntry entries[] = {
     { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile,
       "Profile directory (ca.pem, cert.pem, key.pem)", "DIR" },
-    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:0)",
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
+      "Address to listen on (default 127.0.0.1:0; 0.0.0.0:PORT or [::]:PORT: every "
+      "address, advertising the one toward the bootstrap nodes)",
       "ADDR:PORT" },
     { "bootstrap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &bootstrap,
       "A bootstrap peer (repeatable; more may follow as arguments)", "ADDR:PORT" },

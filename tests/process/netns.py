@@ -174,3 +174,32 @@ class Lab:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class Lan(Lab):
+    """One link, no router: namespace `TAG-lan` holds a bridge `br0`, and
+    each host i (1..n), a namespace `TAG-host<i>`, has `eth0` on it with
+    10.0.0.<i>/24.  For tests that change a host's address on the link
+    (set_address()).  Cleaned up like a Lab."""
+
+    def __init__(self, n_hosts=3):
+        super().__init__(n_nats=n_hosts)
+
+    def _build(self, n_hosts):
+        lan = self._add_ns("lan")
+        self.run("lan", "ip", "link", "add", "br0", "type", "bridge")
+        self.run("lan", "ip", "link", "set", "br0", "up")
+        for i in range(1, n_hosts + 1):
+            self._add_ns(f"host{i}")
+            self.run(f"host{i}", "ip", "link", "add", "eth0", "type", "veth", "peer", "name",
+                     f"port{i}", "netns", lan)
+            self.run("lan", "ip", "link", "set", f"port{i}", "master", "br0")
+            self.run("lan", "ip", "link", "set", f"port{i}", "up")
+            self.run(f"host{i}", "ip", "addr", "add", f"10.0.0.{i}/24", "dev", "eth0")
+            self.run(f"host{i}", "ip", "link", "set", "eth0", "up")
+
+    def set_address(self, host, old, new):
+        """Host @host's address @old (with its prefix, "10.0.0.3/24") goes
+        and @new comes, on the same interface: what a new DHCP lease does."""
+        self.run(host, "ip", "addr", "del", old, "dev", "eth0")
+        self.run(host, "ip", "addr", "add", new, "dev", "eth0")
