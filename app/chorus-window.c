@@ -56,6 +56,7 @@ struct _ChorusWindow
   AdwActionRow *status_stored_row;
   AdwActionRow *status_peers_row;
   AdwActionRow *status_turn_row;
+  AdwActionRow *status_registrations_row;
   AdwPreferencesGroup *invite_group;
   AdwEntryRow *invite_user_row;
   GtkPicture *invite_qr;
@@ -625,6 +626,9 @@ status_done (GObject *source, GAsyncResult *result, gpointer user_data)
   adw_action_row_set_subtitle (self->status_links_row, nlinks);
   g_autofree char *peers = g_strdup_printf ("%u", estimate_peers (o));
   adw_action_row_set_subtitle (self->status_peers_row, peers);
+  g_autofree char *registrations = g_strdup_printf (
+      "%" G_GINT64_FORMAT, json_object_get_int_member_with_default (o, "stored_registrations", 0));
+  adw_action_row_set_subtitle (self->status_registrations_row, registrations);
   const char *turn = json_object_get_string_member_with_default (o, "turn_in_use", NULL);
   adw_action_row_set_subtitle (self->status_turn_row, turn ? turn : _ ("None"));
   g_autofree char *stored = g_strdup_printf (
@@ -827,6 +831,7 @@ chorus_window_class_init (ChorusWindowClass *klass)
   BIND (status_stored_row);
   BIND (status_peers_row);
   BIND (status_turn_row);
+  BIND (status_registrations_row);
   BIND (invite_group);
   BIND (invite_user_row);
   BIND (invite_qr);

@@ -864,6 +864,25 @@ reload_storage_n_values (const ReloadStorage *s)
   return n;
 }
 
+guint64
+reload_storage_n_values_of_kind (const ReloadStorage *s, guint32 kind)
+{
+  guint64 n = 0;
+  GHashTableIter ri;
+  gpointer rk, rv;
+  g_hash_table_iter_init (&ri, s->resources);
+  while (g_hash_table_iter_next (&ri, &rk, &rv))
+    {
+      GHashTableIter ki;
+      gpointer kk, kv;
+      g_hash_table_iter_init (&ki, ((Resource *) rv)->kinds);
+      while (g_hash_table_iter_next (&ki, &kk, &kv))
+        if (((KindStore *) kv)->kind == kind)
+          n += g_tree_nnodes (((KindStore *) kv)->entries);
+    }
+  return n;
+}
+
 typedef struct
 {
   ChordId id;

@@ -232,6 +232,9 @@ gint64 reload_storage_next_expiry (const ReloadStorage *s);
 /* For replication (§10.4) and a joining peer (§10.5 step 6). */
 guint reload_storage_n_resources (const ReloadStorage *s);
 guint64 reload_storage_n_values (const ReloadStorage *s);
+/* The values of @kind held (an operator's view: e.g. how many SIP
+ * registrations, RFC 7904, this peer stores). */
+guint64 reload_storage_n_values_of_kind (const ReloadStorage *s, guint32 kind);
 /* Calls @fn for every resource held, in ring order (then by bytes).  @fn
  * may modify the storage (it sees a snapshot); @resource_id is valid during
  * the call. */

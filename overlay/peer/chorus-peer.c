@@ -629,6 +629,9 @@ build_status (ChorusPeer *self)
   ReloadStorage *st = reload_node_storage (node);
   json_builder_set_member_name (b, "stored_items");
   json_builder_add_int_value (b, (gint64) reload_storage_n_values (st));
+  json_builder_set_member_name (b, "stored_registrations");
+  json_builder_add_int_value (
+      b, (gint64) reload_storage_n_values_of_kind (st, RELOAD_KIND_SIP_REGISTRATION));
   json_builder_set_member_name (b, "stored_resources");
   json_builder_add_int_value (b, reload_storage_n_resources (st));
   json_builder_set_member_name (b, "uptime_s");

@@ -297,6 +297,8 @@ test_array (void)
   g_assert_cmpint (do_store (&f, rq, rs, T0, &ans, NULL), ==, RELOAD_STORAGE_OK);
   g_assert_cmpuint (ans.kind_responses[0].generation_counter, ==, 2); /* one per kind */
   g_assert_cmpuint (reload_storage_n_values (f.s), ==, 4);
+  g_assert_cmpuint (reload_storage_n_values_of_kind (f.s, KIND_ARRAY), ==, 4);
+  g_assert_cmpuint (reload_storage_n_values_of_kind (f.s, KIND_ARRAY + 1), ==, 0);
 
   fa = fetch_ok (&f, &q, T0);
   g_assert_cmpuint (fa.kind_responses[0].n_values, ==, 5);

@@ -105,6 +105,16 @@ with Harness(build_dir) as h:
                lambda: all(p.call("calls")["registered"] for p in (alice, bob, carol, *daves)),
                timeout=30)
     check(True, "6 peers joined, 5 devices of 4 AORs registered (SIP-REGISTRATION, RFC 7904 §3)")
+    # each registration on its responsible peer and two replicas (§10.4):
+    # `ctl status` counts the SIP-REGISTRATION values each peer stores
+    def stored_registrations():
+        return sum(p.status().get("stored_registrations", 0) for p in h.peers)
+    try:
+        h.wait_for("15 stored registrations", lambda: stored_registrations() == 15, timeout=30)
+    except Exception:
+        pass
+    n_stored = stored_registrations()
+    check(n_stored == 15, f"status' stored_registrations: {n_stored} over the ring = 5 values x 3 copies")
     check(carol.call("calls")["aor"] == aor[carol],
           "without --aor the AOR is sip: + the certificate's user name")
 
