@@ -199,6 +199,14 @@ announce_incoming (ChorusApplication *self, JsonNode *calls)
           g_notification_set_default_action (n, "app.activate");
           g_application_send_notification (G_APPLICATION (self), nid, n);
           g_message ("incoming call %u from %s", id, remote);
+          /* the window comes up with the call on it; with no user action
+           * behind it (no activation token), the window manager's focus
+           * stealing prevention keeps the keyboard where the user types
+           * and marks the window as demanding attention instead */
+          ChorusWindow *window = main_window (self);
+          chorus_window_show_page (window, "calls");
+          if (!gtk_window_is_active (GTK_WINDOW (window)))
+            gtk_window_present (GTK_WINDOW (window));
         }
       else if (g_hash_table_remove (self->notified, GUINT_TO_POINTER (id)))
         {
