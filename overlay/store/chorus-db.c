@@ -87,11 +87,23 @@ chorus_db_get_version (sqlite3 *db, GError **error)
 }
 
 /* Creates the file 0600 before SQLite does (SQLite would use 0644 less the
- * umask); an existing file keeps its mode. */
+ * umask); an existing file keeps its mode and is not touched at all.
+ * Never open and close a database file that may be open elsewhere in this
+ * process: closing any descriptor of a file drops every POSIX lock the
+ * process holds on it (fcntl(2)), the locks of the SQLite connections
+ * already open included; another process then takes itself for the last
+ * user, checkpoints and deletes the WAL under them, and they go on reading
+ * a stale snapshot (an invitation made by `chorus-enroll invite` stayed
+ * invisible to the app's enrollment server after the app had opened the
+ * store itself). */
 static gboolean
 create_private (const char *path, GError **error)
 {
-  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  int fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST)
+    return TRUE; /* made meanwhile by another process */
   if (fd < 0)
     {
       int e = errno;
