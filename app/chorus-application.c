@@ -4,7 +4,7 @@
  *
  *   chorus [--profile DIR] [--listen ADDR:PORT] [--enroll-listen ADDR:PORT]
  *          [--play tone:HZ|FILE] [--record FILE.wav] [--ring-to FILE.wav]
- *          [--background] [URI...]
+ *          [--background] [--camera SOURCE] [URI...]
  *
  * URIs: chorus-invite: links join an overlay (first run), sip:/sips:
  * addresses go to the dial entry.
@@ -31,6 +31,9 @@
 #include "chorus-window.h"
 #include "media-devices.h"
 
+/* how long the camera is watched for an invitation's QR code */
+#define CHORUS_APP_CAMERA_TIMEOUT_S 120
+
 /* how long quitting waits for the Leave and the removal of the
  * registration before it goes anyway */
 #define QUIT_TIMEOUT_S 5
@@ -49,11 +52,13 @@ struct _ChorusApplication
   GSettings *settings;   /* NULL when the schema is nowhere (defaults then) */
   MediaDevices *devices; /* the sound devices, for the preferences and the calls */
   ChorusRinger *ringer;
-  char *ring_to;        /* --ring-to FILE.wav: the ringtone recorded (headless) */
-  gboolean held;        /* running in the background with no window */
-  gboolean background;  /* --background: no window at the start (login) */
-  GHashTable *notified; /* incoming call ids already announced */
-  gboolean busy;        /* creating or joining */
+  char *ring_to;           /* --ring-to FILE.wav: the ringtone recorded (headless) */
+  gboolean held;           /* running in the background with no window */
+  gboolean background;     /* --background: no window at the start (login) */
+  char *camera;            /* --camera: the camera's gst-launch source (NULL: v4l2src) */
+  GCancellable *first_run; /* joining or scanning, while the welcome waits */
+  GHashTable *notified;    /* incoming call ids already announced */
+  gboolean busy;           /* creating or joining */
   gboolean quitting;
 };
 
@@ -313,6 +318,12 @@ joined (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (ChorusApplication) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (ChorusEnrollResult) r = chorus_enroll_join_finish (result, &error);
+  if (r == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      self->busy = FALSE;
+      chorus_window_show_welcome (main_window (self));
+      return;
+    }
   if (r != NULL)
     g_message ("joined %s as %s", r->overlay, r->user);
   profile_ready (self, error);
@@ -358,7 +369,9 @@ join_overlay (ChorusApplication *self, const char *link)
   self->busy = TRUE;
   chorus_window_show_busy (main_window (self), _ ("Joining the overlay"));
   g_autofree char *peer_dir = chorus_app_profile_peer_dir (self->base);
-  chorus_enroll_join_async (trimmed, peer_dir, NULL, joined, g_object_ref (self));
+  g_clear_object (&self->first_run);
+  self->first_run = g_cancellable_new ();
+  chorus_enroll_join_async (trimmed, peer_dir, self->first_run, joined, g_object_ref (self));
 }
 
 static void
@@ -368,6 +381,11 @@ scanned (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autofree char *link = chorus_qr_scan_file_finish (result, &error);
   self->busy = FALSE;
+  if (link == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      chorus_window_show_welcome (main_window (self));
+      return;
+    }
   if (link == NULL)
     {
       show_first_run_error (self, error->message);
@@ -375,6 +393,30 @@ scanned (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_message ("QR code read: %s", link);
   join_overlay (self, link);
+}
+
+/* an invitation's QR code in front of the camera */
+static void
+join_from_camera_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  if (self->session != NULL || self->busy)
+    return;
+  self->busy = TRUE;
+  g_clear_object (&self->first_run);
+  self->first_run = g_cancellable_new ();
+  chorus_window_show_busy (main_window (self),
+                           _ ("Hold the invitation’s QR code in front of the camera"));
+  chorus_qr_scan_camera_async (self->camera, CHORUS_APP_CAMERA_TIMEOUT_S, self->first_run, scanned,
+                               g_object_ref (self));
+}
+
+static void
+cancel_first_run_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  ChorusApplication *self = user_data;
+  if (self->first_run != NULL)
+    g_cancellable_cancel (self->first_run);
 }
 
 /* an invitation from a picture of its QR code */
@@ -608,6 +650,8 @@ static const GActionEntry app_actions[] = {
   { "create-overlay", create_overlay, "s" },
   { "join", join_action, "s" },
   { "join-from-image", join_from_image_action, "s" },
+  { "join-from-camera", join_from_camera_action },
+  { "cancel-first-run", cancel_first_run_action },
   { "call", call_action, "s" },
   { "answer-call", call_id_action, "u" },
   { "decline-call", call_id_action, "u" },
@@ -728,6 +772,7 @@ chorus_application_handle_local_options (GApplication *app, GVariantDict *option
   g_variant_dict_lookup (options, "record", "^ay", &self->record);
   g_variant_dict_lookup (options, "ring-to", "^ay", &self->ring_to);
   g_variant_dict_lookup (options, "background", "b", &self->background);
+  g_variant_dict_lookup (options, "camera", "s", &self->camera);
   return -1;
 }
 
@@ -741,6 +786,8 @@ chorus_application_finalize (GObject *object)
   g_clear_object (&self->devices);
   g_clear_object (&self->ringer);
   g_free (self->ring_to);
+  g_free (self->camera);
+  g_clear_object (&self->first_run);
   g_hash_table_unref (self->notified);
   g_free (self->base);
   g_free (self->listen);
@@ -780,6 +827,8 @@ chorus_application_init (ChorusApplication *self)
       N_ ("What calls send instead of the microphone: tone:HZ or an audio file"), N_ ("SOURCE") },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       N_ ("Record what calls hear to this WAV file instead of the speakers"), N_ ("FILE") },
+    { "camera", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_ ("The camera for QR codes, a GStreamer source (default: v4l2src)"), N_ ("SOURCE") },
     { "background", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_ ("Start without a window, reachable for calls (start on login)"), NULL },
     { "ring-to", 0, 0, G_OPTION_ARG_FILENAME, NULL,

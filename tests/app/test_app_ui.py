@@ -243,7 +243,7 @@ class App:
 work = tempfile.mkdtemp(prefix="chorus-app-ui-")
 apps = []
 try:
-    print("1..27", flush=True)
+    print("1..28", flush=True)
     a_wav = os.path.join(work, "alice.wav")
     b_wav = os.path.join(work, "bob.wav")
     a_ring = os.path.join(work, "alice-ring.wav")
@@ -291,6 +291,20 @@ try:
     check(carol.wait_log(r"QR code read: chorus-invite:", 30)
           and carol.wait_log(r"registered sip:carol@home\.chorus", 60),
           "Carol's app read the invitation from a picture of its QR code, joined and registered")
+    # the same in front of a camera (a picture frozen into a live video
+    # stream stands for one: --camera takes a GStreamer source)
+    qr_dave = os.path.join(work, "dave.png")
+    made = subprocess.run([os.path.join(build_dir, "overlay", "tools", "chorus-enroll"), "invite",
+                           "--dir", os.path.join(alice.profile, "ca"), "--user", "dave", "--qr",
+                           qr_dave], check=True, capture_output=True, text=True, timeout=60)
+    print("# dave's link: " + made.stdout.strip().splitlines()[-1])
+    dave = App("dave", work, ["--camera",
+                              f"filesrc location={qr_dave} ! pngdec ! imagefreeze is-live=true"])
+    apps.append(dave)
+    dave.action("join-from-camera")
+    check(dave.wait_log(r"QR code read: chorus-invite:", 30)
+          and dave.wait_log(r"registered sip:dave@home\.chorus", 60),
+          "Dave's app read the invitation from the camera (zbar on a live video source), joined")
     # a link works once: Bob's again, on another device
     mallory = App("mallory", work, [])
     apps.append(mallory)
@@ -402,7 +416,7 @@ try:
     check(registered and "running in the background" in bob2.text() and hidden and rang and shown
           and code == 0,
           "--background (start on login): registered with no window; a call brings it up")
-    for app in (mallory, carol, alice):
+    for app in (mallory, dave, carol, alice):
         codes[app.name] = app.quit()
     check(all(c == 0 for c in codes.values()), f"every app quit cleanly: {codes}")
     check("signed out" in alice.text() and "signed out" in bob.text(),
@@ -429,4 +443,4 @@ finally:
             for line in app.text()[-4000:].splitlines():
                 print(f"# {line}")
     shutil.rmtree(work, ignore_errors=True)
-sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 27 else 1)
+sys.exit(0 if all(ok for ok, _ in checks) and len(checks) == 28 else 1)
