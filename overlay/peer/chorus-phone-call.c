@@ -31,6 +31,7 @@ phone_call_new (ChorusPhone *phone, gboolean outgoing, const char *remote)
   call->phone = phone;
   call->id = phone->next_call_id++;
   call->outgoing = outgoing;
+  call->offerer = outgoing;
   call->remote = g_strdup (remote);
   call->state = outgoing ? CALL_DIALING : CALL_RINGING;
   call->dial_us = g_get_monotonic_time ();
@@ -626,8 +627,14 @@ incoming_call (ChorusPhone *phone, const ChorusSipEvent *e)
   call->ua_call = e->call;
   if (g_hash_table_contains (phone->conns, &e->conn))
     g_array_append_val (call->up_conns, e->conn);
-  g_message ("call %u from %s: ringing", call->id, call->remote);
-  if (!make_media (call, FALSE))
+  /* an INVITE without an offer (RFC 3264 §5): this side offers, in its
+   * 200 (chorus_sip_ua_answer() puts our description there as the offer),
+   * and the answer comes in the ACK (CHORUS_SIP_EVENT_ANSWERED): the media
+   * takes the offerer's roles (ICE controlling, DTLS actpass) */
+  call->offerer = e->remote_sdp == NULL;
+  g_message ("call %u from %s: ringing%s", call->id, call->remote,
+             call->offerer ? " (no offer: ours goes in the 200)" : "");
+  if (!make_media (call, call->offerer))
     {
       chorus_sip_ua_reject (phone->ua, e->call, 500, now, NULL);
       return;
@@ -844,7 +851,7 @@ phone_call_event (ChorusPhone *phone, const ChorusSipEvent *e)
       phone_changed (phone);
       g_message ("call %u with %s: answered after %" G_GINT64_FORMAT " ms", call->id, call->remote,
                  (call->answered_us - call->dial_us) / 1000);
-      if (!configure_media (call, e->local_sdp, e->remote_sdp, call->outgoing, &error))
+      if (!configure_media (call, e->local_sdp, e->remote_sdp, call->offerer, &error))
         {
           g_message ("call %u: the media does not fit: %s", call->id, error->message);
           fail_call (call, 488, "media");

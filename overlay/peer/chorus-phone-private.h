@@ -79,6 +79,10 @@ struct _PhoneCall
   guint id;
   guint ua_call; /* 0 until the UA knows the call */
   gboolean outgoing;
+  /* the offerer of the first exchange: an outgoing call, or an incoming
+   * INVITE without an offer (RFC 3264 §5: ours goes in the 200, the
+   * answer comes in the ACK) */
+  gboolean offerer;
   char *remote;
   PhoneCallState state;
   gboolean on_hold;

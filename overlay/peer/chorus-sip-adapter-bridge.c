@@ -209,6 +209,32 @@ relay_reinvite_result (Bridge *b, const ChorusSipEvent *e)
   chorus_sip_ua_reinvite_reject (from->ua, from->call, status, now_ms (), NULL);
 }
 
+/* RFC 3264 §5 through the B2BUA: the caller's ACK brought the answer to
+ * the offer of the callee's 2xx (passed on in our 200): it goes into the
+ * ACK of that 2xx, unchanged.  The callee's leg checks it answers the
+ * offer; when it does not (or that leg gave up waiting), both legs end. */
+static void
+relay_answer (Bridge *b, const ChorusSipEvent *e)
+{
+  g_autoptr (GError) error = NULL;
+  b->out.needs_answer = FALSE;
+  if (b->out.ended)
+    return; /* the callee's leg is over: its ENDED hangs up the caller's */
+  if (e->remote_sdp == NULL
+      || !chorus_sip_ua_ack_with_answer (b->out.ua, b->out.call, e->remote_sdp, now_ms (), &error))
+    {
+      /* the callee's leg ACKed without an answer and hung up (or will,
+       * CHORUS_SIP_ANSWER_TIMEOUT_MS after its 2xx); its ENDED ends the
+       * caller's leg too */
+      g_message ("call %u: the caller's answer in its ACK does not pass: %s", b->id,
+                 error ? error->message : "no answer");
+      if (e->remote_sdp == NULL)
+        chorus_sip_ua_hangup (b->out.ua, b->out.call, now_ms (), NULL);
+      return;
+    }
+  g_message ("call %u: the caller's answer went into the ACK", b->id);
+}
+
 /* Refuses or hangs up the caller's leg. */
 static void
 end_in (Bridge *b, int status, const char *reason)
@@ -393,20 +419,11 @@ incoming (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e)
       chorus_sip_ua_reject (ua, e->call, a->stopping ? 480 : 400, now, NULL);
       return;
     }
-  if (e->remote_sdp == NULL)
-    {
-      /* RFC 3264 §5, a delayed offer: the B2BUA would send an INVITE
-       * without an offer to the other side, pass that side's offer (in
-       * its 200) on in our 200, and hold the ACK of that 200 until the
-       * caller's ACK brings the answer.  ChorusSipUa cannot do that yet:
-       * chorus_sip_ua_call_as() needs a description to offer, and the UA
-       * ACKs a 2xx at once (chorus-sip-ua-call.c, RFC 3261 §13.2.2.4), so
-       * there is no answer to put in it.  Until it can (an offerless call
-       * and an ACK the app completes), such an INVITE gets 488 (RFC 3261
-       * §21.4.26); phones then offer in the INVITE, as most do. */
-      chorus_sip_ua_reject (ua, e->call, 488, now, NULL);
-      return;
-    }
+  /* An INVITE without an offer (RFC 3264 §5, a delayed offer) goes on
+   * without one (b->offer NULL): the callee's 200 brings the offer, which
+   * our 200 passes on unchanged (chorus_sip_ua_answer_verbatim()), and the
+   * caller's ACK brings the answer, which goes into the ACK of the
+   * callee's 200 (chorus_sip_ua_ack_with_answer()): see bridge_event(). */
   if (ua == a->phone_ua)
     {
       /* a phone calls: as the user it registered as, from where it
@@ -487,9 +504,16 @@ bridge_event (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e)
     case CHORUS_SIP_EVENT_ANSWERED:
       me->answered = TRUE;
       if (in)
-        break; /* the caller's ACK came */
-      /* the callee's answer, unchanged, to the caller: the media runs end
-       * to end */
+        {
+          /* the caller's ACK came: for a delayed offer, with the answer
+           * the callee's leg waits for */
+          if (b->out.needs_answer)
+            relay_answer (b, e);
+          break;
+        }
+      /* the callee's answer (or, to a delayed offer, its offer),
+       * unchanged, to the caller: the media runs end to end */
+      me->needs_answer = e->needs_answer;
       if (b->in.ended
           || !chorus_sip_ua_answer_verbatim (b->in.ua, b->in.call, e->remote_sdp, now_ms (),
                                              &error))
@@ -502,7 +526,8 @@ bridge_event (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e)
           break;
         }
       b->in.answered = TRUE;
-      g_message ("call %u from %s to %s answered", b->id, b->caller, b->callee);
+      g_message ("call %u from %s to %s answered%s", b->id, b->caller, b->callee,
+                 e->needs_answer ? " (the offer in the 200, the answer in the ACK)" : "");
       break;
     case CHORUS_SIP_EVENT_REINVITE:
       relay_reinvite (b, me, other, e);
@@ -533,7 +558,10 @@ bridge_event (ChorusSipAdapter *a, ChorusSipUa *ua, const ChorusSipEvent *e)
           bridge_over (b, e->status, why);
         }
       else
-        end_in (b, end_status (e), b->in.answered ? "callee_hangup" : "refused");
+        end_in (b, end_status (e),
+                e->reason == CHORUS_SIP_END_MEDIA ? "media"
+                : b->in.answered                  ? "callee_hangup"
+                                                  : "refused");
       break;
     default:
       break;

@@ -21,6 +21,9 @@ typedef struct
   guint call;
   gboolean answered;
   gboolean ended;
+  /* the out leg of a delayed offer (RFC 3264 §5): its 2xx brought the
+   * offer, and its ACK waits for the caller's answer (in the caller's ACK) */
+  gboolean needs_answer;
 } Leg;
 
 typedef struct
@@ -32,7 +35,7 @@ typedef struct
   gboolean from_phone;
   Leg in;                  /* the caller's */
   Leg out;                 /* the callee's (ua NULL until placed) */
-  ChorusSdpSession *offer; /* the caller's, passed on */
+  ChorusSdpSession *offer; /* the caller's, passed on; NULL: a delayed offer */
   ChorusDialer *dialer;    /* an overlay callee being looked up */
   GArray *overlay_conns;   /* guint64: the out leg's AppAttach connections */
   gboolean ended;

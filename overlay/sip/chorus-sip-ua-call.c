@@ -63,7 +63,7 @@ call_new (ChorusSipUa *ua, gboolean outgoing)
   c->outgoing = outgoing;
   c->route_set = g_ptr_array_new_with_free_func (g_free);
   c->branches = g_ptr_array_new_with_free_func (branch_free);
-  c->ok_next = c->ok_deadline = c->no_answer_at = -1;
+  c->ok_next = c->ok_deadline = c->no_answer_at = c->answer_deadline = -1;
   g_hash_table_insert (ua->calls, GUINT_TO_POINTER (c->id), c);
   return c;
 }
@@ -158,10 +158,9 @@ chorus_sip_ua_call_as (ChorusSipUa *ua, const char *from, const char *target,
                    "\"%s\" is not a SIP or SIPS URI", target ? target : "");
       return 0;
     }
-  if (n_conns == 0 || local == NULL)
+  if (n_conns == 0)
     {
-      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_INVALID,
-                   "a call needs a connection and a description");
+      g_set_error (error, CHORUS_SIP_ERROR, CHORUS_SIP_ERROR_INVALID, "a call needs a connection");
       return 0;
     }
   ua_enter (ua, now);
@@ -171,10 +170,14 @@ chorus_sip_ua_call_as (ChorusSipUa *ua, const char *from, const char *target,
   c->local_uri = g_strdup (from != NULL ? from : ua->aor);
   c->remote_uri = g_strdup (target);
   c->local_cseq = c->invite_cseq = 1;
-  c->caps = chorus_sdp_session_copy (local);
-  c->offer = chorus_sdp_session_copy (local);
-  if (c->offer->fingerprint != NULL)
-    c->offer->setup = CHORUS_SDP_SETUP_ACTPASS; /* RFC 5763 §5 */
+  c->offerless = local == NULL; /* RFC 3264 §5: the offer comes in the 2xx */
+  if (local != NULL)
+    {
+      c->caps = chorus_sdp_session_copy (local);
+      c->offer = chorus_sdp_session_copy (local);
+      if (c->offer->fingerprint != NULL)
+        c->offer->setup = CHORUS_SDP_SETUP_ACTPASS; /* RFC 5763 §5 */
+    }
   for (guint i = 0; i < n_conns; i++)
     {
       osip_message_t *invite = ua_request (ua, conns[i], "INVITE", target, c->local_uri,
@@ -183,7 +186,8 @@ chorus_sip_ua_call_as (ChorusSipUa *ua, const char *from, const char *target,
         continue;
       call_add_contact (ua, invite);
       chorus_sip_message_add_header (invite, "Allow", CHORUS_SIP_ALLOW);
-      call_set_sdp_body (invite, c->offer);
+      if (c->offer != NULL)
+        call_set_sdp_body (invite, c->offer);
       Branch *b = g_new0 (Branch, 1);
       b->call = c;
       b->conn = conns[i];
@@ -238,8 +242,8 @@ send_cancel (ChorusSipUa *ua, Branch *b)
 
 /* CANCEL every branch but @winner that has no final response; §9.1: not
  * before a provisional response, so those without one wait for it. */
-static void
-cancel_branches (ChorusSipUa *ua, Call *c, Branch *winner, gboolean elsewhere)
+void
+call_cancel_branches (ChorusSipUa *ua, Call *c, Branch *winner, gboolean elsewhere)
 {
   c->cancelling = TRUE;
   for (guint i = 0; i < c->branches->len; i++)
@@ -288,8 +292,8 @@ branches_check_done (ChorusSipUa *ua, Call *c)
 
 /* A 2xx that is not wanted (a second fork answered, or we cancelled):
  * §13.2.2.4, §15: ACK it, then BYE. */
-static void
-ack_and_bye (ChorusSipUa *ua, Call *c, Branch *b, osip_message_t *resp)
+void
+call_ack_and_bye (ChorusSipUa *ua, Call *c, Branch *b, osip_message_t *resp)
 {
   const char *tag = chorus_sip_message_to_tag (resp);
   if (b->remote_tag != NULL && g_strcmp0 (b->remote_tag, tag) == 0)
@@ -313,14 +317,19 @@ ack_and_bye (ChorusSipUa *ua, Call *c, Branch *b, osip_message_t *resp)
 static void
 accept_2xx (ChorusSipUa *ua, Call *c, Branch *b, osip_message_t *resp)
 {
+  if (c->offerless)
+    {
+      call_offerless_2xx (ua, c, b, resp);
+      return;
+    }
   gboolean bad = FALSE;
   g_autoptr (ChorusSdpSession) answer = call_body_sdp (resp, &bad);
   g_autoptr (GError) error = NULL;
   if (answer == NULL || !chorus_sdp_check_answer (c->offer, answer, &error))
     {
       /* §13.2.2.4: the session is not acceptable: ACK, then BYE */
-      cancel_branches (ua, c, b, TRUE);
-      ack_and_bye (ua, c, b, resp);
+      call_cancel_branches (ua, c, b, TRUE);
+      call_ack_and_bye (ua, c, b, resp);
       call_end (ua, c, 488, CHORUS_SIP_END_MEDIA);
       return;
     }
@@ -352,7 +361,7 @@ accept_2xx (ChorusSipUa *ua, Call *c, Branch *b, osip_message_t *resp)
   };
   ua_emit (ua, &ev);
   /* the first 2xx wins; the others are told why (RFC 3326) */
-  cancel_branches (ua, c, b, TRUE);
+  call_cancel_branches (ua, c, b, TRUE);
   c->cancelling = FALSE;
 }
 
@@ -392,7 +401,7 @@ branch_response (ChorusSipUa *ua, Branch *b, osip_message_t *resp)
                && g_strcmp0 (chorus_sip_message_to_tag (resp), c->remote_tag) == 0)
         ua_send (ua, c->conn, c->ack_bytes); /* a retransmitted 2xx: ACK again */
       else
-        ack_and_bye (ua, c, b, resp);
+        call_ack_and_bye (ua, c, b, resp);
       if (b->final_status == 0)
         b->final_status = code;
       return;
@@ -402,7 +411,7 @@ branch_response (ChorusSipUa *ua, Branch *b, osip_message_t *resp)
     {
       /* a 6xx ends the search (§16.7 step 5, §21.6: the callee's answer
        * is definitive) */
-      cancel_branches (ua, c, b, FALSE);
+      call_cancel_branches (ua, c, b, FALSE);
       call_end (ua, c, code, CHORUS_SIP_END_REJECTED);
       return;
     }
@@ -431,7 +440,7 @@ call_handle_stray_2xx (ChorusSipUa *ua, ChorusSipConnId conn, osip_message_t *re
           {
             Branch *b = g_ptr_array_index (c->branches, i);
             if (b->conn == conn)
-              ack_and_bye (ua, c, b, resp);
+              call_ack_and_bye (ua, c, b, resp);
           }
       return TRUE;
     }
@@ -640,6 +649,8 @@ call_handle_bye (ChorusSipUa *ua, ChorusSipConnId conn, osip_message_t *req)
     }
   c->remote_cseq = cseq;
   c->remote_cseq_set = TRUE;
+  if (c->state == CALL_OUT_ANSWERING)
+    call_offerless_abandon (ua, c, FALSE); /* their 2xx still needs its ACK */
   ua_respond (ua, txn, ua_response (ua, req, 200, NULL));
   /* §15.1.2: a BYE in an early dialog: the INVITE gets 487 */
   if (c->ist != NULL && !chorus_sip_txn_has_final (c->ist))
@@ -769,7 +780,7 @@ answer_call (ChorusSipUa *ua, guint id, const ChorusSdpSession *local, gboolean 
     {
       /* §13.3.1.4 with RFC 3264 §5: no offer came, ours goes in the 2xx */
       c->offer = chorus_sdp_session_copy (local);
-      if (c->offer->fingerprint != NULL)
+      if (c->offer->fingerprint != NULL && !verbatim)
         c->offer->setup = CHORUS_SDP_SETUP_ACTPASS;
       c->ok_offer = TRUE;
       call_set_sdp_body (ok, c->offer);
@@ -794,13 +805,18 @@ chorus_sip_ua_hangup (ChorusSipUa *ua, guint id, gint64 now, GError **error)
     case CALL_OUT_CALLING:
     case CALL_OUT_EARLY:
       /* §9.1: CANCEL; the INVITEs end with 487 */
-      cancel_branches (ua, c, NULL, FALSE);
+      call_cancel_branches (ua, c, NULL, FALSE);
       call_end (ua, c, 487, CHORUS_SIP_END_LOCAL_HANGUP);
       break;
     case CALL_IN_NEW:
     case CALL_IN_RINGING:
       ua_respond (ua, c->ist, ua_response (ua, c->invite, 603, c->local_tag));
       call_end (ua, c, 603, CHORUS_SIP_END_DECLINED_LOCALLY);
+      break;
+    case CALL_OUT_ANSWERING:
+      /* §13.2.2.4: the 2xx is ACKed all the same, then BYE */
+      call_offerless_abandon (ua, c, TRUE);
+      call_end (ua, c, 200, CHORUS_SIP_END_LOCAL_HANGUP);
       break;
     case CALL_IN_ANSWERED:
       /* §15: "The callee's UA MUST NOT send a BYE on a confirmed dialog
@@ -905,7 +921,13 @@ calls_tick (ChorusSipUa *ua, gint64 now)
           && (c->state == CALL_OUT_CALLING || c->state == CALL_OUT_EARLY))
         {
           /* nobody answered in time: CANCEL, and 408 for the app */
-          cancel_branches (ua, c, NULL, FALSE);
+          call_cancel_branches (ua, c, NULL, FALSE);
+          call_end (ua, c, 408, CHORUS_SIP_END_TIMEOUT);
+        }
+      if (c->state == CALL_OUT_ANSWERING && c->answer_deadline >= 0 && now >= c->answer_deadline)
+        {
+          /* the app gave no answer for the offer of the 2xx */
+          call_offerless_abandon (ua, c, TRUE);
           call_end (ua, c, 408, CHORUS_SIP_END_TIMEOUT);
         }
       if (c->ok_bytes != NULL && c->ok_next >= 0 && now >= c->ok_next)
@@ -941,7 +963,8 @@ calls_next_deadline (ChorusSipUa *ua)
       Call *c = v;
       gint64 t[] = { (c->state == CALL_OUT_CALLING || c->state == CALL_OUT_EARLY) ? c->no_answer_at
                                                                                   : -1,
-                     c->ok_bytes ? c->ok_next : -1, c->ok_bytes ? c->ok_deadline : -1 };
+                     c->ok_bytes ? c->ok_next : -1, c->ok_bytes ? c->ok_deadline : -1,
+                     c->state == CALL_OUT_ANSWERING ? c->answer_deadline : -1 };
       for (guint i = 0; i < G_N_ELEMENTS (t); i++)
         if (t[i] >= 0 && (best < 0 || t[i] < best))
           best = t[i];
@@ -956,40 +979,12 @@ calls_connection_closed (ChorusSipUa *ua, ChorusSipConnId conn)
   for (guint i = 0; i < calls->len; i++)
     {
       Call *c = g_ptr_array_index (calls, i);
-      gboolean on_conn = !c->outgoing || c->state == CALL_CONFIRMED;
+      gboolean on_conn =
+          !c->outgoing || c->state == CALL_CONFIRMED || c->state == CALL_OUT_ANSWERING;
       if (c->state != CALL_ENDED && on_conn && c->conn == conn)
         {
           c->bye_pending = FALSE;
           call_end (ua, c, 503, CHORUS_SIP_END_TRANSPORT);
         }
     }
-}
-
-/* ---------------------------------------------------------------- accessors */
-
-const ChorusSdpSession *
-chorus_sip_ua_call_local_sdp (ChorusSipUa *ua, guint id)
-{
-  Call *c = call_lookup (ua, id);
-  return c ? c->local : NULL;
-}
-
-const ChorusSdpSession *
-chorus_sip_ua_call_remote_sdp (ChorusSipUa *ua, guint id)
-{
-  Call *c = call_lookup (ua, id);
-  return c ? c->remote : NULL;
-}
-
-ChorusSipConnId
-chorus_sip_ua_call_connection (ChorusSipUa *ua, guint id)
-{
-  Call *c = call_lookup (ua, id);
-  return c ? c->conn : 0;
-}
-
-guint
-chorus_sip_ua_call_count (ChorusSipUa *ua)
-{
-  return g_hash_table_size (ua->calls);
 }

@@ -1,6 +1,8 @@
 /* chorus-sip-ua-private.h: the insides of ChorusSipUa, shared by its core
  * (chorus-sip-ua.c: input, output, timers, OPTIONS and MESSAGE) and its
- * calls (chorus-sip-ua-call.c: INVITE, ACK, CANCEL, BYE, dialogs).
+ * calls (chorus-sip-ua-call.c: INVITE, ACK, CANCEL, BYE, dialogs;
+ * chorus-sip-ua-dialog.c: in-dialog requests, re-INVITE;
+ * chorus-sip-ua-offerless.c: the delayed offer of our INVITEs).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,13 +20,14 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  CALL_OUT_CALLING, /* INVITE branches out, no ringing yet */
-  CALL_OUT_EARLY,   /* a 18x came */
-  CALL_IN_NEW,      /* INVITE in, app told */
-  CALL_IN_RINGING,  /* 18x sent */
-  CALL_IN_ANSWERED, /* 200 sent, no ACK yet */
-  CALL_CONFIRMED,   /* the session is up */
-  CALL_ENDING,      /* ended for the app; CANCELs still finishing */
+  CALL_OUT_CALLING,   /* INVITE branches out, no ringing yet */
+  CALL_OUT_EARLY,     /* a 18x came */
+  CALL_OUT_ANSWERING, /* offerless: the 2xx brought the offer, the ACK waits for the app's answer */
+  CALL_IN_NEW,        /* INVITE in, app told */
+  CALL_IN_RINGING,    /* 18x sent */
+  CALL_IN_ANSWERED,   /* 200 sent, no ACK yet */
+  CALL_CONFIRMED,     /* the session is up */
+  CALL_ENDING,        /* ended for the app; CANCELs still finishing */
   CALL_ENDED,
 } CallState;
 
@@ -71,7 +74,9 @@ struct _Call
   GPtrArray *branches; /* Branch */
   guint32 invite_cseq;
   gint64 no_answer_at;
-  gboolean cancelling; /* every branch is being cancelled */
+  gboolean cancelling;    /* every branch is being cancelled */
+  gboolean offerless;     /* our INVITE had no offer (RFC 3264 §5) */
+  gint64 answer_deadline; /* CALL_OUT_ANSWERING: ACK without an answer and BYE then */
   /* incoming */
   ChorusSipTxn *ist;
   osip_message_t *invite;
@@ -204,6 +209,18 @@ void call_txn_terminated (ChorusSipUa *ua, TxnOwner *owner, ChorusSipTxn *txn);
 void calls_tick (ChorusSipUa *ua, gint64 now);
 gint64 calls_next_deadline (ChorusSipUa *ua);
 void calls_connection_closed (ChorusSipUa *ua, ChorusSipConnId conn);
+/* CANCEL every branch but @winner without a final response (§9.1). */
+void call_cancel_branches (ChorusSipUa *ua, Call *call, Branch *winner, gboolean elsewhere);
+/* An unwanted 2xx (another fork's, or one we cannot use): ACK, then BYE. */
+void call_ack_and_bye (ChorusSipUa *ua, Call *call, Branch *branch, osip_message_t *response);
+
+/* chorus-sip-ua-offerless.c */
+/* The winning 2xx to our offerless INVITE: the offer for the app, the ACK
+ * held (CALL_OUT_ANSWERING). */
+void call_offerless_2xx (ChorusSipUa *ua, Call *call, Branch *branch, osip_message_t *response);
+/* CALL_OUT_ANSWERING given up (hangup, timeout, the other side's BYE):
+ * the ACK without a body; and a BYE when @bye. */
+void call_offerless_abandon (ChorusSipUa *ua, Call *call, gboolean bye);
 
 /* chorus-sip-ua-dialog.c */
 /* §12.2.1.1: a request within the dialog (or the early dialog of a fork

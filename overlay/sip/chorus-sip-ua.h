@@ -25,7 +25,9 @@
  *     late 200 from another branch is ACKed and hung up (§13.2.2.4);
  *   - SDP offer/answer (RFC 3264, chorus-sdp.h): the offer in the INVITE
  *     (an INVITE without one gets the offer in the 200 and the answer in
- *     the ACK); an offer without a common codec gets 488 before the app
+ *     the ACK); the delayed offer both ways (RFC 3264 §5, RFC 3261
+ *     §13.2.1): a call placed without a description gets the offer in the
+ *     2xx, and the app's answer goes in the ACK; an offer without a common codec gets 488 before the app
  *     hears of the call; hold and resume by re-INVITE (RFC 3264 §8.4:
  *     sendonly/inactive, back to sendrecv/recvonly), answered by the UA
  *     itself; glare gets 491 (§14.2);
@@ -59,7 +61,8 @@ typedef enum
 {
   CHORUS_SIP_EVENT_INCOMING_CALL,  /* call, conn, from, to, remote_sdp (NULL: offerless) */
   CHORUS_SIP_EVENT_RINGING,        /* call, conn, status 180 or 183 (outgoing) */
-  CHORUS_SIP_EVENT_ANSWERED,       /* call, conn, local_sdp, remote_sdp: media may flow */
+  CHORUS_SIP_EVENT_ANSWERED,       /* call, conn, local_sdp, remote_sdp: media may flow;
+                                    * needs_answer: see chorus_sip_ua_ack_with_answer() */
   CHORUS_SIP_EVENT_MEDIA_UPDATED,  /* call, status (200 or the failure), local_sdp, remote_sdp */
   CHORUS_SIP_EVENT_ENDED,          /* call, status, reason */
   CHORUS_SIP_EVENT_MESSAGE,        /* conn, from, to, content_type, body */
@@ -98,6 +101,10 @@ typedef struct
   const char *allow;
   const ChorusSdpSession *local_sdp;
   const ChorusSdpSession *remote_sdp;
+  /* CHORUS_SIP_EVENT_ANSWERED of a call placed without an offer: the 2xx
+   * carried the offer (remote_sdp; local_sdp NULL), and the ACK waits for
+   * the app's answer (chorus_sip_ua_ack_with_answer()). */
+  gboolean needs_answer;
 } ChorusSipEvent;
 
 typedef struct
@@ -165,7 +172,22 @@ gint64 chorus_sip_ua_next_timeout (ChorusSipUa *ua);
 
 /* Calls @target (a SIP URI: the AOR or a GRUU) on every connection of
  * @conns at once (forking), offering @local (our description: codecs, ICE,
- * fingerprint).  Returns the call's id (> 0), or 0 with *@error. */
+ * fingerprint).  Returns the call's id (> 0), or 0 with *@error.
+ *
+ * @local NULL places the call without an offer (the delayed offer of
+ * RFC 3264 §5, RFC 3261 §13.2.1: an INVITE without a body).  The 2xx that
+ * answers must carry the offer: it comes as CHORUS_SIP_EVENT_ANSWERED with
+ * needs_answer set and the offer as remote_sdp, and the UA holds the ACK
+ * (the answer goes in it, §13.2.2.4) until the app calls
+ * chorus_sip_ua_ack_with_answer().  Retransmissions of that 2xx are
+ * absorbed meanwhile, and ACKed again with the same ACK once it went.
+ * Without an answer within CHORUS_SIP_ANSWER_TIMEOUT_MS, or when the app
+ * hangs up first, the UA ACKs without a body and sends BYE (§13.2.2.4:
+ * the UAC that cannot answer "MUST generate a valid answer in the ACK and
+ * then send a BYE immediately"; an ACK without a body and the BYE is what
+ * it can do without an answer); the call ends with 408 (timeout) or as a
+ * local hangup.  A 2xx without an offer ends the call the same way, with
+ * 488 (CHORUS_SIP_END_MEDIA). */
 guint chorus_sip_ua_call (ChorusSipUa *ua, const char *target, const ChorusSipConnId *conns,
                           guint n_conns, const ChorusSdpSession *local, gint64 now, GError **error);
 /* The same as someone else: From is @from (a SIP URI, or a name-addr
@@ -175,6 +197,24 @@ guint chorus_sip_ua_call (ChorusSipUa *ua, const char *target, const ChorusSipCo
 guint chorus_sip_ua_call_as (ChorusSipUa *ua, const char *from, const char *target,
                              const ChorusSipConnId *conns, guint n_conns,
                              const ChorusSdpSession *local, gint64 now, GError **error);
+/* How long the UA waits for chorus_sip_ua_ack_with_answer(): the 2xx of
+ * a delayed offer is retransmitted to us meanwhile (§13.3.1.4), and a
+ * back-to-back user agent passes the offer on to its other side first
+ * (whose own 2xx, retransmitted at T1, 2*T1, ..., must be ACKed with the
+ * answer); 4 s leave room for three of those. */
+#define CHORUS_SIP_ANSWER_TIMEOUT_MS 4000
+
+/* The answer to the offer of the 2xx of a call placed without one
+ * (CHORUS_SIP_EVENT_ANSWERED with needs_answer): goes in the ACK, and the
+ * session is up.  @answer must answer that offer (RFC 3264 §6, checked):
+ * when it does not, the UA ACKs without a body and hangs up (BYE), the call
+ * ends with 488 (CHORUS_SIP_END_MEDIA), and FALSE with *@error.  FALSE too
+ * for a call that does not wait for an answer. */
+gboolean chorus_sip_ua_ack_with_answer (ChorusSipUa *ua, guint call, const ChorusSdpSession *answer,
+                                        gint64 now, GError **error);
+/* Whether @call waits for chorus_sip_ua_ack_with_answer(). */
+gboolean chorus_sip_ua_call_needs_answer (ChorusSipUa *ua, guint call);
+
 /* Incoming call: 180 Ringing, or 183 Session Progress. */
 gboolean chorus_sip_ua_ring (ChorusSipUa *ua, guint call, int status, gint64 now, GError **error);
 /* Incoming call: 200 with the answer of @local to the offer (or @local as
@@ -185,7 +225,9 @@ gboolean chorus_sip_ua_answer (ChorusSipUa *ua, guint call, const ChorusSdpSessi
 /* Incoming call: 200 with @answer itself as the answer (checked to answer
  * the offer, RFC 3264 §6), not recomputed from capabilities: a back-to-back
  * user agent passes the answer of its other side through unchanged, so
- * that the media runs end to end. */
+ * that the media runs end to end.  To an INVITE without an offer, @answer
+ * is the offer in the 200, unchanged too (its a=setup included), and the
+ * answer comes in the ACK (CHORUS_SIP_EVENT_ANSWERED, remote_sdp). */
 gboolean chorus_sip_ua_answer_verbatim (ChorusSipUa *ua, guint call, const ChorusSdpSession *answer,
                                         gint64 now, GError **error);
 /* Incoming call: a final status 300..699 (486 Busy Here, 603 Decline). */

@@ -13,6 +13,10 @@ not) and an adapter serving bob and dan (their certificates issued with
     phone unregisters, and when the adapter stops;
   - a phone calls a Chorus user (INVITE, 100, 180, 200, ACK, BYE) and a
     Chorus user calls the phone (`ctl call` exits 0);
+  - the delayed offer (RFC 3264 §5): the phone's INVITE without SDP goes
+    into the overlay without an offer, the 200 brings Alice's offer (ICE,
+    a=fingerprint, a=setup:actpass: SIPp checks them), the phone's answer
+    in its ACK goes into the overlay's ACK, and Alice's call is answered;
   - the phone cancels while the Chorus user's phone rings (487 to the
     phone, "cancelled" at Carol);
   - re-INVITE relayed both ways (RFC 3264 §8.4): the phone holds and
@@ -272,6 +276,27 @@ with Harness(build_dir) as h:
     check(last["remote"] == f"sip:bob@{domain}" and last["direction"] == "incoming"
           and last["reason"] == "remote_hangup" and last["setup_ms"] is not None,
           f"Alice answered a call from sip:bob and it ended with the phone's BYE: {last['reason']}")
+
+    # -- the delayed offer (RFC 3264 §5): an INVITE without SDP --
+    code, text = sipp(work, os.path.join(sipp_dir, "uac_delayed_offer.xml"),
+                      ["bob", f"peer{alice.index}", domain])
+    lines = start_lines(text)
+    ok_at = text.find("SIP/2.0 200 OK")
+    ok_msg = text[ok_at:text.find("ACK ", ok_at)] if ok_at >= 0 else ""
+    check(code == 0 and "a=fingerprint:sha-256 " in ok_msg and "a=ice-ufrag:" in ok_msg
+          and "a=setup:actpass" in ok_msg and any(l.startswith("BYE ") for l in lines),
+          f"bob's phone calls Alice without an offer: Alice's offer (ICE, DTLS) in the adapter's "
+          f"200, the phone's answer in its ACK, then BYE ({code})")
+    h.wait_for("Alice's side of the delayed offer ended",
+               lambda: all(c["state"] == "ended" for c in alice.call("calls")["calls"]), timeout=15)
+    last = alice.call("calls")["calls"][-1]
+    check(last["remote"] == f"sip:bob@{domain}" and last["direction"] == "incoming"
+          and last["setup_ms"] is not None and last["reason"] == "remote_hangup",
+          f"Alice's call from sip:bob (delayed offer) was answered (the answer from the ACK) and "
+          f"ended with the phone's BYE: {last}")
+    delayed = [c for c in adapter.call("adapter")["calls"] if c["direction"] == "from_phone"]
+    check(delayed and delayed[0]["status"] == 200 and delayed[0]["reason"] == "caller_hangup",
+          f"the adapter bridged it to the end: {delayed[:1]}")
 
     # -- a Chorus user calls the phone --
     uas = subprocess.Popen(["sipp", "-sf", os.path.join(sipp_dir, "uas.xml"), "-i", "127.0.0.1",
