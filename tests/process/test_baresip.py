@@ -120,8 +120,15 @@ with Harness(build_dir) as h:
     phone = subprocess.Popen(["baresip", "-f", bs, "-v", "-s"], stdin=subprocess.DEVNULL,
                              stdout=log, stderr=subprocess.STDOUT)
     try:
-        h.wait_for("baresip registered", lambda: any(
-            u["registered"] and u["bindings"] for u in adapter.call("adapter")["users"]), timeout=30)
+        # 60 s: under AddressSanitizer on a loaded 2-core machine the
+        # overlay Store of the registration can take its retries
+        try:
+            h.wait_for("baresip registered", lambda: any(
+                u["registered"] and u["bindings"] for u in adapter.call("adapter")["users"]),
+                timeout=60)
+        except AssertionError:
+            print(f"# adapter: {json.dumps(adapter.call('adapter'))}", flush=True)
+            raise
         check(True, "baresip registers at the adapter (digest) and bob is in the overlay")
 
         # -- Alice calls bob: baresip answers --
