@@ -25,7 +25,7 @@ PACKAGES="
   desktop-file-utils appstream libxml2-utils
   tshark
   flatpak-builder
-  xvfb xauth dbus-x11 python3-pyatspi gir1.2-atspi-2.0
+  xvfb xauth dbus-x11 at-spi2-core python3-pyatspi gir1.2-atspi-2.0
 "
 
 # Skip apt entirely when everything is already there (a developer's second run).
