@@ -49,4 +49,8 @@ gboolean chorus_peer_calls_start (ChorusPeerPhoneSettings *settings, ReloadPeerS
 const ReloadCredentials *chorus_peer_get_credentials (ChorusPeer *peer);
 const char *chorus_peer_get_profile_dir (ChorusPeer *peer);
 
+/* In the thread: the status JSON (chorus-peer-status.c). */
+JsonNode *chorus_peer_status_json (ReloadPeerShell *shell, guint config_sequence,
+                                   const ReloadNodeConfig *node_template);
+
 G_END_DECLS
